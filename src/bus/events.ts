@@ -1,0 +1,42 @@
+import type {
+  CameraStatus,
+  ConsensusState,
+  DetectionMessage,
+  PumpEvent,
+  PumpStatePayload,
+  TriggerMessage,
+} from '../topics/payloads.js';
+import type { ConnectionState } from '../mqtt/link.js';
+import { Bus } from './bus.js';
+import type { Logger } from '../log/logger.js';
+
+/**
+ * The in-process events between parts of one node (DESIGN.md "Local first"). Each entry is one
+ * message type with its producer → consumers.
+ */
+export interface AppEvents {
+  /** Local detector → local consensus (also published on `fire/detection/<camera>` by the detector's adapter). */
+  detections: { camera: string; message: DetectionMessage };
+  /** Local consensus → local pump, even with the broker down. The pump de-duplicates by `id`. */
+  trigger: TriggerMessage;
+  /** Local capture → consensus (voting), telemetry, status page. */
+  'camera.status': { camera: string; status: CameraStatus };
+  /** Evidence snapshot JPEG taken for a detection → status page. */
+  'camera.snapshot': { camera: string; jpeg: Buffer; ts: number };
+  /** Consensus → telemetry, status page, notify. `decided` is set when this change is a new trigger. */
+  'consensus.state': ConsensusState & { decided?: TriggerMessage };
+  /** Pump → telemetry, status page, notify (the payload published on `pump/<node>/state`). */
+  'pump.state': PumpStatePayload;
+  /** Pump → notify, status page (the payload published on `pump/<node>/event`). */
+  'pump.event': PumpEvent;
+  /** MQTT core → telemetry, status page, notify. */
+  'mqtt.connection': { from: ConnectionState; to: ConnectionState; reason: string };
+}
+
+/** The application's bus type. */
+export type AppBus = Bus<AppEvents>;
+
+/** Build the application bus. */
+export function createAppBus(log?: Logger): AppBus {
+  return new Bus<AppEvents>(log);
+}

@@ -1,0 +1,176 @@
+import { z } from 'zod';
+
+/**
+ * One schema per MQTT payload (STYLE.md rule 6; TOPICS.md). Inbound schemas ignore unknown fields
+ * (zod objects strip them) and reject missing required fields, wrong types and non-finite numbers.
+ * Producers build these types; consumers validate with the same schemas.
+ */
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const unit = finite.refine((n) => n >= 0 && n <= 1, 'must be within [0, 1]');
+
+/** Fields every message we publish carries (TOPICS.md). */
+export const envelopeSchema = z.object({
+  v: z.literal(1),
+  id: z.string().min(1),
+  node_id: z.string().min(1),
+  ts: finite,
+});
+export type Envelope = z.infer<typeof envelopeSchema>;
+
+/** A normalised `[x1, y1, x2, y2]` box inside the frame with x1 < x2, y1 < y2. */
+export const normBoxSchema = z
+  .tuple([unit, unit, unit, unit])
+  .refine((b) => b[0] < b[2] && b[1] < b[3], 'box must have x1 < x2 and y1 < y2');
+
+/** One detection inside an own detection message. */
+export const detectionSchema = z.object({
+  label: z.string().min(1).max(64),
+  score: unit,
+  box: normBoxSchema,
+  track: z.number().int().nonnegative().optional(),
+});
+export type Detection = z.infer<typeof detectionSchema>;
+
+/** Own detection message on `fire/detection/<camera>` (TOPICS.md "Own detection message"). */
+export const detectionMessageSchema = z.object({
+  v: z.literal(1).optional(),
+  id: z.string().min(1).max(128).optional(),
+  node_id: z.string().max(128).optional(),
+  ts: finite.optional(),
+  camera_id: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  frame: z
+    .object({
+      width: z.number().int().positive(),
+      height: z.number().int().positive(),
+      seq: z.number().int().nonnegative().optional(),
+      captured_at: finite.optional(),
+    })
+    .optional(),
+  model: z.object({ name: z.string(), hash: z.string().optional(), threshold: unit }).partial().optional(),
+  detections: z.array(detectionSchema).max(256),
+});
+export type DetectionMessage = z.infer<typeof detectionMessageSchema>;
+
+/** Evidence for one camera in a trigger (CONSENSUS.md "Output"). */
+export const triggerEvidenceSchema = z.object({
+  camera: z.string(),
+  track: z.union([z.string(), z.number()]),
+  label: z.string(),
+  max_score: finite,
+  early_median_area: finite,
+  late_median_area: finite,
+  reason: z.enum(['growing', 'persistent']),
+});
+export type TriggerEvidence = z.infer<typeof triggerEvidenceSchema>;
+
+/**
+ * `fire/trigger`: reference field names kept (`action`, `confidence`, `timestamp`, `trigger_count`,
+ * `consensus_cameras`, `fire_locations`, `service_id`, `zones`) plus `id`, `expires_at`, `node_id`,
+ * `evidence`. Inbound only `action: "trigger"` is required (TOPICS.md "Required on receipt").
+ */
+export const triggerSchema = z.object({
+  action: z.literal('trigger'),
+  id: z.string().min(1).max(128).optional(),
+  v: z.literal(1).optional(),
+  node_id: z.string().optional(),
+  ts: finite.optional(),
+  confidence: z.union([z.string(), finite]).optional(),
+  timestamp: finite.optional(),
+  expires_at: finite.optional(),
+  trigger_count: z.number().int().nonnegative().optional(),
+  consensus_cameras: z.array(z.string()).optional(),
+  fire_locations: z.array(z.tuple([z.string(), z.union([z.string(), z.number()])])).optional(),
+  service_id: z.string().optional(),
+  zones: z.array(z.string()).optional(),
+  evidence: z.array(triggerEvidenceSchema).optional(),
+});
+export type TriggerMessage = z.infer<typeof triggerSchema>;
+
+/** Operator command actions on `fire/emergency`, aliases included (PUMP.md "Commands"). */
+export const EMERGENCY_ACTIONS = ['start', 'stop', 'valve_open', 'valve_close', 'reset', 'arm', 'disarm', 'bypass_start', 'emergency_stop'] as const;
+/** `fire/emergency` JSON form; `command` is the reference's alias of `action`. */
+export const emergencySchema = z
+  .object({
+    action: z.enum(EMERGENCY_ACTIONS).optional(),
+    command: z.enum(EMERGENCY_ACTIONS).optional(),
+    id: z.string().min(1).max(128).optional(),
+    ts: finite.optional(),
+    source: z.string().max(128).optional(),
+  })
+  .refine((c) => c.action !== undefined || c.command !== undefined, 'action (or command) is required');
+export type EmergencyCommand = z.infer<typeof emergencySchema>;
+
+/** `pump/<node>/ack`. */
+export const ackSchema = envelopeSchema.extend({
+  command_id: z.string(),
+  action: z.string(),
+  accepted: z.boolean(),
+  reason: z.string().nullable(),
+});
+export type Ack = z.infer<typeof ackSchema>;
+
+/** `camera/<camera>/status` (retained). */
+export const cameraStatusSchema = z.object({
+  status: z.enum(['online', 'offline', 'error']),
+  fps: finite.optional(),
+  frames: z.number().int().nonnegative().optional(),
+  dropped: z.number().int().nonnegative().optional(),
+  last_frame_at: finite.nullable().optional(),
+  error: z.string().nullable().optional(),
+  camera_id: z.string().optional(),
+  node_id: z.string().optional(),
+  ts: finite.optional(),
+});
+export type CameraStatus = z.infer<typeof cameraStatusSchema>;
+
+/** `consensus/<node>/state` (retained). */
+export const consensusStateSchema = z.object({
+  state: z.enum(['idle', 'watching', 'triggered', 'cooldown']),
+  cameras_seeing_fire: z.array(z.string()),
+  threshold: z.number().int(),
+  last_trigger: z.object({ id: z.string(), ts: finite }).nullable(),
+});
+export type ConsensusState = z.infer<typeof consensusStateSchema>;
+
+/** Logical output names of the pump (PUMP.md "Outputs"). */
+export const PUMP_OUTPUTS = ['mainValve', 'ignitionStart', 'ignitionOn', 'ignitionOff', 'refillValve', 'primingValve', 'rpmReduce'] as const;
+export type PumpOutput = (typeof PUMP_OUTPUTS)[number];
+/** Logical input names of the pump. */
+export const PUMP_INPUTS = ['reservoirFloat', 'linePressure', 'flowSensor', 'emergencyButton', 'engineRunning'] as const;
+export type PumpInput = (typeof PUMP_INPUTS)[number];
+/** Pump states (PUMP.md "States"). */
+export const PUMP_STATES = ['IDLE', 'MANUAL_VALVE', 'PRIMING', 'STARTING', 'RUNNING', 'REDUCING_RPM', 'STOPPING', 'REFILLING', 'COOLDOWN', 'ERROR'] as const;
+export type PumpStateName = (typeof PUMP_STATES)[number];
+
+/** `pump/<node>/state` (retained; PUMP.md "State payload", normative). */
+export const pumpStateSchema = envelopeSchema.extend({
+  state: z.enum(PUMP_STATES),
+  armed: z.boolean(),
+  outputs: z.object(Object.fromEntries(PUMP_OUTPUTS.map((k) => [k, z.boolean()])) as Record<PumpOutput, z.ZodBoolean>),
+  inputs: z.object(Object.fromEntries(PUMP_INPUTS.map((k) => [k, z.boolean().nullable()])) as Record<PumpInput, z.ZodNullable<z.ZodBoolean>>),
+  run: z
+    .object({ ignitionOnAt: finite.nullable(), runtimeS: finite, remainingS: finite, attempt: z.number().int() })
+    .nullable(),
+  lockoutRemainingS: finite,
+  holdRemainingS: finite,
+  lastTriggerId: z.string().nullable(),
+  error: z.string().nullable(),
+  driver: z.string(),
+});
+export type PumpStatePayload = z.infer<typeof pumpStateSchema>;
+
+/** `pump/<node>/event`: every transition and every refused trigger or command. */
+export const pumpEventSchema = z
+  .object({ event: z.string(), from: z.string().nullable(), to: z.string().nullable(), reason: z.string().nullable() })
+  .passthrough();
+export type PumpEvent = z.infer<typeof pumpEventSchema>;
+
+/** `system/<node>/connection` (MQTT-CORE.md "Presence and events"). */
+export const connectionEventSchema = envelopeSchema.extend({
+  event: z.enum(['connected', 'disconnected', 'failed']),
+  reason: z.string().nullable(),
+  attempts: z.number().int().nonnegative(),
+  previous_state_ms: finite,
+});
+export type ConnectionEvent = z.infer<typeof connectionEventSchema>;

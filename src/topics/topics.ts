@@ -1,0 +1,38 @@
+/**
+ * Topic names of the MQTT contract (TOPICS.md). Builders return topics WITHOUT the site prefix: the
+ * MQTT core adds `mqtt.topicPrefix` on the wire and strips it from inbound topics, so parts never
+ * see it. `frigate/#` and `homeassistant/#` are never prefixed (they belong to other software).
+ */
+export const topics = {
+  detection: (camera: string) => `fire/detection/${camera}`,
+  detectionLegacy: 'fire/detection',
+  detectionAll: 'fire/detection/+',
+  frigateEvents: 'frigate/events',
+  trigger: 'fire/trigger',
+  emergency: 'fire/emergency',
+  consensusState: (node: string) => `consensus/${node}/state`,
+  pumpAck: (node: string) => `pump/${node}/ack`,
+  pumpState: (node: string) => `pump/${node}/state`,
+  pumpEvent: (node: string) => `pump/${node}/event`,
+  cameraStatus: (camera: string) => `camera/${camera}/status`,
+  cameraStatusAll: 'camera/+/status',
+  cameraSnapshot: (camera: string) => `camera/${camera}/snapshot`,
+  availability: (node: string) => `system/${node}/availability`,
+  availabilityAll: 'system/+/availability',
+  connection: (node: string) => `system/${node}/connection`,
+  health: (node: string) => `system/${node}/health`,
+  telemetry: (node: string) => `system/${node}/telemetry`,
+} as const;
+
+/** Topics that belong to other software and are never prefixed. */
+export function isForeignTopic(topic: string): boolean {
+  return topic.startsWith('frigate/') || topic.startsWith('homeassistant/');
+}
+
+/** `<camera>` ids: TOPICS.md. */
+export const CAMERA_ID_RE = /^[A-Za-z0-9_-]+$/;
+
+/** Node id rule of TOPICS.md: lower-case, every character outside [a-z0-9_-] replaced by `-`. */
+export function sanitizeNodeId(raw: string): string {
+  return raw.toLowerCase().replace(/[^a-z0-9_-]/g, '-');
+}
