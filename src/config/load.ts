@@ -1,0 +1,109 @@
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseDocument, stringify } from 'yaml';
+import { applyEnvOverrides } from './env.js';
+import { formatProblems, problemsFromZod, type ConfigProblem } from './errors.js';
+import { MIGRATIONS, migrateRaw, type Migration } from './migrate.js';
+import { buildConfigSchema, systemConfigEnvironment, type AppConfig, type ConfigEnvironment } from './schema.js';
+
+/** A loaded config plus what the loader did to get it (for the start log). */
+export interface LoadedConfig {
+  config: AppConfig;
+  /** Where it came from (file path or a label such as `demo`). */
+  source: string;
+  /** Environment variables that overrode file values. */
+  envApplied: string[];
+  /** Set when the file was an older format and was migrated. */
+  migratedFrom?: number;
+  /** Copy of the original file written before the migrated one replaced it. */
+  backupPath?: string;
+}
+
+/** Result of loading: every problem at once, never a partial config. */
+export type LoadResult =
+  | { ok: true; value: LoadedConfig }
+  | { ok: false; reason: string; problems: ConfigProblem[] };
+
+/** Options shared by {@link parseConfigObject} and {@link loadConfigFile}. */
+export interface ParseOptions {
+  /** Environment variables (overrides); default none for objects, `process.env` for files. */
+  env?: Record<string, string | undefined>;
+  /** Host facts the defaults come from; default the real machine. */
+  environment?: ConfigEnvironment;
+  /** Migration table (tests inject one). */
+  migrations?: Readonly<Record<number, Migration>>;
+}
+
+function failWith(source: string, problems: ConfigProblem[]): LoadResult {
+  return { ok: false, reason: formatProblems(source, problems), problems };
+}
+
+/** Validate an in-memory raw config (demo, tests, the file loader). */
+export function parseConfigObject(raw: unknown, source: string, opts: ParseOptions = {}): LoadResult {
+  if (raw === null || raw === undefined) raw = {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    return failWith(source, [{ key: '(root)', value: JSON.stringify(raw), allowed: 'the config must be a mapping of keys (YAML or JSON object)' }]);
+  }
+  const mig = migrateRaw(raw as Record<string, unknown>, opts.migrations ?? MIGRATIONS);
+  if (!mig.ok) return failWith(source, [{ key: 'version', value: JSON.stringify((raw as Record<string, unknown>).version), allowed: mig.reason }]);
+  const { value: withEnv, applied } = applyEnvOverrides(mig.value.value, opts.env ?? {});
+  const schema = buildConfigSchema(opts.environment ?? systemConfigEnvironment(opts.env ?? {}));
+  const parsed = schema.safeParse(withEnv);
+  if (!parsed.success) return failWith(source, problemsFromZod(parsed.error, withEnv));
+  return {
+    ok: true,
+    value: {
+      config: parsed.data,
+      source,
+      envApplied: applied,
+      ...(mig.value.migrated ? { migratedFrom: mig.value.from } : {}),
+    },
+  };
+}
+
+/** Parse YAML (JSON is YAML) text; syntax errors become problems with line numbers. */
+export function parseConfigText(text: string, source: string): { ok: true; value: unknown } | { ok: false; reason: string; problems: ConfigProblem[] } {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e) => ({ key: '(syntax)', value: `line ${e.linePos?.[0]?.line ?? '?'}`, allowed: e.message.split('\n')[0] }));
+    return { ok: false, reason: formatProblems(source, problems), problems };
+  }
+  return { ok: true, value: doc.toJS() };
+}
+
+/** Options for {@link loadConfigFile}. */
+export interface LoadFileOptions extends ParseOptions {
+  /**
+   * Write a migrated config back to the file after copying the original to `<file>.v<N>.bak`
+   * (`run` does; `check-config` never modifies files). A read-only file is left alone.
+   */
+  writeMigrated?: boolean;
+}
+
+/** Load `--config FILE`: read, parse, migrate (with backup), apply env overrides, validate. */
+export function loadConfigFile(path: string, opts: LoadFileOptions = {}): LoadResult {
+  const env = opts.env ?? process.env;
+  if (!existsSync(path)) {
+    return failWith(path, [{ key: '(file)', value: JSON.stringify(path), allowed: 'no such file: give an existing YAML or JSON file with --config' }]);
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    return failWith(path, [{ key: '(file)', value: JSON.stringify(path), allowed: `cannot read: ${(e as Error).message}` }]);
+  }
+  const raw = parseConfigText(text, path);
+  if (!raw.ok) return raw;
+  const res = parseConfigObject(raw.value, path, { ...opts, env, environment: opts.environment ?? systemConfigEnvironment(env) });
+  if (!res.ok || res.value.migratedFrom === undefined || !opts.writeMigrated) return res;
+  // Migrated: keep the original beside it first, then write the new format (STYLE.md rule 6).
+  const backupPath = `${path}.v${res.value.migratedFrom}.bak`;
+  try {
+    if (!existsSync(backupPath)) copyFileSync(path, backupPath);
+    const mig = migrateRaw(raw.value as Record<string, unknown>, opts.migrations ?? MIGRATIONS);
+    if (mig.ok) writeFileSync(path, stringify(mig.value.value));
+    return { ok: true, value: { ...res.value, backupPath } };
+  } catch {
+    // A read-only config (/etc, owned by root) still runs with the migrated values in memory.
+    return res;
+  }
+}

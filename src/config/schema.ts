@@ -1,0 +1,121 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
+import { sanitizeNodeId } from '../topics/topics.js';
+import { mqttConfigSchema } from '../mqtt/config.js';
+import { camerasConfigSchema } from '../capture/config.js';
+import { detectConfigSchema } from '../detect/config.js';
+import { consensusConfigSchema } from '../consensus/config.js';
+import { pumpConfigSchema } from '../pump/config.js';
+import { pendingSections } from './sections.js';
+
+/** The config file format version this build writes and understands (older ones are migrated). */
+export const CONFIG_VERSION = 1;
+
+/** What a process does (DESIGN.md "Roles and scale"). */
+export const ROLES = ['camera', 'consensus', 'pump'] as const;
+/** One role. */
+export type Role = (typeof ROLES)[number];
+
+const levelSchema = z.enum(LOG_LEVELS as unknown as [LogLevel, ...LogLevel[]]);
+
+/** Where defaults that depend on the machine come from; injected so tests never read the host. */
+export interface ConfigEnvironment {
+  /** Host name, the source of the default `node.id`. */
+  hostname: string;
+  /** `$STATE_DIRECTORY` (systemd `StateDirectory=`), the preferred default `stateDir`. */
+  stateDirectory?: string;
+  /** Directory relative paths (the `./var/<node.id>` default) are resolved against. */
+  cwd: string;
+}
+
+/** The real machine's environment. */
+export function systemConfigEnvironment(env: NodeJS.ProcessEnv = process.env): ConfigEnvironment {
+  return { hostname: hostname(), stateDirectory: env.STATE_DIRECTORY || undefined, cwd: process.cwd() };
+}
+
+/**
+ * The composed config schema: one section per part, each section's schema owned by its part
+ * (`src/<part>/config.ts`). Top-level keys are strict so a misspelt section (`pumps:`) is an error,
+ * not a silently ignored block. Cross-part rules live in {@link buildConfigSchema}'s refinement.
+ */
+export function buildBaseSchema(envi: ConfigEnvironment) {
+  return z.strictObject({
+    version: z.literal(CONFIG_VERSION).default(CONFIG_VERSION).describe('Config format version; older files are migrated (with a backup).'),
+    node: z
+      .strictObject({
+        id: z
+          .string()
+          .regex(/^[a-z0-9_-]+$/, 'node ids match [a-z0-9_-]+ (TOPICS.md)')
+          .default(sanitizeNodeId(envi.hostname))
+          .describe('Node id used in topics; default: the hostname, lower-cased, other characters replaced by "-".'),
+      })
+      .prefault({}),
+    roles: z
+      .array(z.enum(ROLES))
+      .min(1, 'at least one role')
+      .refine((r) => new Set(r).size === r.length, 'roles must not repeat')
+      .default([...ROLES])
+      .describe('What this process does: camera (capture + detect), consensus, pump; default all three.'),
+    stateDir: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Outbox, pump state and other durable files; default $STATE_DIRECTORY (systemd) or ./var/<node.id>.'),
+    log: z
+      .strictObject({
+        level: levelSchema.default('info').describe('Default log level (quiet at info).'),
+        levels: z.record(z.string(), levelSchema).default({}).describe('Per-namespace levels, e.g. {mqtt: debug}.'),
+      })
+      .prefault({}),
+    mqtt: mqttConfigSchema,
+    cameras: camerasConfigSchema,
+    detect: detectConfigSchema,
+    consensus: consensusConfigSchema,
+    pump: pumpConfigSchema,
+    ...pendingSections,
+    homeassistant: z
+      .strictObject({
+        discovery: z.boolean().default(false).describe('Publish Home Assistant MQTT discovery (retained).'),
+      })
+      .prefault({}),
+  });
+}
+
+/** {@link buildBaseSchema} plus the cross-part rules and the derived `stateDir` default. */
+export function buildConfigSchema(envi: ConfigEnvironment) {
+  return buildBaseSchema(envi)
+    .superRefine((cfg, ctx) => {
+      // DESIGN.md "Configuration": nothing drives real relays by accident.
+      if (cfg.roles.includes('pump') && !cfg.pump.driver) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pump', 'driver'],
+          message: 'required with the pump role: choose rpio, gpiochip, mock or auto (or remove "pump" from roles)',
+          input: undefined,
+        });
+      }
+      if (cfg.roles.includes('camera') && cfg.cameras.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cameras'],
+          message: 'the camera role needs at least one camera ({id, url}) (or remove "camera" from roles)',
+          input: cfg.cameras,
+        });
+      }
+      const ids = cfg.cameras.map((c) => c.id);
+      const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+      if (dup !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['cameras'], message: `camera ids must be unique ("${dup}" repeats)`, input: dup });
+      }
+    })
+    .transform((cfg) => ({
+      ...cfg,
+      // The default state dir depends on node.id, so it is filled after parsing.
+      stateDir: cfg.stateDir ?? envi.stateDirectory ?? join(envi.cwd, 'var', cfg.node.id),
+    }));
+}
+
+/** The validated, defaulted configuration every part receives a section of. */
+export type AppConfig = z.output<ReturnType<typeof buildConfigSchema>>;

@@ -1,0 +1,132 @@
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfigFile, parseConfigObject, type ConfigEnvironment } from '../../src/config/index.js';
+
+const envi: ConfigEnvironment = { hostname: 'Pi.North Gate', cwd: '/srv/wfe' };
+const minimal = { pump: { driver: 'mock' }, cameras: [{ id: 'north', url: 'rtsp://cam/1' }] };
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), 'wfe-config-'));
+}
+
+describe('composed config', () => {
+  it('fills defaults: node.id from the sanitised hostname, all roles, stateDir under ./var/<id>', () => {
+    const r = parseConfigObject(minimal, 't', { environment: envi });
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.value.config.node.id).toBe('pi-north-gate');
+    expect(r.value.config.roles).toEqual(['camera', 'consensus', 'pump']);
+    expect(r.value.config.stateDir).toBe('/srv/wfe/var/pi-north-gate');
+    expect(r.value.config.log.level).toBe('info');
+    expect(r.value.config.homeassistant.discovery).toBe(false);
+    expect(r.value.config.version).toBe(1);
+  });
+
+  it('prefers $STATE_DIRECTORY, then an explicit stateDir', () => {
+    const a = parseConfigObject(minimal, 't', { environment: { ...envi, stateDirectory: '/var/lib/wildfire-edge' } });
+    expect(a.ok && a.value.config.stateDir).toBe('/var/lib/wildfire-edge');
+    const b = parseConfigObject({ ...minimal, stateDir: '/data' }, 't', { environment: { ...envi, stateDirectory: '/var/lib/x' } });
+    expect(b.ok && b.value.config.stateDir).toBe('/data');
+  });
+
+  it('refuses the pump role without pump.driver, naming the key and the choices', () => {
+    const r = parseConfigObject({ roles: ['pump'] }, 't', { environment: envi });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems).toHaveLength(1);
+    expect(r.problems[0].key).toBe('pump.driver');
+    expect(r.problems[0].allowed).toMatch(/rpio, gpiochip, mock or auto/);
+  });
+
+  it('refuses the camera role without cameras, accepts a pump-only node without them', () => {
+    const r = parseConfigObject({ roles: ['camera'] }, 't', { environment: envi });
+    expect(!r.ok && r.problems.map((p) => p.key)).toEqual(['cameras']);
+    expect(parseConfigObject({ roles: ['pump'], pump: { driver: 'mock' } }, 't', { environment: envi }).ok).toBe(true);
+  });
+
+  it('reports every problem at once with key, value and what is allowed, secrets redacted', () => {
+    const r = parseConfigObject(
+      {
+        roles: ['camera', 'sprinkler'],
+        log: { level: 'loud' },
+        cameras: [{ id: 'bad id', url: 'rtsp://cam' }],
+        pumps: { driver: 'mock' },
+        pump: { driver: 'relay' },
+        mqtt: { password: 12345678 },
+      },
+      'site.yaml',
+      { environment: envi },
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const keys = r.problems.map((p) => p.key).sort();
+    expect(keys).toEqual(['cameras[0].id', 'log.level', 'mqtt.password', 'pump.driver', 'pumps', 'roles[1]']);
+    const level = r.problems.find((p) => p.key === 'log.level')!;
+    expect(level.value).toBe('"loud"');
+    expect(level.allowed).toMatch(/info/);
+    expect(r.problems.find((p) => p.key === 'pump.driver')!.allowed).toMatch(/mock/);
+    expect(r.problems.find((p) => p.key === 'pumps')!.allowed).toMatch(/unknown key/);
+    expect(r.reason).toContain('site.yaml (6 problems)');
+    expect(r.reason).not.toContain('12345678');
+  });
+
+  it('applies env overrides (MQTT_URL, NODE_ID, LOG_LEVEL, HTTP_PORT) over file values and validates them', () => {
+    const r = parseConfigObject({ ...minimal, mqtt: { url: 'mqtt://file:1883' }, node: { id: 'file' } }, 't', {
+      environment: envi,
+      env: { MQTT_URL: 'mqtt://env:1883', NODE_ID: 'env-node', LOG_LEVEL: 'debug', WFE_ROLES: 'camera,consensus', MQTT_USERNAME: '' },
+    });
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.value.config.mqtt.url).toBe('mqtt://env:1883');
+    expect(r.value.config.node.id).toBe('env-node');
+    expect(r.value.config.log.level).toBe('debug');
+    expect(r.value.config.roles).toEqual(['camera', 'consensus']);
+    expect(r.value.envApplied).toEqual(['MQTT_URL', 'NODE_ID', 'LOG_LEVEL', 'WFE_ROLES']);
+    const bad = parseConfigObject(minimal, 't', { environment: envi, env: { LOG_LEVEL: 'shouty' } });
+    expect(!bad.ok && bad.problems[0]).toMatchObject({ key: 'log.level', value: '"shouty"' });
+  });
+});
+
+describe('config files', () => {
+  it('loads YAML and JSON, and reports YAML syntax errors with a line', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'a.yaml'), 'pump: { driver: mock }\ncameras:\n  - { id: north, url: "dir:///x" }\n');
+    writeFileSync(join(dir, 'b.json'), JSON.stringify(minimal));
+    writeFileSync(join(dir, 'c.yaml'), 'pump:\n  driver: [mock\n');
+    const a = loadConfigFile(join(dir, 'a.yaml'), { env: {}, environment: envi });
+    expect(a.ok && a.value.config.cameras[0].id).toBe('north');
+    expect(loadConfigFile(join(dir, 'b.json'), { env: {}, environment: envi }).ok).toBe(true);
+    const c = loadConfigFile(join(dir, 'c.yaml'), { env: {}, environment: envi });
+    expect(!c.ok && c.problems[0].key).toBe('(syntax)');
+    const d = loadConfigFile(join(dir, 'missing.yaml'), { env: {}, environment: envi });
+    expect(!d.ok && d.reason).toMatch(/no such file/);
+  });
+
+  it('migrates an old version through the hook, backing the original up first', () => {
+    const dir = tmp();
+    const file = join(dir, 'old.yaml');
+    const original = 'version: 0\npump: { driver: mock }\nroles: [pump]\nnodeId: legacy\n';
+    writeFileSync(file, original);
+    // A hypothetical v0 → v1 step: `nodeId` moved to `node.id`.
+    const migrations = { 0: (raw: Record<string, unknown>) => { const { nodeId, ...rest } = raw; return { ...rest, node: { id: nodeId } }; } };
+    const r = loadConfigFile(file, { env: {}, environment: envi, migrations, writeMigrated: true });
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.value.config.node.id).toBe('legacy');
+    expect(r.value.migratedFrom).toBe(0);
+    expect(readFileSync(`${file}.v0.bak`, 'utf8')).toBe(original);
+    expect(readFileSync(file, 'utf8')).toMatch(/version: 1/);
+    // check-config style loading never writes.
+    const file2 = join(dir, 'old2.yaml');
+    writeFileSync(file2, original);
+    expect(loadConfigFile(file2, { env: {}, environment: envi, migrations }).ok).toBe(true);
+    expect(existsSync(`${file2}.v0.bak`)).toBe(false);
+    expect(readFileSync(file2, 'utf8')).toBe(original);
+  });
+
+  it('refuses a newer or unknown version', () => {
+    const newer = parseConfigObject({ ...minimal, version: 7 }, 't', { environment: envi });
+    expect(!newer.ok && newer.problems[0].allowed).toMatch(/upgrade wildfire-edge/);
+    const older = parseConfigObject({ ...minimal, version: 0 }, 't', { environment: envi });
+    expect(!older.ok && older.problems[0].allowed).toMatch(/no migration from version 0/);
+  });
+});
