@@ -1,0 +1,149 @@
+/**
+ * Letterbox preprocessing (DETECTOR.md "The hot path"): an rgb24 frame is scaled with bilinear
+ * filtering, aspect kept, centred on a pad-114 canvas of the model's input size, and written as CHW
+ * float32 in [0, 1] straight into ONE preallocated tensor buffer. The same geometry as Ultralytics'
+ * LetterBox + cv2.INTER_LINEAR (half-pixel centres), so the model sees what it was trained on.
+ * Pure: no I/O, and no allocation per frame once a frame size's plan exists.
+ */
+
+/** Pad value of Ultralytics' letterbox (grey 114), as a [0, 1] float. */
+export const PAD_VALUE = 114 / 255;
+
+/** The geometry that maps one frame size onto the model input, and back. */
+export interface LetterboxPlan {
+  readonly srcW: number;
+  readonly srcH: number;
+  readonly dstW: number;
+  readonly dstH: number;
+  /** Scale factor frame → input. */
+  readonly gain: number;
+  /** Size of the scaled image inside the input. */
+  readonly newW: number;
+  readonly newH: number;
+  /** Left/top padding in input pixels. */
+  readonly padX: number;
+  readonly padY: number;
+  /** Per output column/row: source indices and fractional weights (bilinear). */
+  readonly x0: Int32Array;
+  readonly x1: Int32Array;
+  readonly fx: Float32Array;
+  readonly y0: Int32Array;
+  readonly y1: Int32Array;
+  readonly fy: Float32Array;
+}
+
+/** Computes the letterbox plan of a `srcW × srcH` frame into a `dstW × dstH` input. */
+export function planLetterbox(srcW: number, srcH: number, dstW: number, dstH: number): LetterboxPlan {
+  const gain = Math.min(dstW / srcW, dstH / srcH);
+  const newW = Math.max(1, Math.round(srcW * gain));
+  const newH = Math.max(1, Math.round(srcH * gain));
+  // Ultralytics: top = round(dh - 0.1), left = round(dw - 0.1) with dw, dh the half paddings.
+  const padX = Math.max(0, Math.round((dstW - newW) / 2 - 0.1));
+  const padY = Math.max(0, Math.round((dstH - newH) / 2 - 0.1));
+  const axis = (n: number, src: number) => {
+    const i0 = new Int32Array(n);
+    const i1 = new Int32Array(n);
+    const f = new Float32Array(n);
+    const scale = src / n;
+    for (let d = 0; d < n; d++) {
+      // Half-pixel centres, clamped at the border like cv2.resize.
+      let s = (d + 0.5) * scale - 0.5;
+      if (s < 0) s = 0;
+      let a = Math.floor(s);
+      if (a > src - 1) a = src - 1;
+      i0[d] = a;
+      i1[d] = Math.min(a + 1, src - 1);
+      f[d] = s - a;
+    }
+    return [i0, i1, f] as const;
+  };
+  const [x0, x1, fx] = axis(newW, srcW);
+  const [y0, y1, fy] = axis(newH, srcH);
+  return { srcW, srcH, dstW, dstH, gain, newW, newH, padX, padY, x0, x1, fx, y0, y1, fy };
+}
+
+/** Fills the whole CHW tensor with the pad value (done once per plan change, not per frame). */
+export function fillPad(out: Float32Array): void {
+  out.fill(PAD_VALUE);
+}
+
+/**
+ * Writes the letterboxed frame into `out` (CHW, length 3·dstW·dstH). Only the image area is
+ * written: the caller fills the padding once with {@link fillPad} whenever the plan changes.
+ */
+export function letterboxInto(rgb: Uint8Array, plan: LetterboxPlan, out: Float32Array): void {
+  const { srcW, dstW, dstH, newW, newH, padX, padY, x0, x1, fx, y0, y1, fy } = plan;
+  const plane = dstW * dstH;
+  const inv = 1 / 255;
+  const stride = srcW * 3;
+  for (let y = 0; y < newH; y++) {
+    const r0 = y0[y] * stride;
+    const r1 = y1[y] * stride;
+    const wy = fy[y];
+    let o = (y + padY) * dstW + padX;
+    for (let x = 0; x < newW; x++, o++) {
+      const a = x0[x] * 3;
+      const b = x1[x] * 3;
+      const wx = fx[x];
+      for (let ch = 0; ch < 3; ch++) {
+        const top = rgb[r0 + a + ch] + (rgb[r0 + b + ch] - rgb[r0 + a + ch]) * wx;
+        const bot = rgb[r1 + a + ch] + (rgb[r1 + b + ch] - rgb[r1 + a + ch]) * wx;
+        out[ch * plane + o] = (top + (bot - top) * wy) * inv;
+      }
+    }
+  }
+}
+
+/**
+ * Maps a box in model-input pixels back to the frame, normalised to [0, 1] and clamped, writing
+ * into `dst[at..at+3]` (undoes the letterbox; Ultralytics' scale_boxes).
+ */
+export function unletterbox(plan: LetterboxPlan, x1: number, y1: number, x2: number, y2: number, dst: Float32Array | number[], at: number): void {
+  const sx = 1 / (plan.gain * plan.srcW);
+  const sy = 1 / (plan.gain * plan.srcH);
+  dst[at] = clamp01((x1 - plan.padX) * sx);
+  dst[at + 1] = clamp01((y1 - plan.padY) * sy);
+  dst[at + 2] = clamp01((x2 - plan.padX) * sx);
+  dst[at + 3] = clamp01((y2 - plan.padY) * sy);
+}
+
+function clamp01(v: number): number {
+  return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+/**
+ * Owns the one preallocated input tensor buffer and caches a plan per frame size, so frames of
+ * several cameras (different sizes) share one buffer without per-frame allocation.
+ */
+export class Preprocessor {
+  /** The CHW float32 input buffer handed to ORT (reused every frame). */
+  readonly data: Float32Array;
+  private readonly plans = new Map<number, LetterboxPlan>();
+  private current: LetterboxPlan | null = null;
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+  ) {
+    this.data = new Float32Array(3 * width * height);
+    fillPad(this.data);
+  }
+
+  /** Letterboxes `rgb` (`w × h × 3` bytes) into {@link data}; returns the plan used for mapping back. */
+  run(rgb: Uint8Array, w: number, h: number): LetterboxPlan {
+    // Numeric key: a string key would allocate per frame.
+    const key = w * 65536 + h;
+    let plan = this.plans.get(key);
+    if (!plan) {
+      plan = planLetterbox(w, h, this.width, this.height);
+      this.plans.set(key, plan);
+    }
+    if (plan !== this.current) {
+      // A different geometry leaves old pixels in what is now padding.
+      fillPad(this.data);
+      this.current = plan;
+    }
+    letterboxInto(rgb, plan, this.data);
+    return plan;
+  }
+}
