@@ -50,6 +50,9 @@ export function decideLayout(dims: readonly number[], option: LayoutOption, labe
     return fail(`model output has shape ${found}, which does not fit detect.layout ${option}${why}; expected ${expected(labels)}`);
   }
   if (v8) return ok(pick('yolov8'));
+  if (labels === null && y === 6 && x <= MAX_E2E_ROWS) {
+    return fail(`model output has shape ${found}, which may be end2end or one-class yolov5; give class names (labels file) or set detect.layout`);
+  }
   // One-class YOLOv5 ([1, A, 6]) looks like end-to-end; few rows mean end-to-end.
   if (e2e && v5) return ok(pick(x <= 300 ? 'end2end' : 'yolov5'));
   if (e2e) return ok(pick('end2end'));

@@ -74,6 +74,7 @@ export function readOnnxFile(buf: Uint8Array): Result<OnnxFileInfo> {
   const metadata: Record<string, string> = {};
   let irVersion = 0;
   let hasGraph = false;
+  let hasOpset = false;
   let inner: string | null = null;
   const err = walk(buf, 0, buf.length, (field, from, to, wire, value) => {
     if (field === 1 && wire === 0) irVersion = value;
@@ -82,6 +83,7 @@ export function readOnnxFile(buf: Uint8Array): Result<OnnxFileInfo> {
       // The graph's own framing must hold too: truncation usually lands inside it.
       inner ??= walk(buf, from, to, () => undefined);
     }
+    if (field === 8 && wire === 2) hasOpset = true;
     if (field === 14 && wire === 2) {
       let key = '';
       let val = '';
@@ -96,6 +98,8 @@ export function readOnnxFile(buf: Uint8Array): Result<OnnxFileInfo> {
   if (err) return fail(err);
   if (inner) return fail(`has a corrupt graph or metadata entry: it ${inner}`);
   if (!hasGraph) return fail('has no graph (not an ONNX model)');
+  // opset_import follows the graph in files written by onnx; its absence means a cut file.
+  if (!hasOpset) return fail('has no opset_import (truncated, or not an ONNX model)');
   if (irVersion <= 0 || irVersion > 100) return fail(`has an implausible ir_version ${irVersion} (not an ONNX model)`);
   return ok({ metadata, irVersion });
 }
