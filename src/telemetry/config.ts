@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+/**
+ * `telemetry.*` config section (TOPICS.md `system/<node>/telemetry` and `system/<node>/health`).
+ * Owned by src/telemetry. (zod 4: `.prefault({})` so the inner defaults apply to a missing section.)
+ */
+export const telemetryConfigSchema = z
+  .object({
+    intervalSeconds: z
+      .number()
+      .min(1)
+      .max(86_400)
+      .default(60)
+      .describe('Seconds between `system/<node>/telemetry` messages (QoS 0, not retained).'),
+    healthIntervalSeconds: z
+      .number()
+      .min(1)
+      .max(86_400)
+      .default(30)
+      .describe('Seconds between `system/<node>/health` updates (retained); also how often the clock sync flag is re-read.'),
+    diskPath: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Filesystem whose free space is reported; default the state directory (else `/`).'),
+  })
+  .prefault({});
+/** Parsed `telemetry` section. */
+export type TelemetryConfig = z.infer<typeof telemetryConfigSchema>;

@@ -1,0 +1,92 @@
+import type { ClockSyncState } from './clock-sync.js';
+import type { CameraSourceSnapshot, ConsensusSourceSnapshot, DetectorSourceSnapshot, ListenerSnapshot, MqttSourceSnapshot, PumpSourceSnapshot } from './sources.js';
+
+/**
+ * Pure health evaluator: part snapshots in, `ok | degraded | failed` with reasons out
+ * (TOPICS.md `system/<node>/health`, issue 7 "Telemetry"). No I/O and no clock, so every rule is a
+ * table-driven unit test.
+ *
+ * - `degraded`: the node still protects the property but something needs attention — a camera is
+ *   down, the broker is unreachable or FAILED (local-first keeps the local pump working), the
+ *   outbox is filling (> 80 %), the pump is in ERROR, the clock is not synchronised (expiry checks
+ *   are skipped, TOPICS.md "Time"), an optional listener did not bind, or a part's snapshot threw.
+ * - `failed`: a part reports a terminal failure it will not recover from by itself: the detector
+ *   supervisor reached its restart cap (`state: failed`), so this node no longer sees fire.
+ */
+
+/** Health status values. */
+export type HealthStatus = 'ok' | 'degraded' | 'failed';
+
+/** One reason the node is not `ok`. `code` is stable (dashboards, notify); `message` is for people. */
+export interface HealthProblem {
+  code: string;
+  /** Camera id, listener name, part name... when the problem is about one thing. */
+  subject?: string;
+  severity: Exclude<HealthStatus, 'ok'>;
+  message: string;
+}
+
+/** Everything the evaluator looks at; `null`/empty = the part is not on this node (or unknown). */
+export interface HealthInput {
+  mqtt: MqttSourceSnapshot | null;
+  cameras: readonly CameraSourceSnapshot[];
+  detector: DetectorSourceSnapshot | null;
+  consensus: ConsensusSourceSnapshot | null;
+  pump: PumpSourceSnapshot | null;
+  listeners: readonly ListenerSnapshot[];
+  clockSync: ClockSyncState;
+  /** Parts whose snapshot function threw. */
+  sourceErrors: readonly string[];
+}
+
+/** Outcome of {@link evaluateHealth}. */
+export interface HealthVerdict {
+  status: HealthStatus;
+  problems: HealthProblem[];
+}
+
+/** Fill ratio above which the outbox counts as filling (issue 7). */
+export const OUTBOX_FILLING_RATIO = 0.8;
+
+const UNREACHABLE = new Set(['DISCONNECTED', 'CONNECTING', 'RECONNECTING']);
+
+function outboxRatio(m: MqttSourceSnapshot): number {
+  const byCount = m.outboxMax && m.outboxMax > 0 && m.outboxDepth !== undefined ? m.outboxDepth / m.outboxMax : 0;
+  const byBytes = m.outboxMaxBytes && m.outboxMaxBytes > 0 && m.outboxBytes !== undefined ? m.outboxBytes / m.outboxMaxBytes : 0;
+  return Math.max(byCount, byBytes);
+}
+
+/** Evaluate the node's health from its parts' snapshots. */
+export function evaluateHealth(input: HealthInput): HealthVerdict {
+  const problems: HealthProblem[] = [];
+  const degraded = (code: string, message: string, subject?: string): void => {
+    problems.push({ code, severity: 'degraded', message, ...(subject !== undefined ? { subject } : {}) });
+  };
+
+  const m = input.mqtt;
+  if (m) {
+    if (m.state === 'FAILED') degraded('mqtt_failed', 'MQTT link FAILED after repeated attempts; still probing. Check broker address, credentials and network.');
+    else if (UNREACHABLE.has(m.state)) degraded('mqtt_unreachable', `MQTT broker unreachable (${m.state}); messages wait in the outbox.`);
+    const ratio = outboxRatio(m);
+    if (ratio > OUTBOX_FILLING_RATIO) degraded('outbox_filling', `MQTT outbox ${Math.round(ratio * 100)} % full; oldest low-priority messages will be dropped when full.`);
+  }
+  for (const c of input.cameras) {
+    if (c.status !== 'online') degraded('camera_down', `camera ${c.id} is ${c.status}${c.error ? `: ${c.error}` : ''}`, c.id);
+  }
+  if (input.detector?.state === 'failed') {
+    problems.push({ code: 'detector_failed', severity: 'failed', message: `detector stopped after its restart cap${input.detector.error ? `: ${input.detector.error}` : ''}; this node no longer detects fire. Restart the service.` });
+  }
+  if (input.pump?.state === 'ERROR') {
+    degraded('pump_error', `pump in ERROR${input.pump.error ? ` (${input.pump.error})` : ''}; it will not start until an operator sends reset.`);
+  }
+  if (input.clockSync === 'unsynced') {
+    degraded('clock_not_synced', 'system clock not synchronised (NTP); trigger/command expiry checks are skipped until it is.');
+  }
+  for (const l of input.listeners) {
+    if (!l.ok) degraded('listener_failed', `${l.name} listener not running${l.reason ? `: ${l.reason}` : ''}`, l.name);
+  }
+  for (const part of input.sourceErrors) degraded('status_unavailable', `could not read the ${part} status`, part);
+
+  const status: HealthStatus = problems.some((p) => p.severity === 'failed') ? 'failed' : problems.length > 0 ? 'degraded' : 'ok';
+  return { status, problems };
+}

@@ -1,0 +1,289 @@
+import { randomUUID } from 'node:crypto';
+import type { AppBus } from '../bus/index.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
+import type { MetricSnapshot } from '../core/metrics.js';
+import type { Logger } from '../log/logger.js';
+import type { MqttLink } from '../mqtt/link.js';
+import { topics } from '../topics/topics.js';
+import { createClockSyncProbe, type ClockSyncProbe, type ClockSyncState } from './clock-sync.js';
+import type { TelemetryConfig } from './config.js';
+import { evaluateHealth, type HealthInput, type HealthProblem, type HealthStatus } from './health.js';
+import {
+  normalizeCameras,
+  normalizeListeners,
+  normalizeMqtt,
+  normalizeStateful,
+  type CameraSourceSnapshot,
+  type ConsensusSourceSnapshot,
+  type DetectorSourceSnapshot,
+  type HealthSources,
+  type ListenerSnapshot,
+  type PumpSourceSnapshot,
+} from './sources.js';
+import { createSystemStats, type SystemStats, type TelemetryReading } from './system-stats.js';
+
+export { telemetryConfigSchema, type TelemetryConfig } from './config.js';
+export { evaluateHealth, OUTBOX_FILLING_RATIO, type HealthInput, type HealthProblem, type HealthStatus, type HealthVerdict } from './health.js';
+export { createClockSyncProbe, type ClockSyncProbe, type ClockSyncState, type ClockSyncOptions } from './clock-sync.js';
+export { createSystemStats, decodeThrottled, parseThrottled, type SystemStats, type SystemStatsOptions, type TelemetryReading, type ThrottledFlags } from './system-stats.js';
+export type { HealthSources, MqttSourceSnapshot, CameraSourceSnapshot, DetectorSourceSnapshot, ConsensusSourceSnapshot, PumpSourceSnapshot, ListenerSnapshot } from './sources.js';
+export { createSystemdNotifier, type SystemdNotifier, type SystemdNotifierOptions } from './systemd-notify.js';
+export type { CommandRunner } from './command.js';
+
+/** `system/<node>/health` payload (TOPICS.md). */
+export interface HealthPayload {
+  v: 1;
+  id: string;
+  node_id: string;
+  ts: number;
+  status: HealthStatus;
+  uptime_s: number;
+  version: string;
+  roles: string[];
+  /** False only when the OS positively reports "not synchronised" (see clock-sync.ts for `unknown`). */
+  clock_synced: boolean;
+  /** Where the answer came from: synced | unsynced | unknown. */
+  clock_sync: ClockSyncState;
+  problems: HealthProblem[];
+  mqtt: { state: string; outbox_depth: number | null; outbox_max: number | null } | null;
+  cameras: Array<{ id: string; status: string; fps: number | null; error: string | null }>;
+  detector: { state: string; error: string | null } | null;
+  consensus: { state: string } | null;
+  pump: { state: string; error: string | null; armed: boolean | null } | null;
+}
+
+/** `system/<node>/telemetry` payload (TOPICS.md). */
+export type TelemetryPayload = { v: 1; id: string; node_id: string; ts: number } & TelemetryReading;
+
+/** Options for {@link createTelemetry}: one object, everything injected (STYLE.md rule 5). */
+export interface TelemetryOptions {
+  config: TelemetryConfig;
+  nodeId: string;
+  version: string;
+  roles: readonly string[];
+  logger: Logger;
+  clock: Clock;
+  /** Absent in processes without MQTT (tests, check-config); then nothing is published. */
+  link?: MqttLink;
+  bus: AppBus;
+  /** Part snapshots; for a missing one the last value seen on the bus is used. */
+  sources: HealthSources;
+  /** System stats reader; default the real one on `config.diskPath` (else `/`). */
+  stats?: SystemStats;
+  /** Clock sync probe; default systemd's flag / timedatectl. */
+  clockSync?: ClockSyncProbe;
+}
+
+/** The telemetry part. */
+export interface Telemetry {
+  /** Read the clock sync flag once, publish health, then arm the health and telemetry timers. */
+  start(): Promise<void>;
+  /** Cancel timers and bus subscriptions. Idempotent. */
+  stop(): void;
+  /** For consensus/pump expiry checks (TOPICS.md "Time"): false only when positively unsynchronised. */
+  clockSynced(): boolean;
+  /** Health evaluated now from the current snapshots (for `/healthz` and the status page). */
+  health(): HealthPayload;
+  /** The last telemetry reading taken, or null before the first. */
+  lastTelemetry(): TelemetryPayload | null;
+  /** Report an optional listener's bind result (the status page), shown in health. */
+  reportListener(name: string, result: { ok: boolean; reason?: string | null }): void;
+  /** Counters and gauges (src/core/metrics.ts convention). */
+  metrics(): MetricSnapshot;
+}
+
+const OWNER = 'telemetry';
+const STATUS_CODE: Record<HealthStatus, number> = { ok: 0, degraded: 1, failed: 2 };
+const UNSYNC_LOG_EVERY_MS = 60_000;
+
+/** Build the telemetry part: health evaluation and publishing, system stats, clock sync flag. */
+export function createTelemetry(opts: TelemetryOptions): Telemetry {
+  const { config, clock, logger: log, bus, link, sources, nodeId } = opts;
+  const stats = opts.stats ?? createSystemStats({ diskPath: config.diskPath });
+  const sync = opts.clockSync ?? createClockSyncProbe();
+  const startedAt = clock.now();
+  const counters = { health_published: 0, telemetry_published: 0, stats_failures: 0, source_errors: 0 };
+  let timers: TimerHandle[] = [];
+  let running = false;
+  let last: TelemetryPayload | null = null;
+  let lastStatus: HealthStatus | null = null;
+  let lastProblemKey = '';
+  let lastUnsyncLog = -Infinity;
+  let lastVerdict: { status: HealthStatus; problems: number } = { status: 'ok', problems: 0 };
+  const listeners = new Map<string, ListenerSnapshot>();
+
+  // Bus fallbacks: last value seen per part, used when the wiring passes no source for it.
+  const busCameras = new Map<string, CameraSourceSnapshot>();
+  let busPump: PumpSourceSnapshot | null = null;
+  let busConsensus: ConsensusSourceSnapshot | null = null;
+  let busMqttState: string | null = null;
+
+  const envelope = () => ({ v: 1 as const, id: randomUUID(), node_id: nodeId, ts: clock.wallNow() / 1000 });
+  const uptimeS = () => Math.round((clock.now() - startedAt) / 1000);
+
+  function read<T>(part: string, fn: (() => unknown) | undefined, norm: (x: unknown) => T, fallback: T, errors: string[]): T {
+    if (!fn) return fallback;
+    try {
+      return norm(fn());
+    } catch (err) {
+      counters.source_errors++;
+      errors.push(part);
+      log.debug('status source threw', { part, err });
+      return fallback;
+    }
+  }
+
+  function gather(): HealthInput {
+    const errors: string[] = [];
+    const linkState = link ? { state: link.connectionState() } : busMqttState ? { state: busMqttState } : null;
+    return {
+      mqtt: read('mqtt', sources.mqtt, normalizeMqtt, normalizeMqtt(linkState), errors),
+      cameras: read('cameras', sources.cameras, normalizeCameras, [...busCameras.values()], errors),
+      detector: read('detector', sources.detector, (x) => normalizeStateful<DetectorSourceSnapshot>(x), null, errors),
+      consensus: read('consensus', sources.consensus, (x) => normalizeStateful<ConsensusSourceSnapshot>(x), busConsensus, errors),
+      pump: read('pump', sources.pump, (x) => normalizeStateful<PumpSourceSnapshot>(x), busPump, errors),
+      listeners: [...listeners.values(), ...read('listeners', sources.listeners, normalizeListeners, [], errors)],
+      clockSync: sync.state(),
+      sourceErrors: errors,
+    };
+  }
+
+  function health(): HealthPayload {
+    const input = gather();
+    const verdict = evaluateHealth(input);
+    lastVerdict = { status: verdict.status, problems: verdict.problems.length };
+    const m = input.mqtt;
+    return {
+      ...envelope(),
+      status: verdict.status,
+      uptime_s: uptimeS(),
+      version: opts.version,
+      roles: [...opts.roles],
+      clock_synced: sync.clockSynced(),
+      clock_sync: input.clockSync,
+      problems: verdict.problems,
+      mqtt: m ? { state: m.state, outbox_depth: m.outboxDepth ?? null, outbox_max: m.outboxMax ?? null } : null,
+      cameras: input.cameras.map((c) => ({ id: c.id, status: c.status, fps: c.fps ?? null, error: c.error ?? null })),
+      detector: input.detector ? { state: input.detector.state, error: input.detector.error ?? null } : null,
+      consensus: input.consensus ? { state: input.consensus.state } : null,
+      pump: input.pump
+        ? { state: input.pump.state, error: input.pump.error ?? null, armed: typeof input.pump.armed === 'boolean' ? input.pump.armed : null }
+        : null,
+    };
+  }
+
+  function publishHealth(): void {
+    const h = health();
+    // Log transitions and new reasons only (STYLE.md rule 9), never every evaluation.
+    const key = h.problems.map((p) => `${p.code}:${p.subject ?? ''}`).join(',');
+    if (h.status !== lastStatus || key !== lastProblemKey) {
+      const fields = { status: h.status, problems: h.problems.map((p) => p.message) };
+      if (h.status === 'ok') log.info('health ok', fields);
+      else log.warn(`health ${h.status}`, fields);
+      lastStatus = h.status;
+      lastProblemKey = key;
+    }
+    if (h.clock_sync === 'unsynced' && clock.now() - lastUnsyncLog >= UNSYNC_LOG_EVERY_MS) {
+      lastUnsyncLog = clock.now();
+      log.warn('system clock not synchronised: skipping absolute expiry/age checks (TOPICS.md "Time")', {});
+    }
+    if (link) {
+      link.setLastValue(topics.health(nodeId), h, { qos: 0 });
+      counters.health_published++;
+    }
+  }
+
+  let healthBusy = false;
+  async function healthTick(): Promise<void> {
+    if (healthBusy) return; // a slow timedatectl must not pile up probes
+    healthBusy = true;
+    try {
+      await sync.refresh();
+      if (running) publishHealth();
+    } finally {
+      healthBusy = false;
+    }
+  }
+
+  let statsBusy = false;
+  async function telemetryTick(): Promise<void> {
+    if (statsBusy) return;
+    statsBusy = true;
+    try {
+      const reading = await stats.read();
+      last = { ...envelope(), ...reading };
+      if (running && link) {
+        link.publish(topics.telemetry(nodeId), last, { qos: 0 });
+        counters.telemetry_published++;
+      }
+    } catch (err) {
+      counters.stats_failures++;
+      log.warn('system stats read failed; next reading at the next interval', { err });
+    } finally {
+      statsBusy = false;
+    }
+  }
+
+  /** Re-arm a repeating job on the injected clock (timers owned by this part, cancelled on stop). */
+  function every(ms: number, job: () => Promise<void>): void {
+    const slot = timers.length;
+    const arm = (): void => {
+      timers[slot] = clock.setTimer(ms, () => {
+        if (!running) return;
+        arm();
+        void job();
+      });
+    };
+    arm();
+  }
+
+  return {
+    async start() {
+      if (running) return;
+      running = true;
+      bus.on('camera.status', OWNER, ({ camera, status }) => {
+        busCameras.set(camera, { id: camera, status: status.status, fps: status.fps ?? null, error: status.error ?? null });
+      });
+      bus.on('pump.state', OWNER, (p) => {
+        busPump = { state: p.state, error: p.error, armed: p.armed };
+      });
+      bus.on('consensus.state', OWNER, (c) => {
+        busConsensus = { state: c.state };
+      });
+      bus.on('mqtt.connection', OWNER, (e) => {
+        busMqttState = e.to;
+      });
+      await healthTick();
+      every(config.healthIntervalSeconds * 1000, healthTick);
+      every(config.intervalSeconds * 1000, telemetryTick);
+      void telemetryTick();
+    },
+    stop() {
+      running = false;
+      for (const t of timers) t.cancel();
+      timers = [];
+      bus.removeOwner(OWNER);
+    },
+    clockSynced: () => sync.clockSynced(),
+    health,
+    lastTelemetry: () => last,
+    reportListener(name, result) {
+      listeners.set(name, { name, ok: result.ok, reason: result.reason ?? null });
+    },
+    metrics() {
+      const out: MetricSnapshot = {
+        ...counters,
+        health_status: STATUS_CODE[lastVerdict.status],
+        health_problems: lastVerdict.problems,
+        clock_synced: sync.clockSynced() ? 1 : 0,
+      };
+      if (last) {
+        for (const k of ['cpu_percent', 'load1', 'mem_used_mb', 'rss_mb', 'disk_free_mb', 'cpu_temp_c'] as const) {
+          const v = last[k];
+          if (typeof v === 'number') out[k] = v;
+        }
+      }
+      return out;
+    },
+  };
+}

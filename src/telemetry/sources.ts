@@ -1,0 +1,113 @@
+/**
+ * What telemetry needs from the other parts, typed loosely on purpose: the wiring (src/app) hands
+ * in functions returning each part's snapshot, and those shapes evolve with the parts. Known fields
+ * are typed; everything else passes through (`[k: string]: unknown`). The normalisers below read
+ * the known fields defensively (a missing or wrongly typed field is treated as absent) so a changed
+ * snapshot shape degrades a health field, never crashes the node (DESIGN.md "Failure model").
+ */
+
+/** MQTT core snapshot (MQTT-CORE.md "Metrics"). */
+export interface MqttSourceSnapshot {
+  /** Connection state: DISCONNECTED | CONNECTING | CONNECTED | RECONNECTING | FAILED. */
+  state: string;
+  outboxDepth?: number;
+  outboxMax?: number;
+  outboxBytes?: number;
+  outboxMaxBytes?: number;
+  [k: string]: unknown;
+}
+
+/** One camera (DETECTOR.md; `camera/<camera>/status`). */
+export interface CameraSourceSnapshot {
+  id: string;
+  /** online | offline | error */
+  status: string;
+  fps?: number | null;
+  error?: string | null;
+  [k: string]: unknown;
+}
+
+/** The detector worker supervisor. `failed` = restart cap reached (terminal). */
+export interface DetectorSourceSnapshot {
+  state: string;
+  error?: string | null;
+  [k: string]: unknown;
+}
+
+/** Consensus engine (idle | watching | triggered | cooldown). */
+export interface ConsensusSourceSnapshot {
+  state: string;
+  [k: string]: unknown;
+}
+
+/** Pump controller (PUMP.md states; `error` set in ERROR). */
+export interface PumpSourceSnapshot {
+  state: string;
+  error?: string | null;
+  [k: string]: unknown;
+}
+
+/** An optional listener (status page) and whether it bound. */
+export interface ListenerSnapshot {
+  name: string;
+  ok: boolean;
+  reason?: string | null;
+}
+
+/** Optional providers of each part's snapshot; a part absent from this node's roles is left out. */
+export interface HealthSources {
+  mqtt?: () => MqttSourceSnapshot;
+  cameras?: () => CameraSourceSnapshot[];
+  detector?: () => DetectorSourceSnapshot;
+  consensus?: () => ConsensusSourceSnapshot;
+  pump?: () => PumpSourceSnapshot;
+  listeners?: () => ListenerSnapshot[];
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
+const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
+
+/** Read an MQTT snapshot; accepts `state` or `connectionState`, and a nested `outbox: {depth|messages, max|maxMessages}`. */
+export function normalizeMqtt(x: unknown): MqttSourceSnapshot | null {
+  if (!isObj(x)) return null;
+  const state = str(x.state) ?? str(x.connectionState);
+  if (!state) return null;
+  const ob = isObj(x.outbox) ? x.outbox : {};
+  return {
+    ...x,
+    state,
+    outboxDepth: num(x.outboxDepth) ?? num(ob.depth) ?? num(ob.messages),
+    outboxMax: num(x.outboxMax) ?? num(ob.max) ?? num(ob.maxMessages),
+    outboxBytes: num(x.outboxBytes) ?? num(ob.bytes),
+    outboxMaxBytes: num(x.outboxMaxBytes) ?? num(ob.maxBytes),
+  };
+}
+
+/** Read camera snapshots; entries without an id or status are dropped. */
+export function normalizeCameras(x: unknown): CameraSourceSnapshot[] {
+  const list = Array.isArray(x) ? x : isObj(x) ? Object.entries(x).map(([id, v]) => (isObj(v) ? { id, ...v } : null)) : [];
+  const out: CameraSourceSnapshot[] = [];
+  for (const c of list) {
+    if (!isObj(c)) continue;
+    const id = str(c.id) ?? str(c.camera_id) ?? str(c.camera);
+    const status = str(c.status);
+    if (id && status) out.push({ ...c, id, status, fps: num(c.fps) ?? null, error: str(c.error) ?? null });
+  }
+  return out;
+}
+
+/** Read a `{state, error?}` snapshot (detector, consensus, pump). */
+export function normalizeStateful<T extends { state: string; error?: string | null }>(x: unknown): T | null {
+  if (!isObj(x)) return null;
+  const state = str(x.state);
+  if (!state) return null;
+  return { ...x, state, error: str(x.error) ?? null } as unknown as T;
+}
+
+/** Read listener snapshots. */
+export function normalizeListeners(x: unknown): ListenerSnapshot[] {
+  if (!Array.isArray(x)) return [];
+  return x.filter(isObj).flatMap((l) => (str(l.name) && typeof l.ok === 'boolean' ? [{ name: l.name as string, ok: l.ok, reason: str(l.reason) ?? null }] : []));
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateHealth, type HealthInput } from '../../src/telemetry/index.js';
+
+const base = (): HealthInput => ({
+  mqtt: { state: 'CONNECTED', outboxDepth: 0, outboxMax: 10_000 },
+  cameras: [{ id: 'north', status: 'online', fps: 2 }],
+  detector: { state: 'running' },
+  consensus: { state: 'idle' },
+  pump: { state: 'IDLE', error: null },
+  listeners: [{ name: 'http', ok: true }],
+  clockSync: 'synced',
+  sourceErrors: [],
+});
+
+const codes = (i: HealthInput) => evaluateHealth(i).problems.map((p) => `${p.code}${p.subject ? ':' + p.subject : ''}`);
+
+describe('evaluateHealth', () => {
+  it('is ok when every part is fine', () => {
+    expect(evaluateHealth(base())).toEqual({ status: 'ok', problems: [] });
+  });
+
+  it('degrades when a camera is offline or in error, naming the camera', () => {
+    const i = base();
+    i.cameras = [
+      { id: 'north', status: 'offline' },
+      { id: 'south', status: 'error', error: 'ffmpeg exited' },
+      { id: 'east', status: 'online' },
+    ];
+    const v = evaluateHealth(i);
+    expect(v.status).toBe('degraded');
+    expect(codes(i)).toEqual(['camera_down:north', 'camera_down:south']);
+    expect(v.problems[1].message).toContain('ffmpeg exited');
+  });
+
+  it.each(['DISCONNECTED', 'CONNECTING', 'RECONNECTING'])('degrades with mqtt_unreachable in %s', (state) => {
+    const i = base();
+    i.mqtt = { state };
+    expect(evaluateHealth(i).status).toBe('degraded');
+    expect(codes(i)).toEqual(['mqtt_unreachable']);
+  });
+
+  it('degrades with mqtt_failed in FAILED', () => {
+    const i = base();
+    i.mqtt = { state: 'FAILED' };
+    expect(codes(i)).toEqual(['mqtt_failed']);
+  });
+
+  it('flags the outbox above 80 % by count or by bytes, not at 80 %', () => {
+    const i = base();
+    i.mqtt = { state: 'CONNECTED', outboxDepth: 8000, outboxMax: 10_000 };
+    expect(codes(i)).toEqual([]);
+    i.mqtt = { state: 'CONNECTED', outboxDepth: 8001, outboxMax: 10_000 };
+    expect(codes(i)).toEqual(['outbox_filling']);
+    i.mqtt = { state: 'RECONNECTING', outboxDepth: 1, outboxMax: 10_000, outboxBytes: 15 * 2 ** 20, outboxMaxBytes: 16 * 2 ** 20 };
+    expect(codes(i)).toEqual(['mqtt_unreachable', 'outbox_filling']);
+  });
+
+  it('degrades when the pump is in ERROR, with its reason', () => {
+    const i = base();
+    i.pump = { state: 'ERROR', error: 'dry_run' };
+    const v = evaluateHealth(i);
+    expect(v.status).toBe('degraded');
+    expect(codes(i)).toEqual(['pump_error']);
+    expect(v.problems[0].message).toContain('dry_run');
+  });
+
+  it('degrades when the clock is positively unsynchronised, not when unknown', () => {
+    const i = base();
+    i.clockSync = 'unsynced';
+    expect(codes(i)).toEqual(['clock_not_synced']);
+    i.clockSync = 'unknown';
+    expect(codes(i)).toEqual([]);
+  });
+
+  it('degrades when an optional listener failed to bind or a source threw', () => {
+    const i = base();
+    i.listeners = [{ name: 'http', ok: false, reason: 'EADDRINUSE 127.0.0.1:8080' }];
+    i.sourceErrors = ['pump'];
+    expect(codes(i)).toEqual(['listener_failed:http', 'status_unavailable:pump']);
+  });
+
+  it('is failed when the detector reached its restart cap, even with other problems', () => {
+    const i = base();
+    i.detector = { state: 'failed', error: 'onnx session crashed 5 times' };
+    i.cameras = [{ id: 'north', status: 'offline' }];
+    const v = evaluateHealth(i);
+    expect(v.status).toBe('failed');
+    expect(codes(i)).toEqual(['camera_down:north', 'detector_failed']);
+  });
+
+  it('ignores parts that are not on this node', () => {
+    expect(evaluateHealth({ mqtt: null, cameras: [], detector: null, consensus: null, pump: null, listeners: [], clockSync: 'synced', sourceErrors: [] }).status).toBe('ok');
+  });
+});

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { fail, ok } from '../../src/core/result.js';
+import { VirtualClock } from '../../src/core/virtual-clock.js';
+import { memoryLogger } from '../../src/log/logger.js';
+import { createSystemdNotifier, type CommandRunner } from '../../src/telemetry/index.js';
+
+function rec(result = ok('')) {
+  const calls: string[] = [];
+  let answer = result;
+  const run: CommandRunner = async (cmd, args) => {
+    calls.push(`${cmd} ${args.join(' ')}`);
+    return answer;
+  };
+  return { calls, run, set: (r: typeof answer) => (answer = r) };
+}
+const flush = () => new Promise((r) => setImmediate(r));
+
+describe('systemd notifier', () => {
+  it('is a no-op without NOTIFY_SOCKET', async () => {
+    const r = rec();
+    const clock = new VirtualClock();
+    const n = createSystemdNotifier({ logger: memoryLogger(), clock, env: { WATCHDOG_USEC: '30000000' }, run: r.run });
+    expect(n.enabled).toBe(false);
+    expect(n.watchdogIntervalMs).toBeNull();
+    await n.ready();
+    await n.stopping();
+    clock.advance(600_000);
+    expect(r.calls).toEqual([]);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('sends READY, pings WATCHDOG=1 every WATCHDOG_USEC/2 from the clock, STOPPING ends the pings', async () => {
+    const r = rec();
+    const clock = new VirtualClock();
+    const n = createSystemdNotifier({ logger: memoryLogger(), clock, env: { NOTIFY_SOCKET: '/run/x', WATCHDOG_USEC: '30000000', WATCHDOG_PID: '42' }, pid: 42, run: r.run });
+    expect(n.watchdogIntervalMs).toBe(15_000);
+    await n.ready('watching 2 cameras');
+    expect(r.calls).toEqual(['systemd-notify READY=1 STATUS=watching 2 cameras']);
+    clock.advance(14_999);
+    expect(r.calls).toHaveLength(1);
+    clock.advance(1);
+    clock.advance(15_000);
+    await flush();
+    expect(r.calls.slice(1)).toEqual(['systemd-notify WATCHDOG=1', 'systemd-notify WATCHDOG=1']);
+    await n.stopping();
+    expect(r.calls.at(-1)).toBe('systemd-notify STOPPING=1');
+    clock.advance(120_000);
+    expect(r.calls.filter((c) => c.endsWith('WATCHDOG=1'))).toHaveLength(2);
+    expect(n.metrics()).toMatchObject({ watchdog_pings: 2, sent: 4, failed: 0 });
+  });
+
+  it('does not ping when the watchdog belongs to another pid or is not configured', async () => {
+    const r = rec();
+    const clock = new VirtualClock();
+    const other = createSystemdNotifier({ logger: memoryLogger(), clock, env: { NOTIFY_SOCKET: '/run/x', WATCHDOG_USEC: '30000000', WATCHDOG_PID: '7' }, pid: 42, run: r.run });
+    expect(other.watchdogIntervalMs).toBeNull();
+    const none = createSystemdNotifier({ logger: memoryLogger(), clock, env: { NOTIFY_SOCKET: '/run/x' }, run: r.run });
+    expect(none.watchdogIntervalMs).toBeNull();
+    await other.ready();
+    await none.ready();
+    clock.advance(600_000);
+    expect(r.calls).toEqual(['systemd-notify READY=1', 'systemd-notify READY=1']);
+  });
+
+  it('logs the first failure of a streak only, and counts every one', async () => {
+    const r = rec(fail('systemd-notify: not installed'));
+    const log = memoryLogger();
+    const clock = new VirtualClock();
+    const n = createSystemdNotifier({ logger: log, clock, env: { NOTIFY_SOCKET: '/run/x', WATCHDOG_USEC: '2000000' }, run: r.run });
+    await n.ready();
+    for (let i = 0; i < 5; i++) {
+      clock.advance(1000);
+      await flush();
+    }
+    expect(n.metrics().failed).toBe(6);
+    expect(log.lines.filter((l) => l.level === 50)).toHaveLength(1);
+    r.set(ok(''));
+    clock.advance(1000);
+    await flush();
+    expect(log.lines.some((l) => l.msg === 'systemd-notify works again')).toBe(true);
+    n.stop();
+  });
+});

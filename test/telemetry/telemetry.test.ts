@@ -1,0 +1,202 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAppBus } from '../../src/bus/index.js';
+import { VirtualClock } from '../../src/core/virtual-clock.js';
+import { memoryLogger } from '../../src/log/logger.js';
+import {
+  createTelemetry,
+  telemetryConfigSchema,
+  type ClockSyncProbe,
+  type ClockSyncState,
+  type HealthPayload,
+  type HealthSources,
+  type SystemStats,
+  type Telemetry,
+  type TelemetryReading,
+} from '../../src/telemetry/index.js';
+import { FakeLink } from '../helpers/fake-link.js';
+
+const flush = () => new Promise((r) => setImmediate(r));
+
+const reading = (n: number): TelemetryReading => ({
+  cpu_percent: n,
+  load1: 0.5,
+  mem_used_mb: 300,
+  mem_total_mb: 4000,
+  rss_mb: 80,
+  disk_free_mb: 1000,
+  disk_total_mb: 30000,
+  cpu_temp_c: 51.2,
+  uptime_s: 10,
+  os_uptime_s: 99,
+  throttled: null,
+});
+
+function fakeSync(initial: ClockSyncState): ClockSyncProbe & { next: ClockSyncState } {
+  let cur: ClockSyncState = 'unknown';
+  const p = {
+    next: initial,
+    refresh: async () => (cur = p.next),
+    state: () => cur,
+    clockSynced: () => cur !== 'unsynced',
+  };
+  return p;
+}
+
+let tel: Telemetry | undefined;
+afterEach(() => tel?.stop());
+
+function setup(opts: { sources?: HealthSources; sync?: ClockSyncState; config?: object } = {}) {
+  const clock = new VirtualClock();
+  const link = new FakeLink('pi-north');
+  const bus = createAppBus();
+  const log = memoryLogger('info');
+  let n = 0;
+  const stats: SystemStats = { read: async () => reading(++n) };
+  const sync = fakeSync(opts.sync ?? 'synced');
+  tel = createTelemetry({
+    config: telemetryConfigSchema.parse(opts.config ?? {}),
+    nodeId: 'pi-north',
+    version: '1.2.3',
+    roles: ['camera', 'pump'],
+    logger: log,
+    clock,
+    link,
+    bus,
+    sources: opts.sources ?? {},
+    stats,
+    clockSync: sync,
+  });
+  const health = () => link.lastValues.get('system/pi-north/health') as HealthPayload | undefined;
+  const telemetry = () => link.published.filter((p) => p.topic === 'system/pi-north/telemetry');
+  return { clock, link, bus, log, sync, tel, health, telemetry };
+}
+
+describe('telemetry', () => {
+  it('defaults intervals to 60 s / 30 s', () => {
+    expect(telemetryConfigSchema.parse(undefined)).toEqual({ intervalSeconds: 60, healthIntervalSeconds: 30 });
+  });
+
+  it('publishes retained health at start and every healthIntervalSeconds, telemetry at qos 0 every intervalSeconds', async () => {
+    const t = setup();
+    await t.tel.start();
+    await flush();
+    const h = t.health()!;
+    expect(h).toMatchObject({ v: 1, node_id: 'pi-north', status: 'ok', version: '1.2.3', roles: ['camera', 'pump'], clock_synced: true, problems: [] });
+    expect(typeof h.id).toBe('string');
+    expect(h.mqtt).toEqual({ state: 'CONNECTED', outbox_depth: null, outbox_max: null });
+    expect(t.telemetry()).toHaveLength(1);
+    expect(t.telemetry()[0].opts).toEqual({ qos: 0 });
+    expect(t.telemetry()[0].payload).toMatchObject({ v: 1, node_id: 'pi-north', cpu_percent: 1, cpu_temp_c: 51.2, throttled: null });
+
+    const firstId = h.id;
+    t.clock.advance(30_000);
+    await flush();
+    expect(t.health()!.id).not.toBe(firstId);
+    expect(t.health()!.uptime_s).toBe(30);
+    expect(t.telemetry()).toHaveLength(1);
+    t.clock.advance(30_000);
+    await flush();
+    expect(t.telemetry()).toHaveLength(2);
+    expect((t.telemetry()[1].payload as TelemetryReading).cpu_percent).toBe(2);
+    for (let i = 0; i < 2; i++) {
+      t.clock.advance(60_000);
+      await flush();
+    }
+    expect(t.telemetry()).toHaveLength(4);
+  });
+
+  it('degrades from bus events: camera offline, pump ERROR; recovers to ok', async () => {
+    const t = setup();
+    await t.tel.start();
+    t.bus.emit('camera.status', { camera: 'north', status: { status: 'offline', error: 'no frames for 10 s' } });
+    const pumpState = {
+      v: 1 as const, id: 'x', node_id: 'pi-north', ts: 1, state: 'ERROR' as const, armed: true,
+      outputs: { mainValve: false, ignitionStart: false, ignitionOn: false, ignitionOff: false, refillValve: false, primingValve: false, rpmReduce: false },
+      inputs: { reservoirFloat: null, linePressure: null, flowSensor: null, emergencyButton: null, engineRunning: null },
+      run: null, lockoutRemainingS: 0, holdRemainingS: 0, lastTriggerId: null, error: 'dry_run' as string | null, driver: 'mock',
+    };
+    t.bus.emit('pump.state', pumpState);
+    t.clock.advance(30_000);
+    await flush();
+    const h = t.health()!;
+    expect(h.status).toBe('degraded');
+    expect(h.problems.map((p) => p.code)).toEqual(['camera_down', 'pump_error']);
+    expect(h.cameras).toEqual([{ id: 'north', status: 'offline', fps: null, error: 'no frames for 10 s' }]);
+    expect(h.pump).toEqual({ state: 'ERROR', error: 'dry_run', armed: true });
+    expect(t.log.lines.some((l) => l.msg === 'health degraded')).toBe(true);
+
+    t.bus.emit('camera.status', { camera: 'north', status: { status: 'online', fps: 2 } });
+    t.bus.emit('pump.state', { ...pumpState, state: 'IDLE', error: null });
+    t.clock.advance(30_000);
+    await flush();
+    expect(t.health()!.status).toBe('ok');
+    expect(t.log.lines.some((l) => l.msg === 'health ok')).toBe(true);
+  });
+
+  it('uses part sources when given (outbox filling, broker state) and survives a throwing source', async () => {
+    let depth = 100;
+    const t = setup({
+      sources: {
+        mqtt: () => ({ state: 'RECONNECTING', outboxDepth: depth, outboxMax: 1000 }),
+        pump: () => {
+          throw new Error('boom');
+        },
+      },
+    });
+    await t.tel.start();
+    expect(t.health()!.problems.map((p) => p.code)).toEqual(['mqtt_unreachable', 'status_unavailable']);
+    depth = 900;
+    const now = t.tel.health();
+    expect(now.problems.map((p) => p.code)).toContain('outbox_filling');
+    expect(now.mqtt).toEqual({ state: 'RECONNECTING', outbox_depth: 900, outbox_max: 1000 });
+    expect(t.tel.metrics().source_errors).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reports an unsynchronised clock: degraded, clock_synced false, logged at most once a minute', async () => {
+    const t = setup({ sync: 'unsynced' });
+    await t.tel.start();
+    expect(t.tel.clockSynced()).toBe(false);
+    expect(t.health()).toMatchObject({ status: 'degraded', clock_synced: false, clock_sync: 'unsynced' });
+    t.clock.advance(30_000);
+    await flush();
+    const warns = () => t.log.lines.filter((l) => String(l.msg).startsWith('system clock not synchronised')).length;
+    expect(warns()).toBe(1);
+    t.clock.advance(30_000);
+    await flush();
+    expect(warns()).toBe(2);
+    t.sync.next = 'synced';
+    t.clock.advance(30_000);
+    await flush();
+    expect(t.tel.clockSynced()).toBe(true);
+    expect(t.health()!.status).toBe('ok');
+  });
+
+  it('shows a listener that failed to bind', async () => {
+    const t = setup();
+    t.tel.reportListener('http', { ok: false, reason: 'EADDRINUSE 127.0.0.1:8080' });
+    await t.tel.start();
+    expect(t.health()!.problems).toEqual([
+      { code: 'listener_failed', subject: 'http', severity: 'degraded', message: 'http listener not running: EADDRINUSE 127.0.0.1:8080' },
+    ]);
+  });
+
+  it('stops publishing after stop()', async () => {
+    const t = setup();
+    await t.tel.start();
+    await flush();
+    t.tel.stop();
+    const before = t.telemetry().length;
+    t.clock.advance(600_000);
+    await flush();
+    expect(t.telemetry().length).toBe(before);
+    expect(t.clock.pendingTimers()).toBe(0);
+    expect(t.bus.listenerCount('camera.status')).toBe(0);
+  });
+
+  it('exposes metrics including the last reading', async () => {
+    const t = setup();
+    await t.tel.start();
+    await flush();
+    expect(t.tel.metrics()).toMatchObject({ health_published: 1, telemetry_published: 1, health_status: 0, clock_synced: 1, cpu_temp_c: 51.2 });
+  });
+});
