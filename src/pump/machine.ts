@@ -1,0 +1,568 @@
+import type { Clock, TimerHandle } from '../core/clock.js';
+import type { PumpOutput } from '../topics/payloads.js';
+import type { InputRole } from './config.js';
+import {
+  allOff,
+  outputsOf,
+  type CommandAction,
+  type HandleResult,
+  type Inputs,
+  type MachineConfig,
+  type MachineEvent,
+  type MachineInput,
+  type Outputs,
+  type PersistedPumpState,
+  type PumpState,
+  type Run,
+  type StateName,
+  type StopNext,
+} from './machine-types.js';
+import { deadlinesOf, type TimerName } from './machine-timers.js';
+
+/** Callbacks of the machine; all synchronous, called in the order transition → outputs. */
+export interface MachineHooks {
+  /** Every transition `(from, to, reason)` and every refusal/notable decision. */
+  onEvent?(e: MachineEvent): void;
+  /** Outputs changed (called after every change, with the full set). */
+  onOutputs?(o: Outputs): void;
+  /** A transition happened (after onEvent); the controller persists here. */
+  onTransition?(from: StateName, to: StateName, reason: string): void;
+}
+
+/** Counters for health (PUMP.md "Health counters"). */
+export interface MachineCounters {
+  runs: number;
+  totalRuntimeMs: number;
+  dryRunTrips: number;
+  lowPressureTrips: number;
+  refused: Record<string, number>;
+  staleTimers: number;
+}
+
+const S = 1000;
+const ENGINE_ON: ReadonlySet<StateName> = new Set(['STARTING', 'RUNNING', 'REDUCING_RPM']);
+
+/**
+ * The pure pump state machine (PUMP.md "States", normative). It imports no Node I/O: time comes
+ * from the injected Clock, hardware effects leave through `onOutputs`, and `handle(event)` is the
+ * only way in. Each state instance has an epoch; its timers are armed from the deadlines in its
+ * data and all cancelled on every state change, and a timer whose epoch is not current is dropped
+ * (counted as `staleTimers`, which must stay 0).
+ */
+export class PumpMachine {
+  private s: PumpState = { name: 'IDLE', epoch: 0 };
+  private epochSeq = 0;
+  private timers: TimerHandle[] = [];
+  private out: Outputs = allOff();
+  private inputs: Inputs;
+  private armed = true;
+  private holdUntil: number | null = null;
+  private lastTriggerId: string | null = null;
+  private lastButtonAt = -Infinity;
+  private readonly t: Record<keyof MachineConfig['timings'], number>;
+  readonly counters: MachineCounters = { runs: 0, totalRuntimeMs: 0, dryRunTrips: 0, lowPressureTrips: 0, refused: {}, staleTimers: 0 };
+
+  constructor(
+    private readonly cfg: MachineConfig,
+    private readonly clock: Clock,
+    private readonly hooks: MachineHooks = {},
+  ) {
+    this.inputs = { ...cfg.initialInputs };
+    // Milliseconds for every timing except the two unitless ones (count, multiplier).
+    this.t = Object.fromEntries(Object.entries(cfg.timings).map(([k, v]) => [k, k === 'maxStartAttempts' || k === 'refillMultiplier' ? v : v * S])) as typeof this.t;
+  }
+
+  /** Current state (read-only view). */
+  state(): Readonly<PumpState> {
+    return this.s;
+  }
+  /** Current logical outputs. */
+  outputs(): Outputs {
+    return { ...this.out };
+  }
+  /** Current logical inputs. */
+  currentInputs(): Inputs {
+    return { ...this.inputs };
+  }
+  /** Armed (automatic triggers accepted). */
+  isArmed(): boolean {
+    return this.armed;
+  }
+  /** Seconds left of the operator hold. */
+  holdRemainingS(): number {
+    return this.holdUntil === null ? 0 : Math.max(0, (this.holdUntil - this.clock.now()) / S);
+  }
+  /** Seconds left of the refill lockout. */
+  lockoutRemainingS(): number {
+    return this.s.name === 'REFILLING' ? Math.max(0, (this.s.lockoutUntil - this.clock.now()) / S) : 0;
+  }
+  /** Last accepted trigger id. */
+  lastTrigger(): string | null {
+    return this.lastTriggerId;
+  }
+  /** Run info for the state payload. */
+  runInfo(): { ignitionOnAt: number | null; runtimeMs: number; remainingMs: number; attempt: number } | null {
+    const run = 'run' in this.s ? this.s.run : null;
+    if (!run) return null;
+    const now = this.clock.now();
+    const on = run.ignitionOnAt !== null && ENGINE_ON.has(this.s.name);
+    const runtimeMs = run.usedBeforeMs + (on && run.ignitionOnAt !== null ? now - run.ignitionOnAt : 0);
+    const remainingMs = run.limitAt !== null ? Math.max(0, run.limitAt - now) : this.t.maxEngineRuntime - run.usedBeforeMs;
+    return { ignitionOnAt: run.ignitionOnAt, runtimeMs, remainingMs, attempt: run.attempt };
+  }
+
+  /** The one entry point (STYLE.md rule 3). Returns accepted/refused with a reason (for acks). */
+  handle(ev: MachineInput): HandleResult {
+    switch (ev.type) {
+      case 'trigger':
+        return this.onTrigger(ev.id, ev.source);
+      case 'command':
+        return this.onCommand(ev.action, ev.source);
+      case 'input':
+        this.onInput(ev.name, ev.value);
+        return { accepted: true, reason: null };
+      case 'output_fault':
+        // A driver that cannot write cannot be trusted to stop the engine later: latch ERROR now
+        // (all outputs off is the best remaining move), PUMP.md "main valve not confirmed".
+        if (this.s.name !== 'ERROR') this.enter({ name: 'ERROR', epoch: 0, reason: `output_fault:${ev.output}: ${ev.reason}` }, `output_fault:${ev.output}`);
+        return { accepted: true, reason: null };
+    }
+  }
+
+  // ---- triggers ---------------------------------------------------------------------------
+
+  private refuse(reason: string, extra: Record<string, unknown> = {}): HandleResult {
+    this.counters.refused[reason] = (this.counters.refused[reason] ?? 0) + 1;
+    this.emit({ event: 'trigger_refused', from: this.s.name, to: null, reason, ...extra });
+    return { accepted: false, reason };
+  }
+
+  private onTrigger(id: string | null, source: string): HandleResult {
+    const s = this.s;
+    const now = this.clock.now();
+    if (s.name === 'ERROR') return this.refuse('error_latched', { trigger_id: id, error: s.reason });
+    // Loud: logged, evented and notified by the adapter (PUMP.md "Rules the table implies").
+    if (s.name === 'STOPPING' || s.name === 'REFILLING') return this.refuse('trigger_blocked_refilling', { trigger_id: id, lockout_remaining_s: this.lockoutRemainingS() });
+    if (!this.armed) return this.refuse('disarmed', { trigger_id: id });
+    if (this.holdUntil !== null && now < this.holdUntil) return this.refuse('operator_hold', { trigger_id: id, hold_remaining_s: this.holdRemainingS() });
+    if (s.name === 'REDUCING_RPM' && s.kind === 'limit') return this.refuse('limit_stop', { trigger_id: id });
+    this.lastTriggerId = id ?? this.lastTriggerId;
+    return this.beginOrExtend('trigger', `trigger:${source}`, id);
+  }
+
+  /** Start a run from a resting state, or extend a running one through its fire-off timer only. */
+  private beginOrExtend(kind: Run['kind'], reason: string, id: string | null): HandleResult {
+    const s = this.s;
+    const now = this.clock.now();
+    switch (s.name) {
+      case 'IDLE':
+      case 'MANUAL_VALVE':
+      case 'COOLDOWN':
+      case 'REFILLING':
+        this.enter({ name: 'PRIMING', epoch: 0, run: newRun(kind, now), until: now + this.t.preOpenDelay }, reason);
+        return { accepted: true, reason: null };
+      case 'PRIMING':
+      case 'STARTING':
+        s.run.lastTriggerAt = now; // applied once RUNNING arms fire-off (scenario 20)
+        this.emit({ event: 'run_extended', from: s.name, to: s.name, reason, trigger_id: id });
+        return { accepted: true, reason: 'already_starting' };
+      case 'RUNNING':
+        s.run.lastTriggerAt = now;
+        this.rearm(); // fire-off re-armed; the limit deadline is untouched (it lives in run.limitAt)
+        this.emit({ event: 'run_extended', from: s.name, to: s.name, reason, trigger_id: id });
+        return { accepted: true, reason: 'already_running' };
+      case 'REDUCING_RPM':
+        if (s.kind === 'limit') return { accepted: false, reason: 'limit_stop' };
+        s.run.lastTriggerAt = now;
+        this.enter({ name: 'RUNNING', epoch: 0, run: s.run, priming: s.priming }, `shutdown_cancelled:${reason}`);
+        return { accepted: true, reason: null };
+      case 'STOPPING':
+        return { accepted: false, reason: 'stopping' };
+      case 'ERROR':
+        return { accepted: false, reason: 'error_latched' };
+    }
+  }
+
+  // ---- commands ---------------------------------------------------------------------------
+
+  private onCommand(action: CommandAction, source: string): HandleResult {
+    const r = this.command(action);
+    if (!r.accepted) this.counters.refused[`command_${r.reason}`] = (this.counters.refused[`command_${r.reason}`] ?? 0) + 1;
+    this.emit({ event: r.accepted ? 'command_accepted' : 'command_refused', from: this.s.name, to: null, reason: r.reason, action, source });
+    return r;
+  }
+
+  private command(action: CommandAction): HandleResult {
+    const s = this.s;
+    const now = this.clock.now();
+    switch (action) {
+      case 'arm':
+      case 'disarm':
+        this.armed = action === 'arm';
+        this.hooks.onTransition?.(s.name, s.name, action); // persisted like a transition
+        return { accepted: true, reason: null };
+      case 'start':
+        // Manual start: not subject to lockout, hold or disarm; rules 2–5 still apply.
+        if (s.name === 'ERROR') return { accepted: false, reason: 'error_latched: send reset first' };
+        if (s.name === 'STOPPING') return { accepted: false, reason: 'stopping: retry after the stop pulse' };
+        if (s.name === 'REDUCING_RPM' && s.kind === 'limit') return { accepted: false, reason: 'limit_stop: the max runtime stop cannot be cancelled' };
+        return this.beginOrExtend('manual', 'manual_start', null);
+      case 'stop': {
+        // Graceful stop now, then COOLDOWN and the operator hold (PUMP.md "Commands").
+        this.holdUntil = this.t.operatorHoldSeconds > 0 ? now + this.t.operatorHoldSeconds : null;
+        if (s.name === 'STARTING' || s.name === 'RUNNING' || s.name === 'REDUCING_RPM') this.stopEngine(s.run, 'COOLDOWN', 'operator_stop');
+        else if (s.name === 'PRIMING') this.enter(cooldown(now, now, this.t.cooldownDuration), 'operator_stop');
+        else if (s.name === 'MANUAL_VALVE') this.enter({ name: 'IDLE', epoch: 0 }, 'operator_stop');
+        else this.hooks.onTransition?.(s.name, s.name, 'operator_hold'); // persist the hold
+        // STOPPING keeps its pulse; REFILLING keeps refilling with its lockout timer running, so
+        // the lockout always ends by itself (reference defect R8: silent lockout after stop).
+        return { accepted: true, reason: null };
+      }
+      case 'reset':
+        this.holdUntil = null;
+        if (s.name === 'ERROR') this.enter({ name: 'IDLE', epoch: 0 }, 'reset');
+        else if (s.name === 'REFILLING') this.enter(cooldown(now, s.mainValve ? s.valveCloseAt : now, this.t.cooldownDuration), 'reset');
+        else this.hooks.onTransition?.(s.name, s.name, 'reset');
+        return { accepted: true, reason: null };
+      case 'valve_open':
+        if (s.name === 'IDLE' || s.name === 'COOLDOWN') {
+          this.enter({ name: 'MANUAL_VALVE', epoch: 0, until: now + this.t.manualValveSeconds }, 'valve_open');
+          return { accepted: true, reason: null };
+        }
+        if (s.name === 'MANUAL_VALVE') return { accepted: true, reason: 'already_open' };
+        return { accepted: false, reason: `not_idle: main valve is controlled by ${s.name}` };
+      case 'valve_close':
+        if (s.name === 'MANUAL_VALVE') this.enter({ name: 'IDLE', epoch: 0 }, 'valve_close');
+        else if (s.name === 'REFILLING' || s.name === 'COOLDOWN') {
+          s.mainValve = false;
+          this.rearm();
+        } else if (s.name !== 'IDLE' && s.name !== 'ERROR') return { accepted: false, reason: 'engine_running: stop first' };
+        return { accepted: true, reason: null };
+    }
+  }
+
+  // ---- inputs -----------------------------------------------------------------------------
+
+  private onInput(name: InputRole, value: boolean): void {
+    const prev = this.inputs[name];
+    if (prev === value) return;
+    this.inputs[name] = value;
+    const s = this.s;
+    const now = this.clock.now();
+    if (name === 'emergencyButton') {
+      // Edge-triggered manual start; held or bounced presses within 1 s count once (scenario 41).
+      if (value && prev === false && now - this.lastButtonAt >= 1000) {
+        this.lastButtonAt = now;
+        this.onCommand('start', 'button');
+      }
+    }
+    if (name === 'reservoirFloat' && value && s.name === 'REFILLING') {
+      this.enter(cooldown(now, s.mainValve ? s.valveCloseAt : now, this.t.cooldownDuration), 'float_full');
+      return;
+    }
+    if (s.name === 'STARTING' || s.name === 'RUNNING' || s.name === 'REDUCING_RPM') {
+      if (!s.run.confirmed && this.confirmSensor() === name && value) {
+        s.run.confirmed = true;
+        this.emit({ event: 'start_confirmed', from: s.name, to: s.name, reason: name });
+      }
+      if (s.name !== 'STARTING' && !s.priming) this.trackWater(s.run, now);
+      this.rearm();
+    }
+    this.refreshOutputs();
+  }
+
+  /** Input that confirms the engine runs: engineRunning, else flow, else pressure, else none. */
+  private confirmSensor(): InputRole | null {
+    for (const k of ['engineRunning', 'flowSensor', 'linePressure'] as const) if (this.inputs[k] !== null) return k;
+    return null;
+  }
+  /** Water sensor for dry-run protection: flow, else pressure as a proxy (PUMP.md Safety 4). */
+  private waterSensor(): InputRole | null {
+    if (this.inputs.flowSensor !== null) return 'flowSensor';
+    if (this.inputs.linePressure !== null) return 'linePressure';
+    return null;
+  }
+
+  /** Update the continuous dry-run and low-pressure windows from the current inputs. */
+  private trackWater(run: Run, now: number): void {
+    const w = this.waterSensor();
+    if (w) run.noWaterSince = this.inputs[w] ? null : (run.noWaterSince ?? now);
+    if (this.inputs.linePressure !== null) run.lowPressureSince = this.inputs.linePressure ? null : (run.lowPressureSince ?? now);
+  }
+
+  // ---- timers -----------------------------------------------------------------------------
+
+  private onTimer(name: TimerName, epoch: number): void {
+    const s = this.s;
+    if (epoch !== s.epoch) {
+      this.counters.staleTimers++; // cannot happen: every timer is cancelled on exit
+      return;
+    }
+    const now = this.clock.now();
+    switch (name) {
+      case 'manual_over':
+        this.enter({ name: 'IDLE', epoch: 0 }, 'manual_valve_timeout');
+        return;
+      case 'primed':
+        if (s.name !== 'PRIMING') return;
+        if (!this.out.mainValve || this.inputs.mainValveFeedback === false) {
+          this.enter({ name: 'ERROR', epoch: 0, reason: 'main_valve_not_confirmed' }, 'main_valve_not_confirmed');
+          return;
+        }
+        this.startCrank(s.run, now, 'primed');
+        return;
+      case 'phase':
+        if (s.name !== 'STARTING') return;
+        if (s.phase === 'ignition') {
+          this.enter({ ...s, epoch: 0, phase: 'crank', phaseUntil: now + this.t.ignitionStartDuration }, 'crank', true);
+          return;
+        }
+        this.enterRunning(s.run, now);
+        return;
+      case 'limit':
+        if (s.name === 'STARTING' || s.name === 'RUNNING' || s.name === 'REDUCING_RPM') this.stopEngine(s.run, 'REFILLING', 'max_runtime');
+        return;
+      case 'fireoff':
+        if (s.name === 'RUNNING') this.enter({ name: 'REDUCING_RPM', epoch: 0, run: s.run, kind: 'graceful', until: Math.min(now + this.t.rpmReductionDuration, s.run.limitAt ?? Infinity), priming: s.priming }, 'fire_off');
+        return;
+      case 'reduce_limit':
+        if (s.name === 'RUNNING' || s.name === 'REDUCING_RPM') {
+          // From here on the stop cannot be cancelled (PUMP.md: "a limit stop can never be cancelled").
+          const priming = s.priming;
+          this.enter({ name: 'REDUCING_RPM', epoch: 0, run: s.run, kind: 'limit', until: s.run.limitAt ?? now, priming }, 'max_runtime_approaching', s.name === 'REDUCING_RPM');
+        }
+        return;
+      case 'reduction_over':
+        if (s.name === 'REDUCING_RPM') this.stopEngine(s.run, 'REFILLING', s.kind === 'limit' ? 'max_runtime' : 'fire_off');
+        return;
+      case 'priming_over':
+        if (s.name === 'RUNNING' || s.name === 'REDUCING_RPM') {
+          s.priming = false;
+          this.trackWater(s.run, now);
+          this.emit({ event: 'priming_complete', from: s.name, to: s.name, reason: null });
+          this.rearm();
+          this.refreshOutputs();
+        }
+        return;
+      case 'confirm':
+        if (s.name !== 'RUNNING' && s.name !== 'REDUCING_RPM') return;
+        if (s.run.attempt < this.t.maxStartAttempts) {
+          s.run.attempt++;
+          this.enter({ name: 'STARTING', epoch: 0, run: s.run, phase: 'crank', phaseUntil: now + this.t.ignitionStartDuration }, 'start_not_confirmed_retry');
+        } else this.stopEngine(s.run, 'ERROR', 'start_failed');
+        return;
+      case 'dry':
+        if (s.name === 'RUNNING' || s.name === 'REDUCING_RPM') {
+          this.counters.dryRunTrips++;
+          this.stopEngine(s.run, 'ERROR', 'dry_run');
+        }
+        return;
+      case 'lowpress':
+        if (s.name === 'RUNNING' || s.name === 'REDUCING_RPM') {
+          this.counters.lowPressureTrips++;
+          this.stopEngine(s.run, 'ERROR', 'low_pressure');
+        }
+        return;
+      case 'pulse_over':
+        if (s.name === 'STOPPING') this.afterStop(s, now);
+        return;
+      case 'lockout_over':
+        if (s.name === 'REFILLING') this.enter(cooldown(now, s.mainValve ? s.valveCloseAt : now, this.t.cooldownDuration), 'refill_complete');
+        return;
+      case 'valve_close':
+        if (s.name === 'REFILLING' || s.name === 'COOLDOWN') {
+          s.mainValve = false;
+          this.emit({ event: 'main_valve_closed', from: s.name, to: s.name, reason: 'valve_close_delay' });
+          this.rearm();
+          this.refreshOutputs();
+        }
+        return;
+      case 'cooldown_over':
+        if (s.name === 'COOLDOWN') this.enter({ name: 'IDLE', epoch: 0 }, 'cooldown_complete');
+        return;
+    }
+  }
+
+  private startCrank(run: Run, now: number, reason: string): void {
+    if (this.cfg.crankSequence === 'ignition-first') {
+      this.markIgnition(run, now);
+      this.enter({ name: 'STARTING', epoch: 0, run, phase: 'ignition', phaseUntil: now + this.t.ignitionOnLeadTime }, reason);
+    } else {
+      this.enter({ name: 'STARTING', epoch: 0, run, phase: 'crank', phaseUntil: now + this.t.ignitionStartDuration }, reason);
+    }
+  }
+
+  /** I: first rising edge of ignition on in this run; the limit is fixed here, once. */
+  private markIgnition(run: Run, now: number): void {
+    if (run.ignitionOnAt !== null) return;
+    run.ignitionOnAt = now;
+    run.limitAt = now + this.t.maxEngineRuntime - run.usedBeforeMs;
+    this.counters.runs++;
+  }
+
+  private enterRunning(run: Run, now: number): void {
+    this.markIgnition(run, now); // crank-first: ignition rises here
+    const first = run.runningSince === null;
+    if (first) {
+      run.runningSince = now;
+      run.primingEndsAt = now + this.t.primingDuration;
+    }
+    const sensor = this.confirmSensor();
+    if (!sensor || this.inputs[sensor]) run.confirmed = true;
+    const priming = run.primingEndsAt !== null && now < run.primingEndsAt;
+    if (!priming) this.trackWater(run, now);
+    // A re-crank restarts the confirmation window from its own E.
+    run.runningSince = now;
+    this.enter({ name: 'RUNNING', epoch: 0, run, priming }, first ? 'engine_running' : 'engine_recranked');
+  }
+
+  private stopEngine(run: Run, next: StopNext, reason: string): void {
+    const now = this.clock.now();
+    const runtimeMs = run.usedBeforeMs + (run.ignitionOnAt !== null ? now - run.ignitionOnAt : 0);
+    this.counters.totalRuntimeMs += runtimeMs - run.usedBeforeMs;
+    this.enter({ name: 'STOPPING', epoch: 0, run, next, reason, until: now + this.t.ignitionOffDuration, runtimeMs, engineStoppedAt: now }, reason);
+  }
+
+  private afterStop(s: Extract<PumpState, { name: 'STOPPING' }>, now: number): void {
+    const valveCloseAt = s.engineStoppedAt + this.t.valveCloseDelay;
+    switch (s.next) {
+      case 'ERROR':
+        this.enter({ name: 'ERROR', epoch: 0, reason: s.reason }, s.reason);
+        return;
+      case 'COOLDOWN':
+        this.enter(cooldown(now, valveCloseAt, this.t.cooldownDuration), s.reason);
+        return;
+      case 'PRIMING': {
+        const run = s.run ?? newRun('resume', now);
+        this.enter({ name: 'PRIMING', epoch: 0, run, until: now + this.t.preOpenDelay }, 'resume_after_restart');
+        return;
+      }
+      case 'REFILLING': {
+        const lockout = Math.min(s.runtimeMs * this.t.refillMultiplier, this.t.maxRefillLockout);
+        if (lockout <= 0) this.enter(cooldown(now, valveCloseAt, this.t.cooldownDuration), 'no_refill_needed');
+        else this.enter({ name: 'REFILLING', epoch: 0, runtimeMs: s.runtimeMs, lockoutUntil: now + lockout, valveCloseAt, mainValve: valveCloseAt > now }, s.reason);
+        return;
+      }
+    }
+  }
+
+  // ---- state changes ----------------------------------------------------------------------
+
+  /**
+   * Enter a state: cancel every timer of the old instance, emit `(from, to, reason)`, arm the new
+   * instance's timers, then publish outputs. `subPhase` re-enters the same state name without a
+   * transition event (crank phase, limit conversion of a reduction).
+   */
+  private enter(next: PumpState, reason: string, subPhase = false): void {
+    const from = this.s.name;
+    next.epoch = ++this.epochSeq;
+    for (const t of this.timers) t.cancel();
+    this.timers = [];
+    this.s = next;
+    if (subPhase) this.emit({ event: 'phase', from, to: next.name, reason });
+    else this.emit({ event: 'transition', from, to: next.name, reason });
+    this.armTimers();
+    if (!subPhase) this.hooks.onTransition?.(from, next.name, reason);
+    this.refreshOutputs();
+  }
+
+  /** Re-arm the current state's timers from its (absolute) deadlines. */
+  private rearm(): void {
+    for (const t of this.timers) t.cancel();
+    this.timers = [];
+    this.armTimers();
+  }
+
+  private armTimers(): void {
+    const epoch = this.s.epoch;
+    const now = this.clock.now();
+    for (const [name, at] of deadlinesOf(this.s, this.t, this.confirmSensor() !== null)) {
+      this.timers.push(this.clock.setTimer(Math.max(0, at - now), () => this.onTimer(name, epoch)));
+    }
+  }
+
+  private refreshOutputs(): void {
+    const o = outputsOf(this.s, this.inputs, this.cfg.crankSequence);
+    if ((Object.keys(o) as PumpOutput[]).every((k) => o[k] === this.out[k])) return;
+    this.out = o;
+    this.hooks.onOutputs?.({ ...o });
+  }
+
+  private emit(e: MachineEvent): void {
+    this.hooks.onEvent?.(e);
+  }
+
+  // ---- persistence ------------------------------------------------------------------------
+
+  /** Snapshot for the state file: remaining seconds, never absolute times (PUMP.md Safety 1). */
+  persisted(): PersistedPumpState {
+    const s = this.s;
+    const now = this.clock.now();
+    const run = 'run' in s && s.run ? s.run : null;
+    const info = this.runInfo();
+    return {
+      v: 1,
+      state: s.name,
+      armed: this.armed,
+      holdRemainingS: this.holdRemainingS(),
+      lockoutRemainingS: this.lockoutRemainingS(),
+      refillRuntimeS: s.name === 'REFILLING' ? s.runtimeMs / S : 0,
+      error: s.name === 'ERROR' ? s.reason : null,
+      run: run
+        ? {
+            usedS: (s.name === 'STOPPING' ? s.runtimeMs : (info?.runtimeMs ?? 0)) / S,
+            fireOffRemainingS: Math.max(0, (run.lastTriggerAt + this.t.fireOffDelay - now) / S),
+            attempt: run.attempt,
+            engineOn: this.out.ignitionOn || s.name === 'STOPPING',
+            graceful: s.name === 'REDUCING_RPM' || (s.name === 'STOPPING' && s.next !== 'PRIMING'),
+          }
+        : null,
+      lastTriggerId: this.lastTriggerId,
+    };
+  }
+
+  /**
+   * Resume after a restart (PUMP.md Safety 1). Call once, right after construction, with the
+   * outputs already driven off. A run whose fire-off had not expired restarts from PRIMING with
+   * its used runtime counted; an engine that was on first gets its stop pulse.
+   */
+  restore(p: PersistedPumpState): void {
+    const now = this.clock.now();
+    this.armed = p.armed;
+    this.lastTriggerId = p.lastTriggerId;
+    this.holdUntil = p.holdRemainingS > 0 ? now + p.holdRemainingS * S : null;
+    if (p.state === 'ERROR') {
+      this.enter({ name: 'ERROR', epoch: 0, reason: p.error ?? 'error_before_restart' }, 'restored_error');
+      return;
+    }
+    if (p.state === 'REFILLING' && p.lockoutRemainingS > 0) {
+      this.enter({ name: 'REFILLING', epoch: 0, runtimeMs: p.refillRuntimeS * S, lockoutUntil: now + p.lockoutRemainingS * S, valveCloseAt: now, mainValve: false }, 'restored_lockout');
+      return;
+    }
+    if (!p.run) return; // IDLE, COOLDOWN, MANUAL_VALVE: resting states restart as IDLE
+    const usedMs = p.run.usedS * S;
+    const budget = this.t.maxEngineRuntime - usedMs;
+    const resume = !p.run.graceful && p.run.fireOffRemainingS > 0 && budget > this.t.rpmReductionLead + this.t.ignitionOnLeadTime + this.t.ignitionStartDuration;
+    const run = newRun('resume', now);
+    run.usedBeforeMs = usedMs;
+    run.lastTriggerAt = now - (this.t.fireOffDelay - p.run.fireOffRemainingS * S);
+    if (p.run.engineOn) {
+      // The engine may still turn: give it the stop pulse first, then resume or refill.
+      this.enter({ name: 'STOPPING', epoch: 0, run: resume ? run : null, next: resume ? 'PRIMING' : 'REFILLING', reason: 'restart_stop', until: now + this.t.ignitionOffDuration, runtimeMs: usedMs, engineStoppedAt: now }, 'restart_stop');
+    } else if (resume) {
+      this.enter({ name: 'PRIMING', epoch: 0, run, until: now + this.t.preOpenDelay }, 'resume_after_restart');
+    } else if (usedMs > 0) {
+      const lockout = Math.min(usedMs * this.t.refillMultiplier, this.t.maxRefillLockout);
+      if (lockout > 0) this.enter({ name: 'REFILLING', epoch: 0, runtimeMs: usedMs, lockoutUntil: now + lockout, valveCloseAt: now, mainValve: false }, 'restored_lockout');
+    }
+  }
+}
+
+function newRun(kind: Run['kind'], now: number): Run {
+  return { kind, attempt: 1, lastTriggerAt: now, ignitionOnAt: null, limitAt: null, usedBeforeMs: 0, runningSince: null, primingEndsAt: null, confirmed: false, noWaterSince: null, lowPressureSince: null };
+}
+
+/** COOLDOWN lasts until the later of cooldownDuration and the main valve's close time, so IDLE (all off) never cuts the valve delay short. */
+function cooldown(now: number, valveCloseAt: number, cooldownMs: number): PumpState {
+  return { name: 'COOLDOWN', epoch: 0, until: Math.max(now + cooldownMs, valveCloseAt), valveCloseAt, mainValve: valveCloseAt > now };
+}
