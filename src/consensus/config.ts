@@ -1,9 +1,124 @@
 import { z } from 'zod';
+import { CAMERA_ID_RE } from '../topics/topics.js';
 
-/** `consensus.*` config section (CONSENSUS.md "Defaults"). Owned by src/consensus. */
+/**
+ * `consensus.*` config section (CONSENSUS.md "Defaults"). Owned by src/consensus.
+ * Every range is explicit and out-of-range values are refused with a message naming the allowed
+ * range (src/config adds the key and the value); nothing is clamped, unlike the reference, which
+ * silently turned `CONSENSUS_THRESHOLD=0` into 1 (scenarios-consensus 68).
+ * zod 4: nested objects use `.prefault({})` so inner defaults apply.
+ */
+
+/** A number in [min, max] (integer when `int`), with the allowed range in the message. */
+function ranged(min: number, max: number, opts: { int?: boolean; unit?: string } = {}) {
+  const what = opts.int ? 'an integer' : 'a number';
+  const unit = opts.unit ? ` ${opts.unit}` : '';
+  return z
+    .number({ error: `must be ${what} from ${min} to ${max}${unit}` })
+    .refine((v) => Number.isFinite(v) && v >= min && v <= max && (!opts.int || Number.isInteger(v)), {
+      message: `must be ${what} from ${min} to ${max}${unit}`,
+    });
+}
+
+/** A normalised coordinate. */
+const coord = ranged(0, 1);
+
+/** Rectangle mask `[x1, y1, x2, y2]`, normalised, x1 < x2 and y1 < y2. */
+export const rectMaskSchema = z
+  .tuple([coord, coord, coord, coord], { error: 'a rectangle mask is [x1, y1, x2, y2] with coordinates in [0, 1]' })
+  .refine((r) => r[0] < r[2] && r[1] < r[3], { message: 'a rectangle mask needs x1 < x2 and y1 < y2' });
+
+/** Polygon mask `[[x, y], ...]`, normalised, at least 3 points. */
+export const polygonMaskSchema = z
+  .array(z.tuple([coord, coord]), { error: 'a polygon mask is a list of [x, y] points in [0, 1]' })
+  .min(3, { message: 'a polygon mask needs at least 3 points' })
+  .max(64, { message: 'a polygon mask has at most 64 points' });
+
+/** One mask: a rectangle or a polygon (a detection whose box centre is inside is ignored). */
+export const maskSchema = z.union([rectMaskSchema, polygonMaskSchema], {
+  error: 'a mask is a rectangle [x1, y1, x2, y2] or a polygon [[x, y], [x, y], [x, y], ...], normalised to [0, 1]',
+});
+export type MaskConfig = z.infer<typeof maskSchema>;
+
+/** One listed camera: producer resolution for pixel boxes, masks, zones for the trigger. */
+export const consensusCameraSchema = z
+  .strictObject({
+    width: ranged(1, 16384, { int: true, unit: 'pixels' }).optional().describe('Producer frame width for pixel boxes.'),
+    height: ranged(1, 16384, { int: true, unit: 'pixels' }).optional().describe('Producer frame height for pixel boxes.'),
+    masks: z.array(maskSchema).max(32, { message: 'at most 32 masks a camera' }).default([]).describe('Ignored regions (box centre inside).'),
+    zones: z
+      .array(z.string().min(1).max(64), { error: 'zones is a list of zone names' })
+      .max(32)
+      .default([])
+      .describe('Zones listed in the trigger when this camera votes.'),
+  })
+  .superRefine((c, ctx) => {
+    // A half-specified resolution would silently mix the configured side with the 1920x1080 fallback.
+    if ((c.width === undefined) !== (c.height === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [c.width === undefined ? 'width' : 'height'], message: 'width and height are set together (or neither)' });
+    }
+  });
+export type ConsensusCameraConfig = z.infer<typeof consensusCameraSchema>;
+
+/** The whole `consensus` section. */
 export const consensusConfigSchema = z
-  .object({
-    threshold: z.number().int().min(1).max(16).default(2),
+  .strictObject({
+    threshold: ranged(1, 16, { int: true, unit: 'cameras' }).default(2).describe('Cameras that must each see fire (1 = single-camera mode).'),
+    windowSeconds: ranged(1, 600, { unit: 'seconds' }).default(30).describe('Look-back for the growth test.'),
+    cooldownSeconds: ranged(0, 3600, { unit: 'seconds' }).default(300).describe('Minimum time between triggers.'),
+    minConfidence: ranged(0, 1).default(0.7).describe('Minimum score (inclusive) for legacy and Frigate inputs.'),
+    minScore: ranged(0, 1).optional().describe("Raises the bar for own detections above the detector's threshold."),
+    minAreaRatio: ranged(0, 1).default(0.001).describe('Smallest box area as a fraction of the frame (inclusive).'),
+    maxAreaRatio: ranged(0, 1).default(0.8).describe('Largest box area as a fraction of the frame (inclusive).'),
+    areaIncreaseRatio: ranged(0.1, 100).default(1.2).describe('Late median area >= early median x this.'),
+    movingAverageWindow: ranged(1, 10, { int: true, unit: 'samples' }).default(3).describe('W: a track needs >= 2W samples in the window.'),
+    persistSeconds: ranged(0, 3600, { unit: 'seconds' }).default(0).describe('0 = off; a fire track seen this long without gaps counts.'),
+    cameraTimeoutSeconds: ranged(1, 3600, { unit: 'seconds' }).default(60).describe('Silence after which a camera stops voting.'),
+    countLabels: z
+      .array(z.string().min(1).max(64), { error: 'countLabels is a list of labels' })
+      .min(1, { message: 'at least one label must count' })
+      .default(['fire', 'smoke'])
+      .describe('Labels that count.'),
+    cameras: z
+      .record(z.string().regex(CAMERA_ID_RE, { message: 'camera ids match [A-Za-z0-9_-]+' }), consensusCameraSchema)
+      .optional()
+      .describe('Allow-list of camera ids with resolution, masks and zones; absent = accept any id.'),
+    frigateResolution: z
+      .strictObject({
+        width: ranged(1, 16384, { int: true, unit: 'pixels' }).default(1280),
+        height: ranged(1, 16384, { int: true, unit: 'pixels' }).default(720),
+      })
+      .prefault({})
+      .describe('Frigate detect size when the camera is not listed.'),
+    triggerTtlSeconds: ranged(10, 3600, { unit: 'seconds' }).default(120).describe('expires_at = decision time + this.'),
+    evaluateIntervalMs: ranged(50, 60_000, { int: true, unit: 'ms' }).default(1000).describe('Timer evaluation period.'),
+    maxCameras: ranged(1, 1024, { int: true }).default(64).describe('Bound on tracked cameras.'),
+    maxTracksPerCamera: ranged(1, 1024, { int: true }).default(32).describe('Bound on tracks per camera.'),
+    trackIouThreshold: ranged(0.01, 1).default(0.3).describe('IoU to associate a box without a track id to a track.'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.minAreaRatio >= c.maxAreaRatio) {
+      ctx.addIssue({ code: 'custom', path: ['minAreaRatio'], input: c.minAreaRatio, message: `must be below maxAreaRatio (${c.maxAreaRatio})` });
+    }
+    if (c.cameras) {
+      const n = Object.keys(c.cameras).length;
+      if (n > 0 && c.threshold > n) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['threshold'],
+          input: c.threshold,
+          message: `must be from 1 to ${n}: only ${n} camera${n === 1 ? ' is' : 's are'} listed in consensus.cameras`,
+        });
+      }
+      if (n > c.maxCameras) {
+        ctx.addIssue({ code: 'custom', path: ['cameras'], input: n, message: `at most maxCameras (${c.maxCameras}) cameras can be listed` });
+      }
+    }
   })
   .prefault({});
 export type ConsensusConfig = z.infer<typeof consensusConfigSchema>;
+
+/** Parse a consensus section (defaults applied); convenience for tests and tools. */
+export function parseConsensusConfig(input: unknown): ConsensusConfig {
+  return consensusConfigSchema.parse(input);
+}

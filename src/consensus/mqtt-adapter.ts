@@ -1,0 +1,231 @@
+import type { AppBus } from '../bus/index.js';
+import type { Clock } from '../core/clock.js';
+import type { MetricSnapshot } from '../core/metrics.js';
+import { fail, type Result } from '../core/result.js';
+import type { Logger } from '../log/logger.js';
+import type { MqttLink } from '../mqtt/link.js';
+import { topics } from '../topics/topics.js';
+import type { ConsensusState, TriggerMessage } from '../topics/payloads.js';
+import type { ConsensusConfig } from './config.js';
+import { ConsensusEngine } from './engine.js';
+import { parseJsonObject, reasonCode, topicCamera, type Resolution } from './inputs/common.js';
+import { parseFrigate } from './inputs/frigate.js';
+import { LEGACY_RESOLUTION, parseLegacy } from './inputs/legacy.js';
+import { ownMessageToBatch, parseOwnMessage } from './inputs/own.js';
+import { parseAvailability, parseCameraStatus, type AvailabilityInput, type CameraStatusInput } from './inputs/status.js';
+import type { Decision, EngineSnapshot, EngineState, ObservationBatch } from './types.js';
+
+/** Everything the consensus part needs, in one options object (STYLE.md rule 5). */
+export interface ConsensusOptions {
+  config: ConsensusConfig;
+  nodeId: string;
+  logger: Logger;
+  clock: Clock;
+  bus: AppBus;
+  /** Absent on a node without MQTT (tests, a single Pi with the bus only). */
+  link?: MqttLink;
+  /** The local detector's operating threshold (`model.threshold`), used when a message lacks one. */
+  modelThreshold: number;
+  /** False while the wall clock is not synchronised (capture-age checks are then skipped). */
+  clockSynced?: () => boolean;
+  /** Trigger ids; default `crypto.randomUUID`. */
+  idFactory?: () => string;
+}
+
+/** Snapshot for the status page and health. */
+export interface ConsensusSnapshot extends EngineSnapshot {
+  /** The last trigger payload as published, or null. */
+  lastTriggerMessage: TriggerMessage | null;
+}
+
+/** The running consensus part. */
+export interface ConsensusService {
+  /** Subscribe to the bus and the link, arm the evaluation timer, publish the initial state. */
+  start(): Promise<void>;
+  /** Remove every subscription and the timer. */
+  stop(): Promise<void>;
+  snapshot(): ConsensusSnapshot;
+  /** Accepted/rejected inputs by reason, tracks, cameras online, triggers. */
+  metrics(): MetricSnapshot;
+}
+
+const OWNER = 'consensus';
+
+/** The reference's `service_id` carried forward with our node id. */
+function serviceId(nodeId: string): string {
+  return `fire_consensus@${nodeId}`;
+}
+
+/** Decision → `fire/trigger` payload (reference field names plus ours; TOPICS.md, triggerSchema). */
+export function triggerPayload(d: Decision, nodeId: string, ttlSeconds: number): TriggerMessage {
+  const ts = d.atWallMs / 1000;
+  const msg: TriggerMessage = {
+    action: 'trigger',
+    v: 1,
+    id: d.id,
+    node_id: nodeId,
+    ts,
+    confidence: 'high',
+    timestamp: ts,
+    expires_at: ts + ttlSeconds,
+    trigger_count: d.triggerCount,
+    consensus_cameras: d.cameras,
+    fire_locations: d.locations,
+    service_id: serviceId(nodeId),
+    evidence: d.evidence.map((e) => ({
+      camera: e.camera,
+      track: e.track,
+      label: e.label,
+      max_score: e.maxScore,
+      early_median_area: e.earlyMedianArea,
+      late_median_area: e.lateMedianArea,
+      reason: e.reason,
+    })),
+  };
+  if (d.zones !== undefined) msg.zones = d.zones;
+  return msg;
+}
+
+/** Engine state → `consensus/<node>/state` payload. */
+export function statePayload(s: EngineState): ConsensusState {
+  return {
+    state: s.state,
+    cameras_seeing_fire: s.camerasSeeingFire,
+    threshold: s.threshold,
+    last_trigger: s.lastTrigger ? { id: s.lastTrigger.id, ts: s.lastTrigger.atWallMs / 1000 } : null,
+  };
+}
+
+/**
+ * Build the consensus part: the pure engine wired to the in-process bus (local detections, camera
+ * status, triggers for the local pump) and, when given, the MQTT link (remote and legacy inputs,
+ * durable `fire/trigger`, retained state). A trigger goes to the bus first, so the pump on this
+ * node starts even while the broker is down, and into the QoS 1 outbox, which delivers it later.
+ */
+export function createConsensus(opts: ConsensusOptions): ConsensusService {
+  const { config, nodeId, logger: log, bus, link } = opts;
+  let lastTrigger: TriggerMessage | null = null;
+  let lastStateName: string | undefined;
+  let seq = 0;
+  const idFactory = opts.idFactory ?? (() => globalThis.crypto.randomUUID());
+
+  const engine = new ConsensusEngine({
+    config,
+    clock: opts.clock,
+    idFactory,
+    clockSynced: opts.clockSynced,
+    onDecision: (d) => {
+      const payload = triggerPayload(d, nodeId, config.triggerTtlSeconds);
+      lastTrigger = payload;
+      log.info('fire trigger decided', { id: d.id, trigger_count: d.triggerCount, cameras: d.cameras, locations: d.locations, expires_at: payload.expires_at });
+      // Local first (DESIGN.md): the bus delivers synchronously to the pump on this node.
+      bus.emit('trigger', payload);
+      link?.publish(topics.trigger, payload, { qos: 1, priority: 1 });
+    },
+    onState: (s, decided) => {
+      const payload = statePayload(s);
+      if (s.state !== lastStateName) log.info('consensus state', { from: lastStateName ?? null, to: s.state, cameras_seeing_fire: s.camerasSeeingFire });
+      else if (log.enabled('debug')) log.debug('cameras seeing fire changed', { cameras_seeing_fire: s.camerasSeeingFire });
+      lastStateName = s.state;
+      bus.emit('consensus.state', decided ? { ...payload, decided: lastTrigger ?? undefined } : payload);
+      const ts = opts.clock.wallNow() / 1000;
+      link?.setLastValue(topics.consensusState(nodeId), { v: 1, id: `${nodeId}-state-${++seq}`, node_id: nodeId, ts, ...payload }, { qos: 1 });
+    },
+  });
+
+  const rejected = (reason: string, where: string) => {
+    engine.reject(reasonCode(reason));
+    if (log.enabled('debug')) log.debug('input rejected', { where, reason });
+  };
+  /** Wrap a parser so every failure is counted by reason (the core logs it too). */
+  const counted =
+    <T>(parse: (payload: Buffer, topic: string) => Result<T>) =>
+    (payload: Buffer, topic: string): Result<T> => {
+      const r = parse(payload, topic);
+      if (!r.ok) rejected(r.reason, topic);
+      return r;
+    };
+  const resolution = (fallback: Resolution) => (camera: string): Resolution => {
+    const s = engine.settings(camera);
+    return s?.width !== undefined && s.height !== undefined ? { width: s.width, height: s.height } : fallback;
+  };
+  const ownCtx = { modelThreshold: opts.modelThreshold, minScore: config.minScore };
+  const legacyCtx = { minConfidence: config.minConfidence, resolutionFor: resolution(LEGACY_RESOLUTION) };
+  const frigateCtx = { minConfidence: config.minConfidence, resolutionFor: resolution(config.frigateResolution) };
+
+  /** `fire/detection[/<camera>]`: own format when it has a `detections` array, else the reference's. */
+  const parseDetection = (payload: Buffer, topic: string): Result<ObservationBatch> => {
+    const obj = parseJsonObject(payload);
+    if (!obj.ok) return obj;
+    const level = topicCamera(topic);
+    if (level === '') return fail('missing_camera: empty camera level in topic');
+    return 'detections' in obj.value ? parseOwnMessage(obj.value, level, ownCtx) : parseLegacy(obj.value, level, legacyCtx);
+  };
+  const parseFrigateEvent = (payload: Buffer): Result<ObservationBatch> => {
+    const obj = parseJsonObject(payload);
+    return obj.ok ? parseFrigate(obj.value, frigateCtx) : obj;
+  };
+  const parseStatus = (payload: Buffer, topic: string): Result<CameraStatusInput> => {
+    const obj = parseJsonObject(payload);
+    return obj.ok ? parseCameraStatus(obj.value, topic) : obj;
+  };
+
+  const ingest = (batch: ObservationBatch, retained: boolean, where: string) => {
+    // A retained detection is a replay of the past, never evidence of a fire now.
+    if (retained) return rejected('retained: detections are never retained', where);
+    const out = engine.ingest(batch);
+    if (out.rejected && log.enabled('debug')) log.debug('input rejected', { where, reason: out.rejected, camera: batch.camera });
+  };
+  const status = (s: CameraStatusInput, where: string) => {
+    const r = engine.cameraStatus(s.camera, s.status, s.node);
+    if (r && log.enabled('debug')) log.debug('input rejected', { where, reason: r, camera: s.camera });
+  };
+
+  return {
+    async start() {
+      bus.on('detections', OWNER, ({ camera, message }) => {
+        const b = ownMessageToBatch(message, camera, ownCtx);
+        if (b.ok) ingest(b.value, false, 'bus');
+        else rejected(b.reason, 'bus');
+      });
+      bus.on('camera.status', OWNER, ({ camera, status: st }) => status({ camera, status: st.status, node: nodeId }, 'bus'));
+      if (link) {
+        const det = counted(parseDetection);
+        link.subscribe(topics.detectionLegacy, OWNER, det, (b, m) => ingest(b, m.retained, m.topic));
+        link.subscribe(topics.detectionAll, OWNER, det, (b, m) => ingest(b, m.retained, m.topic));
+        link.subscribe(topics.frigateEvents, OWNER, counted(parseFrigateEvent), (b, m) => ingest(b, m.retained, m.topic));
+        link.subscribe(topics.cameraStatusAll, OWNER, counted(parseStatus), (s, m) => status(s, m.topic));
+        link.subscribe(topics.availabilityAll, OWNER, counted(parseAvailability), (a: AvailabilityInput) => engine.nodeAvailability(a.node, a.online));
+      }
+      engine.start();
+      log.info('consensus started', { threshold: config.threshold, window_s: config.windowSeconds, cooldown_s: config.cooldownSeconds, listed_cameras: Object.keys(config.cameras ?? {}).length });
+    },
+    async stop() {
+      engine.stop();
+      bus.removeOwner(OWNER);
+      link?.unsubscribeOwner(OWNER);
+    },
+    snapshot() {
+      return { ...engine.snapshot(), lastTriggerMessage: lastTrigger };
+    },
+    metrics() {
+      const c = engine.counters;
+      const g = engine.gauges();
+      return {
+        messages_accepted: c.messagesAccepted,
+        detections_accepted: c.detectionsAccepted,
+        rejected: { ...c.rejected },
+        stale_messages: c.staleMessages,
+        tracks: g.tracks,
+        cameras: g.cameras,
+        cameras_online: g.camerasVoting,
+        cameras_seeing_fire: g.camerasSeeingFire,
+        triggers: c.triggers,
+        tracks_evicted: c.tracksEvicted,
+        cameras_evicted: c.camerasEvicted,
+        samples_evicted: c.samplesEvicted,
+        evaluations: c.evaluations,
+      };
+    },
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * Normalised inputs and decisions of the consensus engine. Input adapters (src/consensus/inputs)
+ * turn every wire format into these; the engine never sees JSON.
+ */
+
+/** Which adapter produced an observation (for counters and logs). */
+export type InputSource = 'own' | 'legacy' | 'frigate';
+
+/** One box on one camera, normalised to [0, 1] as `[x1, y1, x2, y2]`. Reusable by the caller. */
+export interface Observation {
+  label: string;
+  score: number;
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  /** Producer's object/track id; undefined = the engine associates by IoU. */
+  track?: string | number;
+  /** Frigate `type: end`: close this track instead of adding a sample. */
+  end?: boolean;
+}
+
+/** One message's worth of observations from one camera. */
+export interface ObservationBatch {
+  source: InputSource;
+  camera: string;
+  /** Node that owns the camera (own messages' `node_id`), for node availability. */
+  node?: string;
+  /** Message id for de-duplication; undefined = no de-duplication. */
+  messageId?: string;
+  /** Capture time, wall-clock epoch ms; undefined = arrival. */
+  capturedAtWallMs?: number;
+  /** Lowest score (inclusive) an observation needs: the detector's threshold or `minConfidence`. */
+  minScore?: number;
+  /** Observations; only the first `count` are used when `count` is given (lets callers reuse arrays). */
+  items: readonly Observation[];
+  count?: number;
+}
+
+/** What the engine did with a batch. */
+export interface IngestOutcome {
+  /** Whole-batch rejection reason code, when rejected (duplicate, unlisted_camera, camera_cap). */
+  rejected?: string;
+  /** Observations that became samples. */
+  accepted: number;
+  /** True when the capture time was older than the window (history only, no decision). */
+  stale: boolean;
+  /** The trigger decided while processing this batch, if any. */
+  decision?: Decision;
+}
+
+/** Evidence for one camera (TOPICS/CONSENSUS "Output"). */
+export interface Evidence {
+  camera: string;
+  track: string;
+  label: string;
+  maxScore: number;
+  earlyMedianArea: number;
+  lateMedianArea: number;
+  reason: 'growing' | 'persistent';
+}
+
+/** A trigger decision. */
+export interface Decision {
+  /** Unique id (injected factory). */
+  id: string;
+  /** Monotonic ms and wall-clock epoch ms of the decision. */
+  atMono: number;
+  atWallMs: number;
+  /** 1 for the first trigger of this process, then 2, 3, ... */
+  triggerCount: number;
+  /** Voting cameras in creation order. */
+  cameras: string[];
+  /** `[camera, track]` for every track that sees fire on a voting camera. */
+  locations: Array<[string, string]>;
+  evidence: Evidence[];
+  /** Union of the voting cameras' zones; undefined when no camera has zones configured. */
+  zones?: string[];
+}
+
+/** Consensus state names (TOPICS.md `consensus/<node>/state`). */
+export type ConsensusStateName = 'idle' | 'watching' | 'triggered' | 'cooldown';
+
+/** Engine state as published. */
+export interface EngineState {
+  state: ConsensusStateName;
+  camerasSeeingFire: string[];
+  threshold: number;
+  lastTrigger: { id: string; atWallMs: number } | null;
+}
+
+/** One camera in a snapshot. */
+export interface CameraSnapshot {
+  id: string;
+  node: string | null;
+  /** Last reported status, `unknown` when never seen. */
+  status: 'online' | 'offline' | 'error' | 'unknown';
+  /** True when the camera currently may vote (status, node availability, timeout). */
+  voting: boolean;
+  seesFire: boolean;
+  tracks: number;
+  /** Milliseconds since the camera was last heard from; null when never. */
+  silentMs: number | null;
+  listed: boolean;
+}
+
+/** Full engine snapshot (status page, health). */
+export interface EngineSnapshot extends EngineState {
+  triggerCount: number;
+  cameras: CameraSnapshot[];
+  lastDecision: Decision | null;
+}
