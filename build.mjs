@@ -1,15 +1,25 @@
-// esbuild bundle of the CLI (src/main.ts) and the detector worker into dist/. Native modules stay
-// external: they are installed beside the bundle (dist/package.json) and load their own binaries.
+// `npm run build` (also `npm ci` through `prepare`): esbuild bundles of the CLI (src/main.ts) and the
+// detector worker into dist/, plus what must ship beside them (issue 7 "Deployment"):
+//   dist/wildfire-edge.mjs, dist/detect-worker.mjs   the bundles (native modules stay external)
+//   dist/models/                                      the default model, its .json card and labels
+//   dist/deploy/demo/                                 demo config footage (npm start / `demo`)
+//   dist/package.json + package-lock.json + .npmrc    pin the native deps, so `npm ci --omit=dev`
+//                                                     in a copy of dist/ (the Pi) installs exactly them
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
+const root = process.cwd();
+const out = join(root, 'dist');
+// Native modules load their own binaries: installed beside the bundle, never bundled.
 const external = ['onnxruntime-node', 'sharp', 'rpio', 'node-libgpiod'];
 const entryPoints = { 'wildfire-edge': 'src/main.ts' };
 if (existsSync('src/detect/worker.ts')) entryPoints['detect-worker'] = 'src/detect/worker.ts';
 
+rmSync(out, { recursive: true, force: true });
 await build({
   entryPoints,
-  outdir: 'dist',
+  outdir: out,
   outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
@@ -21,3 +31,57 @@ await build({
   // Bundled CommonJS dependencies (mqtt, pino, aedes) call require(); give ESM output one.
   banner: { js: "import { createRequire as __wfeCreateRequire } from 'node:module'; const require = __wfeCreateRequire(import.meta.url);" },
 });
+
+// Shipped assets, resolved at run time relative to the bundle (src/app/paths.ts).
+mkdirSync(join(out, 'models'), { recursive: true });
+if (existsSync('models')) {
+  for (const f of readdirSync('models')) {
+    if (/^wfe-.*\.(onnx|json|txt|md)$/.test(f) || /^labels.*\.txt$/.test(f) || f === 'MODEL_CARD.md') cpSync(join('models', f), join(out, 'models', f));
+  }
+}
+if (existsSync('deploy/demo')) {
+  cpSync('deploy/demo', join(out, 'deploy/demo'), { recursive: true, filter: (src) => !src.endsWith('.mjs') });
+}
+for (const f of ['README.md', 'NOTICE', 'LICENSE']) if (existsSync(f)) cpSync(f, join(out, f));
+
+// dist/package.json: only the external (native) dependencies, pinned to the versions tested here.
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const lock = JSON.parse(readFileSync('package-lock.json', 'utf8'));
+const installed = (name) => lock.packages[`node_modules/${name}`]?.version;
+const distPkg = {
+  name: 'wildfire-edge-dist',
+  version: pkg.version,
+  description: pkg.description,
+  type: 'module',
+  private: true,
+  license: pkg.license,
+  engines: pkg.engines,
+  bin: { 'wildfire-edge': 'wildfire-edge.mjs' },
+  dependencies: Object.fromEntries(['onnxruntime-node', 'sharp'].filter(installed).map((n) => [n, installed(n)])),
+  optionalDependencies: Object.fromEntries(['rpio'].filter(installed).map((n) => [n, installed(n)])),
+};
+writeFileSync(join(out, 'package.json'), `${JSON.stringify(distPkg, null, 2)}\n`);
+
+// dist/package-lock.json: the root lock's entries reachable from those dependencies (same resolved
+// tarballs and integrity hashes, every platform's optional binary entry kept for linux-arm64).
+const entries = { '': { name: distPkg.name, version: distPkg.version, license: distPkg.license, dependencies: distPkg.dependencies, optionalDependencies: distPkg.optionalDependencies, engines: distPkg.engines } };
+const queue = [...Object.keys(distPkg.dependencies), ...Object.keys(distPkg.optionalDependencies)].map((n) => ['', n]);
+while (queue.length > 0) {
+  const [from, name] = queue.shift();
+  // Node's resolution: nested node_modules of the requirer first, then each parent, then the top.
+  let key = null;
+  for (let base = from; ; ) {
+    const k = `${base ? `${base}/` : ''}node_modules/${name}`;
+    if (lock.packages[k]) { key = k; break; }
+    if (!base) break;
+    const i = base.lastIndexOf('/node_modules/');
+    base = i < 0 ? '' : base.slice(0, i);
+  }
+  if (!key || entries[key]) continue;
+  const { dev, devOptional, ...entry } = lock.packages[key];
+  entries[key] = entry;
+  for (const d of [...Object.keys(entry.dependencies ?? {}), ...Object.keys(entry.optionalDependencies ?? {})]) queue.push([key, d]);
+}
+writeFileSync(join(out, 'package-lock.json'), `${JSON.stringify({ name: distPkg.name, version: distPkg.version, lockfileVersion: 3, requires: true, packages: entries }, null, 2)}\n`);
+// onnxruntime-node's install script only fetches GPU providers; the CPU binaries are in the package.
+writeFileSync(join(out, '.npmrc'), 'onnxruntime-node-install=skip\nfund=false\naudit=false\n');

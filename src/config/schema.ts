@@ -8,6 +8,7 @@ import { camerasConfigSchema } from '../capture/config.js';
 import { detectConfigSchema } from '../detect/config.js';
 import { consensusConfigSchema } from '../consensus/config.js';
 import { pumpConfigSchema } from '../pump/config.js';
+import { telemetryConfigSchema } from '../telemetry/config.js';
 import { pendingSections } from './sections.js';
 
 /** The config file format version this build writes and understands (older ones are migrated). */
@@ -74,6 +75,7 @@ export function buildBaseSchema(envi: ConfigEnvironment) {
     detect: detectConfigSchema,
     consensus: consensusConfigSchema,
     pump: pumpConfigSchema,
+    telemetry: telemetryConfigSchema,
     ...pendingSections,
     homeassistant: z
       .strictObject({

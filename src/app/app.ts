@@ -1,0 +1,126 @@
+import { mkdirSync } from 'node:fs';
+import { createAppBus, type AppBus } from '../bus/index.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { MetricSnapshot } from '../core/metrics.js';
+import type { Random } from '../core/random.js';
+import { fail, ok, type Result } from '../core/result.js';
+import type { AppConfig } from '../config/index.js';
+import type { Logger } from '../log/logger.js';
+import type { WireContext } from './context.js';
+import { withDeadline, type AppPart } from './part.js';
+import { readVersion } from './paths.js';
+import { buildParts, STOP_ORDER, type PartOverrides } from './wire.js';
+
+/** Options for {@link createApp}: one object (STYLE.md rule 5). */
+export interface AppOptions {
+  config: AppConfig;
+  logger: Logger;
+  clock?: Clock;
+  random?: Random;
+  /** Test and demo hooks (replacement drivers, extra listeners); production passes none. */
+  overrides?: PartOverrides;
+  /** Per-part stop deadline (ms); the process-level hard exit is the CLI's. Default 5000. */
+  stopPartMs?: number;
+}
+
+/** A running node: every configured part, started in order, stopped in the safety order. */
+export interface App {
+  readonly bus: AppBus;
+  readonly context: WireContext;
+  /** Start every part; a critical part failing stops what already started and returns the reason. */
+  start(): Promise<Result<void>>;
+  /** Stop in STOP_ORDER (pump safe first, broker last); idempotent, never throws. */
+  stop(reason: string): Promise<void>;
+  /** Part snapshots by name (status page, tests). */
+  snapshot(): Record<string, unknown>;
+  /** Part metrics by name. */
+  metrics(): Record<string, MetricSnapshot>;
+  /** The wired parts, in start order. */
+  parts(): readonly AppPart[];
+}
+
+/** Build the node's parts from config (nothing starts until {@link App.start}). */
+export function createApp(opts: AppOptions): App {
+  const { config, logger } = opts;
+  const log = logger.child('app');
+  const bus = createAppBus(logger.child('bus'));
+  const context: WireContext = {
+    config,
+    nodeId: config.node.id,
+    stateDir: config.stateDir,
+    logger,
+    clock: opts.clock ?? systemClock,
+    random: opts.random,
+    bus,
+    version: readVersion(),
+  };
+  let parts: AppPart[] = [];
+  const started: AppPart[] = [];
+  let stopping: Promise<void> | null = null;
+  const stopPartMs = opts.stopPartMs ?? 5000;
+
+  async function stopAll(reason: string): Promise<void> {
+    log.info('stopping', { reason });
+    // Safety order (issue 7): pump safe first, then producers, then the link, then the broker.
+    const order = [...started].sort((a, b) => STOP_ORDER.indexOf(a.name) - STOP_ORDER.indexOf(b.name));
+    for (const p of order) {
+      const t0 = Date.now();
+      await withDeadline(
+        p.stop().catch((e: unknown) => log.error('part stop failed', { part: p.name, error: String(e) })),
+        stopPartMs,
+        () => log.error('part stop timed out; moving on', { part: p.name, deadline_ms: stopPartMs }),
+      );
+      log.debug('part stopped', { part: p.name, ms: Date.now() - t0 });
+    }
+    started.length = 0;
+    log.info('stopped', { reason });
+  }
+
+  return {
+    bus,
+    context,
+    async start() {
+      mkdirSync(context.stateDir, { recursive: true });
+      const built = await buildParts(context, opts.overrides ?? {});
+      if (!built.ok) return built;
+      parts = built.value;
+      for (const p of parts) {
+        const r = await p.start().catch((e: unknown) => fail<void>(`threw: ${String(e)}`));
+        if (!r.ok) {
+          if (p.critical) {
+            log.fatal('part failed to start; stopping the node', { part: p.name, reason: r.reason });
+            await stopAll(`${p.name} failed to start`);
+            return fail(`${p.name}: ${r.reason}`);
+          }
+          // Optional parts (status page...) are reported in health and never stop a node (DESIGN.md).
+          log.error('part failed to start; continuing without it', { part: p.name, reason: r.reason });
+          continue;
+        }
+        started.push(p);
+        log.debug('part started', { part: p.name });
+      }
+      log.info('node running', {
+        node: context.nodeId,
+        roles: config.roles,
+        parts: started.map((p) => p.name),
+        broker: config.mqtt.url ? 'external' : 'embedded',
+      });
+      return ok(undefined);
+    },
+    stop(reason) {
+      stopping ??= stopAll(reason);
+      return stopping;
+    },
+    snapshot() {
+      const out: Record<string, unknown> = {};
+      for (const p of parts) if (p.snapshot) out[p.name] = p.snapshot();
+      return out;
+    },
+    metrics() {
+      const out: Record<string, MetricSnapshot> = {};
+      for (const p of parts) if (p.metrics) out[p.name] = p.metrics();
+      return out;
+    },
+    parts: () => parts,
+  };
+}

@@ -1,0 +1,7 @@
+/** The wiring of one node: build parts from config, start them in order, stop them safely. */
+export { createApp, type App, type AppOptions } from './app.js';
+export { runUntilSignal, type LifecycleOptions } from './lifecycle.js';
+export { STOP_ORDER, type PartOverrides } from './wire.js';
+export type { AppPart } from './part.js';
+export type { WireContext } from './context.js';
+export { assetRoot, resolveAsset, readVersion, isBundle } from './paths.js';

@@ -1,0 +1,34 @@
+import type { Result } from '../core/result.js';
+import type { MetricSnapshot } from '../core/metrics.js';
+
+/**
+ * What the app needs from every wired part: start it (errors as values), stop it (never throws),
+ * and read its status and counters for health, the status page and /metrics.
+ */
+export interface AppPart {
+  /** Stable name: `broker`, `mqtt`, `pump`, `consensus`, `camera`, `telemetry`, `http`, `notify`. */
+  readonly name: string;
+  /** Safety parts (pump) refuse to be skipped: a failed start stops the whole node. */
+  readonly critical: boolean;
+  start(): Promise<Result<void>>;
+  stop(): Promise<void>;
+  snapshot?(): unknown;
+  metrics?(): MetricSnapshot;
+}
+
+/** Run `p` but give up after `ms`, so one stuck part cannot stall shutdown (STYLE.md rule 9). */
+export async function withDeadline<T>(p: Promise<T>, ms: number, onTimeout: () => void): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => {
+      onTimeout();
+      resolve(undefined);
+    }, ms);
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}

@@ -1,0 +1,19 @@
+/** The `--help` text: every subcommand with one line, then the options of each. */
+export function usage(version: string): string {
+  return `wildfire-edge ${version} — Raspberry Pi wildfire sentinel (cameras → fire/smoke detector → consensus → pump)
+
+Usage:
+  wildfire-edge run --config FILE        run the configured roles (camera, consensus, pump) until SIGTERM/SIGINT
+  wildfire-edge check-config FILE        validate a config file: prints OK or every problem (exit 0 / 1)
+  wildfire-edge demo [--print-config] [--yes-on-a-pi]
+                                         built-in demo: embedded broker, demo footage, mock GPIO (what \`npm start\` runs)
+  wildfire-edge eval ...                 evaluate the detector on a labelled image set (see \`wildfire-edge eval --help\`)
+  wildfire-edge config-docs [--write README.md]
+                                         print (or update in README.md) the configuration reference
+  wildfire-edge --version                print the version
+  wildfire-edge --help                   this text
+
+Environment overrides: MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD, NODE_ID, LOG_LEVEL, WFE_ROLES, HTTP_HOST, HTTP_PORT.
+No mqtt.url means an embedded broker on 127.0.0.1. A node with the pump role needs pump.driver set.
+Docs: README.md (configuration reference, MQTT topics, installing on a Pi).`;
+}

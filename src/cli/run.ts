@@ -1,0 +1,48 @@
+import { parseArgs } from 'node:util';
+import { createApp, runUntilSignal, type PartOverrides } from '../app/index.js';
+import { loadConfigFile, type LoadedConfig } from '../config/index.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import type { CliIo } from './io.js';
+
+/** `run --config FILE`: load, validate, start every configured part, run until a signal. */
+export async function runCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, allowPositionals: true });
+  if (positionals.length > 0) {
+    io.err(`run: unexpected argument "${positionals[0]}"; usage: wildfire-edge run --config FILE`);
+    return 2;
+  }
+  if (!values.config) {
+    // Issue 7: `run` never starts on built-in defaults; the demo is the only way to get those.
+    io.err('run: refusing to start without --config FILE (a node needs its cameras and pump driver from a config file).\n' +
+      'Try `wildfire-edge demo` for the built-in demo, or see README.md "Configuration".');
+    return 2;
+  }
+  const loaded = loadConfigFile(values.config, { env: io.env, writeMigrated: true });
+  if (!loaded.ok) {
+    io.err(`${loaded.reason}\nrefusing to start: fix the config (wildfire-edge check-config ${values.config}).`);
+    return 1;
+  }
+  const c = loaded.value.config;
+  const logger = createLogger({ level: c.log.level, levels: c.log.levels });
+  return runLoaded(loaded.value, logger);
+}
+
+/** Start an app from a loaded config and run it until SIGTERM/SIGINT (shared with the demo). */
+export async function runLoaded(loaded: LoadedConfig, logger: Logger, overrides?: PartOverrides): Promise<number> {
+  const log = logger.child('app');
+  log.info('config loaded', {
+    source: loaded.source,
+    node: loaded.config.node.id,
+    env_overrides: loaded.envApplied,
+    ...(loaded.migratedFrom !== undefined ? { migrated_from: loaded.migratedFrom, backup: loaded.backupPath } : {}),
+  });
+  const app = createApp({ config: loaded.config, logger, overrides });
+  const run = runUntilSignal({ app, logger });
+  const started = await app.start();
+  if (!started.ok) {
+    log.fatal('node did not start', { reason: started.reason });
+    await app.stop('start failed');
+    return 1;
+  }
+  return run;
+}
