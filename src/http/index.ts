@@ -1,0 +1,197 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AppBus } from '../bus/index.js';
+import type { MetricSnapshot } from '../core/metrics.js';
+import { fail, ok, type Result } from '../core/result.js';
+import type { Logger } from '../log/logger.js';
+import { CAMERA_ID_RE } from '../topics/topics.js';
+import type { HttpConfig } from './config.js';
+import { PAGE_CSP, renderPage } from './page.js';
+import { createMetricsExporter } from './prometheus.js';
+import type { PageEvent, PageStatus, StatusSnapshot } from './status.js';
+
+export { httpConfigSchema, type HttpConfig } from './config.js';
+export { createMetricsExporter, metricName, type MetricsExporter } from './prometheus.js';
+export { escapeHtml, type PageEvent, type PageStatus, type StatusCamera, type StatusHealth, type StatusNode, type StatusSnapshot } from './status.js';
+
+/** Options for {@link createHttpServer}. */
+export interface HttpServerOptions {
+  config: HttpConfig;
+  logger: Logger;
+  bus: AppBus;
+  /** Current status of the node (built by the wiring from the parts' snapshots and telemetry health). */
+  status: () => StatusSnapshot;
+  /** Part name → its `metrics()`; each becomes `wfe_<part>_*` on `/metrics`. */
+  metrics: Record<string, () => MetricSnapshot>;
+  /** Last pump events kept for the page; default 20. */
+  maxEvents?: number;
+  /** SSE refresh period in ms (also the coalescing window after bus events is 1/8 of it); default 2000. */
+  ssePeriodMs?: number;
+}
+
+/** The local status/metrics server. */
+export interface HttpServer {
+  /**
+   * Bind and serve. Never rejects: a bind failure (port in use, bad host) is returned as a failed
+   * Result for the wiring to report in health; the node keeps running (DESIGN.md "Optional listeners").
+   */
+  start(): Promise<Result<{ port: number }>>;
+  /** Close listeners and SSE streams. Idempotent. */
+  stop(): Promise<void>;
+  /** Requests by route, SSE clients, render errors. */
+  metrics(): MetricSnapshot;
+}
+
+const OWNER = 'http';
+const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
+
+/** Build the status page / `/metrics` / `/healthz` server (issue 7). */
+export function createHttpServer(opts: HttpServerOptions): HttpServer {
+  const { config, logger: log, bus } = opts;
+  const maxEvents = opts.maxEvents ?? 20;
+  const period = opts.ssePeriodMs ?? 2000;
+  const exporter = createMetricsExporter(opts.metrics);
+  const snapshots = new Map<string, { jpeg: Buffer; ts: number }>();
+  const events: PageEvent[] = [];
+  const clients = new Set<ServerResponse>();
+  const requests: Record<string, number> = {};
+  const counters = { status_errors: 0, sse_clients: 0 };
+  let server: Server | null = null;
+  let tick: NodeJS.Timeout | null = null;
+  let pending: NodeJS.Timeout | null = null;
+
+  function pageStatus(): Result<PageStatus> {
+    try {
+      const s = opts.status();
+      return ok({ ...s, pumpEvents: [...events], snapshots: Object.fromEntries([...snapshots].map(([k, v]) => [k, v.ts])), generatedAt: Date.now() });
+    } catch (err) {
+      counters.status_errors++;
+      log.warn('status snapshot failed', { err });
+      return fail(err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  function pushAll(): void {
+    if (clients.size === 0) return;
+    const s = pageStatus();
+    if (!s.ok) return;
+    const frame = `event: status\ndata: ${JSON.stringify(s.value)}\n\n`;
+    for (const c of clients) c.write(frame);
+  }
+
+  // Bus changes are pushed promptly but coalesced, so a crank pulse burst is one frame, not ten.
+  function soon(): void {
+    if (pending || clients.size === 0) return;
+    pending = setTimeout(() => {
+      pending = null;
+      pushAll();
+    }, Math.max(10, period / 8));
+  }
+
+  function send(res: ServerResponse, code: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
+    res.writeHead(code, { ...SECURITY_HEADERS, 'content-type': type, ...extra });
+    res.end(res.req.method === 'HEAD' ? undefined : body);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const path = url.pathname;
+    const route = path.startsWith('/snapshot/') ? '/snapshot' : path;
+    requests[route] = (requests[route] ?? 0) + 1;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n', { allow: 'GET, HEAD' });
+      return;
+    }
+    if (path === '/') {
+      const s = pageStatus();
+      send(res, 200, 'text/html; charset=utf-8', renderPage(s.ok ? s.value.node.id : 'wildfire-edge'), { 'content-security-policy': PAGE_CSP });
+    } else if (path === '/api/status') {
+      const s = pageStatus();
+      if (s.ok) send(res, 200, 'application/json', JSON.stringify(s.value));
+      else send(res, 500, 'application/json', JSON.stringify({ error: s.reason }));
+    } else if (path === '/healthz') {
+      // 200 only when ok; `?failedOnly=1` answers 503 only for `failed` (for checks that restart things).
+      const s = pageStatus();
+      const status = s.ok ? s.value.health.status : 'failed';
+      const problems = s.ok ? s.value.health.problems : [{ code: 'status_unavailable', message: s.reason }];
+      const bad = url.searchParams.get('failedOnly') === '1' ? status === 'failed' : status !== 'ok';
+      send(res, bad ? 503 : 200, 'application/json', JSON.stringify({ status, problems }) + '\n');
+    } else if (path === '/metrics') {
+      send(res, 200, exporter.contentType, await exporter.render());
+    } else if (path === '/events') {
+      res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream', connection: 'keep-alive' });
+      res.write('retry: 2000\n\n');
+      clients.add(res);
+      counters.sse_clients = clients.size;
+      req.on('close', () => {
+        clients.delete(res);
+        counters.sse_clients = clients.size;
+      });
+      const s = pageStatus();
+      if (s.ok) res.write(`event: status\ndata: ${JSON.stringify(s.value)}\n\n`);
+    } else {
+      const m = /^\/snapshot\/([^/]+)\.jpg$/.exec(path);
+      const snap = m && CAMERA_ID_RE.test(m[1]) ? snapshots.get(m[1]) : undefined;
+      if (snap) send(res, 200, 'image/jpeg', snap.jpeg);
+      else send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
+    }
+  }
+
+  return {
+    async start() {
+      if (server) return fail('status server already started');
+      bus.on('camera.snapshot', OWNER, ({ camera, jpeg, ts }) => {
+        if (CAMERA_ID_RE.test(camera)) snapshots.set(camera, { jpeg, ts: Math.round(ts > 1e11 ? ts : ts * 1000) });
+        soon();
+      });
+      bus.on('pump.event', OWNER, (e) => {
+        events.push({ at: Date.now(), event: e.event, from: e.from, to: e.to, reason: e.reason });
+        if (events.length > maxEvents) events.splice(0, events.length - maxEvents);
+        soon();
+      });
+      for (const ev of ['pump.state', 'consensus.state', 'camera.status', 'mqtt.connection'] as const) bus.on(ev, OWNER, soon);
+
+      const srv = createServer((req, res) => {
+        handle(req, res).catch((err: unknown) => {
+          log.error('status server request failed', { url: req.url, err });
+          if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n');
+          else res.end();
+        });
+      });
+      const bound = await new Promise<Result<{ port: number }>>((resolve) => {
+        srv.once('error', (err: NodeJS.ErrnoException) => resolve(fail(`status page cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}`)));
+        srv.listen(config.port, config.host, () => {
+          const a = srv.address();
+          resolve(ok({ port: typeof a === 'object' && a ? a.port : config.port }));
+        });
+      });
+      if (!bound.ok) {
+        bus.removeOwner(OWNER);
+        log.warn(`${bound.reason}; the node keeps running without it (fix http.port/http.host or disable http)`, {});
+        return bound;
+      }
+      server = srv;
+      // Errors after a successful bind (EMFILE...) are logged; they must never reach the process.
+      srv.on('error', (err) => log.error('status server error', { err }));
+      tick = setInterval(pushAll, period);
+      tick.unref();
+      log.info('status page listening', { url: `http://${config.host}:${bound.value.port}/` });
+      return bound;
+    },
+    async stop() {
+      bus.removeOwner(OWNER);
+      if (tick) clearInterval(tick);
+      if (pending) clearTimeout(pending);
+      tick = pending = null;
+      for (const c of clients) c.end();
+      clients.clear();
+      const srv = server;
+      server = null;
+      if (!srv) return;
+      await new Promise<void>((resolve) => {
+        srv.close(() => resolve());
+        srv.closeAllConnections();
+      });
+    },
+    metrics: () => ({ ...counters, requests: { ...requests } }),
+  };
+}

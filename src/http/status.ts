@@ -1,0 +1,72 @@
+/**
+ * What the status page shows (`GET /api/status`, SSE `GET /events`). The wiring (src/app) builds it
+ * from the parts' snapshots; shapes are loose on purpose (unknown fields pass through to the page
+ * as JSON, so a part can add a field without touching this folder).
+ */
+
+/** Node identity and health. */
+export interface StatusNode {
+  id: string;
+  version: string;
+  roles: string[];
+  uptime_s?: number;
+}
+
+/** Health verdict (src/telemetry HealthPayload subset). */
+export interface StatusHealth {
+  status: 'ok' | 'degraded' | 'failed';
+  problems: Array<{ code: string; message: string; subject?: string }>;
+  clock_synced?: boolean;
+}
+
+/** One camera row. */
+export interface StatusCamera {
+  id: string;
+  status: string;
+  fps?: number | null;
+  frames?: number;
+  dropped?: number;
+  last_frame_at?: number | null;
+  error?: string | null;
+  [k: string]: unknown;
+}
+
+/** The whole snapshot; parts absent from this node's roles are `null`/omitted. */
+export interface StatusSnapshot {
+  node: StatusNode;
+  health: StatusHealth;
+  mqtt?: { state: string; outboxDepth?: number | null; outboxMax?: number | null; [k: string]: unknown } | null;
+  cameras?: StatusCamera[];
+  consensus?: { state: string; cameras_seeing_fire?: string[]; threshold?: number; [k: string]: unknown } | null;
+  pump?: {
+    state: string;
+    armed?: boolean;
+    outputs?: Record<string, boolean>;
+    inputs?: Record<string, boolean | null>;
+    error?: string | null;
+    driver?: string;
+    [k: string]: unknown;
+  } | null;
+}
+
+/** One pump event as the page lists it (bus `pump.event` plus arrival time). */
+export interface PageEvent {
+  at: number;
+  event: string;
+  from: string | null;
+  to: string | null;
+  reason: string | null;
+}
+
+/** What `/api/status` returns: the snapshot plus what the server collected from the bus. */
+export interface PageStatus extends StatusSnapshot {
+  pumpEvents: PageEvent[];
+  /** Camera id → wall-clock ms of its last snapshot (the page reloads the image when it changes). */
+  snapshots: Record<string, number>;
+  generatedAt: number;
+}
+
+/** HTML-escape text for the few server-side interpolations (the page builds the rest with textContent). */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+}
