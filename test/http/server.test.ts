@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAppBus, type AppBus } from '../../src/bus/index.js';
 import { memoryLogger } from '../../src/log/logger.js';
@@ -68,7 +69,7 @@ describe('status server', () => {
     bus.emit('pump.event', { event: 'transition', from: 'IDLE', to: 'PRIMING', reason: 'trigger t1' });
     bus.emit('pump.event', { event: 'trigger_refused', from: null, to: null, reason: 'trigger_blocked_refilling' });
     bus.emit('camera.snapshot', { camera: 'north', jpeg: Buffer.from([0xff, 0xd8, 0xff, 0xd9]), ts: 1764200000.5 });
-    const body = await (await fetch(base + '/api/status')).json();
+    const body = (await (await fetch(base + '/api/status')).json()) as any;
     expect(body.node.id).toBe('pi-north');
     expect(body.mqtt).toEqual({ state: 'CONNECTED', outboxDepth: 3, outboxMax: 10000 });
     expect(body.pump.outputs).toEqual({ mainValve: false });
@@ -82,7 +83,7 @@ describe('status server', () => {
   it('keeps only the last N pump events', async () => {
     const { base, bus } = await start();
     for (let i = 0; i < 30; i++) bus.emit('pump.event', { event: `e${i}`, from: null, to: null, reason: null });
-    const body = await (await fetch(base + '/api/status')).json();
+    const body = (await (await fetch(base + '/api/status')).json()) as any;
     expect(body.pumpEvents).toHaveLength(20);
     expect(body.pumpEvents[0].event).toBe('e10');
   });
@@ -105,11 +106,11 @@ describe('status server', () => {
     const { base } = await start({ status: () => s });
     let r = await fetch(base + '/healthz');
     expect(r.status).toBe(200);
-    expect(await r.json()).toEqual({ status: 'ok', problems: [] });
+    expect((await r.json()) as any).toEqual({ status: 'ok', problems: [] });
     s = { ...s, health: { status: 'degraded', problems: [{ code: 'camera_down', subject: 'north', message: 'camera north is offline' }] } };
     r = await fetch(base + '/healthz');
     expect(r.status).toBe(503);
-    expect((await r.json()).problems[0].message).toBe('camera north is offline');
+    expect(((await r.json()) as any).problems[0].message).toBe('camera north is offline');
     expect((await fetch(base + '/healthz?failedOnly=1')).status).toBe(200);
     s = { ...s, health: { status: 'failed', problems: [{ code: 'detector_failed', message: 'x' }] } };
     expect((await fetch(base + '/healthz?failedOnly=1')).status).toBe(503);
@@ -124,7 +125,7 @@ describe('status server', () => {
     expect((await fetch(base + '/api/status')).status).toBe(500);
     const h = await fetch(base + '/healthz');
     expect(h.status).toBe(503);
-    expect((await h.json()).problems[0].message).toBe('pump snapshot broke');
+    expect(((await h.json()) as any).problems[0].message).toBe('pump snapshot broke');
     expect((await fetch(base + '/')).status).toBe(200);
   });
 
