@@ -1,11 +1,62 @@
 import { z } from 'zod';
 
-/** One entry of `cameras: [...]` (DETECTOR.md "Cameras"). Owned by src/capture. */
-export const cameraConfigSchema = z.object({
-  id: z.string().regex(/^[A-Za-z0-9_-]+$/, 'camera ids match [A-Za-z0-9_-]+'),
-  url: z.string().min(1),
-});
+/**
+ * `cameras: [...]` config section (DETECTOR.md "Cameras"). Owned by src/capture. Every key has a
+ * default except `id` and `url` (only the site knows them); misspelt keys are errors (strict).
+ */
+
+/** URL forms a camera may use; anything else is refused with this list in the message. */
+export const CAMERA_URL_FORMS = 'rtsp://, rtsps://, http(s)://, file://, a file path, v4l2:///dev/videoN, rpicam:, dir:///folder, lavfi:<graph>';
+
+/** Which source a URL selects (DETECTOR.md table). */
+export type CameraUrlKind = 'rtsp' | 'http' | 'file' | 'v4l2' | 'rpicam' | 'dir' | 'lavfi';
+
+/** Classifies a camera URL; null when it matches no supported form. */
+export function cameraUrlKind(url: string): CameraUrlKind | null {
+  if (/^rtsps?:\/\//i.test(url)) return 'rtsp';
+  if (/^https?:\/\//i.test(url)) return 'http';
+  if (/^v4l2:\/\//i.test(url)) return 'v4l2';
+  if (/^rpicam:/i.test(url)) return 'rpicam';
+  if (/^dir:\/\//i.test(url)) return 'dir';
+  if (/^lavfi:/i.test(url)) return 'lavfi';
+  if (/^file:\/\//i.test(url)) return 'file';
+  // Any other scheme (ftp://, udp://...) is not supported; a bare path is a file.
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return null;
+  return 'file';
+}
+
+/** One entry of `cameras: [...]`. */
+export const cameraConfigSchema = z
+  .strictObject({
+    id: z.string().regex(/^[A-Za-z0-9_-]+$/, 'camera ids match [A-Za-z0-9_-]+').describe('Camera id, used in topics (camera/<id>/status).'),
+    url: z
+      .string()
+      .min(1)
+      .refine((u) => cameraUrlKind(u) !== null, `unsupported camera url; use one of ${CAMERA_URL_FORMS}`)
+      .describe(`Source: ${CAMERA_URL_FORMS}. Credentials in it are never logged.`),
+    enabled: z.boolean().default(true).describe('A disabled camera is not started.'),
+    fps: z.number().gt(0).max(30).default(2).describe('Frames per second taken from the camera (ffmpeg fps filter).'),
+    width: z.number().int().min(32).max(3840).default(640).describe('Frame width delivered to the detector (scaled by ffmpeg/sharp).'),
+    height: z.number().int().min(32).max(2160).default(360).describe('Frame height delivered to the detector.'),
+    loop: z.boolean().default(false).describe('Video files and image folders start over at the end.'),
+    rtspTransport: z.enum(['tcp', 'udp']).default('tcp').describe('RTSP transport (udp for servers without interleaved TCP).'),
+    stallSeconds: z.number().gt(0).max(3600).default(20).describe('No complete frame for this long restarts the source.'),
+    timeoutSeconds: z.number().gt(0).max(300).default(10).describe('Network socket timeout of RTSP/HTTP sources.'),
+    restartMinSeconds: z.number().gt(0).max(600).default(2).describe('First restart delay after a failure (jittered, doubling).'),
+    restartMaxSeconds: z.number().gt(0).max(3600).default(60).describe('Longest restart delay.'),
+    maxRestarts: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('Consecutive failed restarts before the camera gives up with status error (0: never give up).'),
+  })
+  .refine((c) => c.restartMaxSeconds >= c.restartMinSeconds, { message: 'restartMaxSeconds must be ≥ restartMinSeconds', path: ['restartMaxSeconds'] })
+  .refine((c) => c.width % 2 === 0 && c.height % 2 === 0, { message: 'width and height must be even (video scalers need it)', path: ['width'] });
+/** A validated camera entry with defaults applied. */
 export type CameraConfig = z.infer<typeof cameraConfigSchema>;
+/** A camera entry as written in a config file (defaults not yet applied). */
+export type CameraConfigInput = z.input<typeof cameraConfigSchema>;
 
 /** `cameras` config section. */
 export const camerasConfigSchema = z.array(cameraConfigSchema).default([]);

@@ -1,0 +1,47 @@
+/**
+ * The frame source interface (DETECTOR.md "Cameras"): every source kind (ffmpeg for RTSP, files,
+ * v4l2, rpicam, HTTP, lavfi; sharp for image folders) delivers fixed-size rgb24 frames through the
+ * same callbacks, and every implementation runs the one shared contract suite
+ * (test/capture/source-contract.ts).
+ */
+
+/** Why a source ended by itself. */
+export interface SourceEnd {
+  /**
+   * `eof`: the input ended normally (end of a file or folder, stream closed);
+   * `error`: the input failed (missing file, corrupt data, connection refused, process crash).
+   */
+  kind: 'eof' | 'error';
+  /** Human-readable reason with credentials redacted. */
+  message: string;
+}
+
+/** Callbacks a source delivers to. */
+export interface SourceHandlers {
+  /** One complete frame of exactly `width × height × 3` bytes; the buffer is only valid during the call. */
+  onFrame(frame: Uint8Array): void;
+  /** The source ended by itself (called at most once, never after stop()). */
+  onEnd(end: SourceEnd): void;
+}
+
+/** A running frame source. */
+export interface FrameSource {
+  /** Begins producing frames. */
+  start(): void;
+  /** Stops and releases everything (processes, timers); no callback fires after it resolves. */
+  stop(): Promise<void>;
+}
+
+/** What a factory needs to build a source. */
+export interface SourceSpec {
+  url: string;
+  width: number;
+  height: number;
+  fps: number;
+  loop: boolean;
+  rtspTransport: 'tcp' | 'udp';
+  timeoutSeconds: number;
+}
+
+/** Builds a source for one camera. */
+export type SourceFactory = (spec: SourceSpec, handlers: SourceHandlers) => FrameSource;
