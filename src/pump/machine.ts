@@ -462,8 +462,16 @@ export class PumpMachine {
     if (subPhase) this.emit({ event: 'phase', from, to: next.name, reason });
     else this.emit({ event: 'transition', from, to: next.name, reason });
     this.armTimers();
-    if (!subPhase) this.hooks.onTransition?.(from, next.name, reason);
+    // Outputs first, so a state published from onTransition already shows the new levels.
     this.refreshOutputs();
+    if (!subPhase) this.hooks.onTransition?.(from, next.name, reason);
+  }
+
+  /** Cancel every timer for good (controller shutdown); the machine ignores time afterwards. */
+  halt(): void {
+    for (const t of this.timers) t.cancel();
+    this.timers = [];
+    this.s.epoch = -1;
   }
 
   /** Re-arm the current state's timers from its (absolute) deadlines. */

@@ -1,0 +1,11 @@
+/**
+ * The pump part (PUMP.md): the only module other folders import. main.ts builds it with
+ * {@link createPumpController} and installs {@link installPumpExitSafety}.
+ */
+export { createPumpController, type PumpController, type PumpControllerOptions, type PumpSnapshot } from './controller.js';
+export { installPumpExitSafety, type PumpExitSafetyOptions, type ExitProcess } from './exit-safety.js';
+export { createGpioDriver, driverForModel, type CreateGpioDriverOptions } from './gpio-select.js';
+export type { GpioDriver, GpioOpenSpec, Level } from './gpio-driver.js';
+export { MockGpioDriver, type PinChange, type MockGpioOptions } from './gpio-mock.js';
+export { pumpConfigSchema, parsePumpConfig, type PumpConfig, type PumpPins, type PumpTimings, type PinSpec, TIMING_TABLE, DEFAULT_PINS } from './config.js';
+export type { CommandAction, HandleResult, Outputs, Inputs, MachineEvent } from './machine-types.js';

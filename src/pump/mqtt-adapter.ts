@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import type { AppBus } from '../bus/index.js';
+import type { Clock } from '../core/clock.js';
+import { ok } from '../core/result.js';
+import type { Logger } from '../log/logger.js';
+import type { MqttLink } from '../mqtt/link.js';
+import { topics } from '../topics/topics.js';
+import type { PumpEvent, PumpStatePayload, TriggerMessage } from '../topics/payloads.js';
+import { parseCommand, parseTrigger, triggerId, TriggerAdmission, SKEW_S, type ParsedCommand, type ParsedTrigger } from './inbound.js';
+import type { CommandAction, HandleResult } from './machine-types.js';
+
+const OWNER = 'pump';
+
+/** Options of {@link PumpMqttAdapter}. */
+export interface PumpMqttAdapterOptions {
+  nodeId: string;
+  clock: Clock;
+  logger: Logger;
+  link?: MqttLink;
+  bus?: AppBus;
+  zones: string[];
+  triggerTtlSeconds: number;
+  commandExpirySeconds: number;
+  clockSynced: () => boolean;
+  /** An admitted trigger → the machine. */
+  onTrigger(id: string, source: string): HandleResult;
+  /** A valid command → the machine. */
+  onCommand(action: CommandAction, source: string): HandleResult;
+  /** A refusal before the machine (retained, duplicate, expired, malformed, outside zones). */
+  onRefused(kind: 'trigger' | 'command', reason: string, extra: Record<string, unknown>): void;
+}
+
+/**
+ * Thin adapter between the machine and the outside (STYLE.md rule 4): subscribes `fire/trigger`
+ * and `fire/emergency` through the MqttLink, listens to the local bus `trigger` (works with the
+ * broker down), admits or refuses, publishes state (retained last value), events and acks.
+ */
+export class PumpMqttAdapter {
+  private readonly admission: TriggerAdmission;
+  private readonly seenCommands = new Map<string, number>();
+
+  constructor(private readonly o: PumpMqttAdapterOptions) {
+    this.admission = new TriggerAdmission({
+      zones: o.zones,
+      triggerTtlSeconds: o.triggerTtlSeconds,
+      clockSynced: o.clockSynced,
+      wallNow: () => o.clock.wallNow(),
+      now: () => o.clock.now(),
+    });
+  }
+
+  /** Subscribe. Parsers always succeed at the link level so malformed input still gets an event/ack. */
+  start(): void {
+    const { link, bus } = this.o;
+    link?.subscribe<ParsedTrigger>(topics.trigger, OWNER, (p) => ok(parseTrigger(p)), (t, meta) => {
+      if (!t.ok) this.o.onRefused('trigger', 'malformed', { detail: t.reason, via: 'mqtt' });
+      else this.trigger(t.msg, t.id, meta.retained, 'mqtt');
+    });
+    link?.subscribe<ParsedCommand>(topics.emergency, OWNER, (p) => ok(parseCommand(p)), (c, meta) => this.command(c, meta.retained));
+    bus?.on('trigger', OWNER, (msg: TriggerMessage) => this.trigger(msg, triggerId(msg), false, 'bus'));
+  }
+
+  /** Unsubscribe everything this adapter owns. */
+  stop(): void {
+    this.o.link?.unsubscribeOwner(OWNER);
+    this.o.bus?.removeOwner(OWNER);
+  }
+
+  private trigger(msg: TriggerMessage, id: string, retained: boolean, via: string): void {
+    const refusal = this.admission.check(msg, id, retained);
+    if (refusal) {
+      this.o.onRefused('trigger', refusal, { trigger_id: id, via, zones: msg.zones ?? null });
+      return;
+    }
+    this.o.onTrigger(id, via);
+  }
+
+  private command(c: ParsedCommand, retained: boolean): void {
+    const action = c.rawAction ?? 'unknown';
+    let reason: string | null = null;
+    if (!c.ok) reason = c.reason;
+    else if (retained) reason = 'retained'; // TOPICS.md: a retained fire/emergency is never acted on
+    else if (c.id && this.seenCommands.has(c.id)) reason = 'duplicate';
+    else if (c.ts !== null && this.o.clockSynced() && this.o.clock.wallNow() / 1000 - c.ts > this.o.commandExpirySeconds + SKEW_S) reason = 'expired';
+    if (c.ok && c.id) this.rememberCommand(c.id);
+    if (reason !== null || !c.ok) {
+      this.o.onRefused('command', reason ?? 'malformed', { action, command_id: c.id });
+      if (c.id) this.ack(c.id, action, false, reason);
+      return;
+    }
+    const r = this.o.onCommand(c.action, c.source ?? 'mqtt');
+    if (c.id) this.ack(c.id, action, r.accepted, r.reason);
+  }
+
+  private rememberCommand(id: string): void {
+    this.seenCommands.set(id, this.o.clock.now());
+    if (this.seenCommands.size > 2000) this.seenCommands.delete(this.seenCommands.keys().next().value as string);
+  }
+
+  /** `pump/<node>/ack` (qos 1). */
+  ack(commandId: string, action: string, accepted: boolean, reason: string | null): void {
+    this.o.link?.publish(topics.pumpAck(this.o.nodeId), { ...this.envelope(), command_id: commandId, action, accepted, reason }, { qos: 1 });
+  }
+
+  /** Retained state (setLastValue) and bus `pump.state`. */
+  publishState(state: PumpStatePayload): void {
+    this.o.link?.setLastValue(topics.pumpState(this.o.nodeId), state, { qos: 1 });
+    this.o.bus?.emit('pump.state', state);
+  }
+
+  /** `pump/<node>/event` (qos 1) and bus `pump.event`. */
+  publishEvent(e: PumpEvent): void {
+    const payload = { ...this.envelope(), ...e };
+    this.o.link?.publish(topics.pumpEvent(this.o.nodeId), payload, { qos: 1 });
+    this.o.bus?.emit('pump.event', payload);
+  }
+
+  /** Envelope fields every published message carries (TOPICS.md). */
+  envelope(): { v: 1; id: string; node_id: string; ts: number } {
+    return { v: 1, id: randomUUID(), node_id: this.o.nodeId, ts: this.o.clock.wallNow() / 1000 };
+  }
+}
