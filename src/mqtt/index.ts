@@ -1,0 +1,19 @@
+/**
+ * The MQTT part's public surface: the only module other folders import (STYLE.md rule 1).
+ * Parts depend on {@link MqttLink}; main.ts builds the core with {@link createMqttCore}.
+ */
+export type { MqttLink, ConnectionState, ConnectionListener, PublishOptions, InboundMeta, PayloadParser, Priority } from './link.js';
+export { createMqttCore, type MqttCore, type MqttCoreOptions, type MqttCoreSnapshot } from './mqtt-core.js';
+export { mqttConfigSchema, topicPrefixSchema, type MqttConfig, type OutboxConfig } from './config.js';
+export { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions } from './embedded-broker.js';
+export {
+  attachWorkerPublisher,
+  createWorkerPublisher,
+  workerToMainSchema,
+  type WorkerPublisher,
+  type WorkerToMain,
+  type MainToWorker,
+} from './worker-publisher.js';
+export { jsonParser, priorityOf, topicMatches } from './topic-rules.js';
+export { fullJitterBackoff, type Backoff, type BackoffOptions } from './backoff.js';
+export { MemoryOutboxStore, memoryBacking, type OutboxStore, type OutboxRecord } from './outbox-store.js';

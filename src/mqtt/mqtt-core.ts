@@ -1,0 +1,401 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { MetricSnapshot } from '../core/metrics.js';
+import { systemRandom, type Random } from '../core/random.js';
+import { CodedError } from '../core/result.js';
+import type { Logger } from '../log/logger.js';
+import { redactUrl } from '../log/redact.js';
+import { topics } from '../topics/topics.js';
+import { fullJitterBackoff } from './backoff.js';
+import type { MqttConfig } from './config.js';
+import { ConnectionStats } from './core-metrics.js';
+import { ConnectionMachine } from './connection-machine.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js';
+import { Inbound } from './inbound.js';
+import type { ConnectionListener, ConnectionState, InboundMeta, MqttLink, PayloadParser, PublishOptions } from './link.js';
+import { Outbox, type OutboxInput } from './outbox.js';
+import { FileOutboxStore } from './outbox-file-store.js';
+import { MemoryOutboxStore, type OutboxStore } from './outbox-store.js';
+import { Delivery } from './delivery.js';
+import { encodePayload, priorityOf, toWire } from './topic-rules.js';
+import { WireConnection, type WireOptions } from './wire-client.js';
+
+/**
+ * The resilient MQTT core (MQTT-CORE.md): wires the pure state machine and backoff, the durable
+ * outbox, inbound dispatch and the mqtt.js wire adapter into one {@link MqttLink}. Sending itself
+ * (replay order, in-flight window, last values after replay) lives in `delivery.ts`.
+ */
+
+/** Options of {@link createMqttCore} (one options object, STYLE.md rule 5). */
+export interface MqttCoreOptions {
+  config: MqttConfig;
+  /** Node id (`<node>` in topics); the client id is `wfe-<node>`. */
+  nodeId: string;
+  /** The outbox lives in `<stateDir>/outbox/`. */
+  stateDir: string;
+  logger: Logger;
+  clock?: Clock;
+  random?: Random;
+  /** Outbox storage override (tests); default the on-disk segment log. */
+  store?: OutboxStore;
+}
+
+/** What the status page shows (no secrets). */
+export interface MqttCoreSnapshot {
+  state: ConnectionState;
+  stateSeconds: number;
+  /** Broker URL with credentials redacted. */
+  url: string;
+  embedded: boolean;
+  clientId: string;
+  protocolVersion: 4 | 5;
+  consecutiveFailures: number;
+  outbox: { depth: number; bytes: number; inflight: number };
+  lastError: string | null;
+}
+
+/** The MQTT core: the link every part uses plus lifecycle and observability. */
+export interface MqttCore extends MqttLink {
+  /** Open the outbox (recovering what a previous run left), start the embedded broker when no url is set, begin connecting. Resolves without waiting for the broker. */
+  start(): Promise<void>;
+  /** Publish `offline`, flush the outbox for at most `closeGraceMs`, disconnect, cancel timers. Never throws; idempotent. */
+  close(): Promise<void>;
+  /** Resolves when every QoS 1 message published so far is written to the outbox per the fsync policy. */
+  flush(): Promise<void>;
+  metrics(): MetricSnapshot;
+  snapshot(): MqttCoreSnapshot;
+}
+
+/** Build the core. Nothing happens until `start()`. */
+export function createMqttCore(opts: MqttCoreOptions): MqttCore {
+  return new MqttCoreImpl(opts);
+}
+
+class MqttCoreImpl implements MqttCore {
+  readonly nodeId: string;
+  private readonly cfg: MqttConfig;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly machine: ConnectionMachine;
+  private readonly outbox: Outbox;
+  private store: OutboxStore;
+  private readonly inbound: Inbound;
+  private readonly delivery: Delivery;
+  private readonly stats: ConnectionStats;
+  private readonly clientId: string;
+  private readonly bootId = randomUUID().replace(/-/g, '').slice(0, 12);
+  private idSeq = 0;
+  private wire: { attempt: number; conn: WireConnection } | undefined;
+  private wireBase: Omit<WireOptions, 'url' | 'protocolVersion'> | undefined;
+  private url: string | undefined;
+  private protocolVersion: 4 | 5;
+  private embedded: EmbeddedBroker | undefined;
+  private listeners: ConnectionListener[] = [];
+  private preOpen: OutboxInput[] | undefined = [];
+  private startPromise: Promise<void> | undefined;
+  private closePromise: Promise<void> | undefined;
+  private closed = false;
+  private attemptsSinceConnected = 0;
+  private lastTransitionAt: number;
+  private readonly counts = { publishRejected: 0, droppedClosed: 0, listenerErrors: 0 };
+
+  constructor(opts: MqttCoreOptions) {
+    this.cfg = opts.config;
+    this.nodeId = opts.nodeId;
+    this.clientId = `wfe-${opts.nodeId}`;
+    this.log = opts.logger.child('mqtt');
+    this.clock = opts.clock ?? systemClock;
+    this.url = this.cfg.url;
+    this.protocolVersion = this.cfg.protocolVersion ?? (this.cfg.url ? 5 : 4);
+    this.stats = new ConnectionStats(this.clock);
+    this.lastTransitionAt = this.clock.now();
+    const ob = this.cfg.outbox;
+    this.store =
+      opts.store ??
+      new FileOutboxStore({ dir: join(opts.stateDir, 'outbox'), fsync: ob.fsync, fsyncIntervalMs: ob.fsyncIntervalMs, groupCommitMs: ob.groupCommitMs, segmentBytes: ob.segmentBytes, logger: this.log.child('outbox') });
+    this.outbox = new Outbox({ store: this.store, maxMessages: ob.maxMessages, maxBytes: ob.maxBytes, logger: this.log.child('outbox'), clock: this.clock, onReady: () => this.delivery.schedule() });
+    this.inbound = new Inbound({
+      prefix: this.cfg.topicPrefix,
+      maxBytes: this.cfg.maxInboundBytes,
+      logger: this.log.child('inbound'),
+      clock: this.clock,
+      addFilter: (f) => this.wireSubscribe([f]),
+      removeFilter: (f) => this.wire?.conn.unsubscribe([toWire(this.cfg.topicPrefix, f)]),
+    });
+    this.delivery = new Delivery({
+      outbox: this.outbox,
+      clock: this.clock,
+      logger: this.log,
+      prefix: this.cfg.topicPrefix,
+      maxInflight: this.cfg.maxInflight,
+      messageExpiry: () => this.protocolVersion === 5,
+    });
+    this.machine = new ConnectionMachine({
+      clock: this.clock,
+      backoff: fullJitterBackoff({ baseMs: this.cfg.backoff.baseMs, capMs: this.cfg.backoff.capMs, random: opts.random ?? systemRandom }),
+      maxReconnectAttempts: this.cfg.maxReconnectAttempts,
+      stopWhenFailed: this.cfg.stopWhenFailed,
+      connectTimeoutMs: this.cfg.connectTimeoutSeconds * 1000,
+      effects: { connect: (a) => this.openAttempt(a), abort: (a, reason) => this.abortAttempt(a, reason) },
+      onListenerError: (err) => this.log.error('connection listener threw', { err }),
+    });
+    this.machine.onTransition((from, to, reason) => this.onTransition(from, to, reason));
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------------
+
+  start(): Promise<void> {
+    this.startPromise ??= this.doStart();
+    return this.startPromise;
+  }
+
+  private async doStart(): Promise<void> {
+    const c = this.cfg;
+    const read = async (what: string, path: string | undefined) => {
+      if (path === undefined) return undefined;
+      try {
+        return await readFile(path);
+      } catch (err) {
+        throw new CodedError('mqtt_tls_file', `mqtt.${what}: cannot read ${path} (${(err as Error).message}); fix the path or remove the key`);
+      }
+    };
+    const [ca, cert, key] = [await read('ca', c.ca), await read('cert', c.cert), await read('key', c.key)];
+    if (!c.verifyHostname) this.log.warn('TLS certificate and hostname verification is OFF (mqtt.verifyHostname: false): the broker is not authenticated');
+    if (!this.url) {
+      if (c.protocolVersion === 5) this.log.warn('the embedded broker speaks MQTT 3.1.1; using protocol version 4');
+      this.protocolVersion = 4;
+      this.embedded = await startEmbeddedBroker({ host: c.embedded.host, port: c.embedded.port, logger: this.log });
+      this.url = this.embedded.url;
+    }
+    this.wireBase = {
+      clientId: this.clientId,
+      username: c.username,
+      password: c.password,
+      ca,
+      cert,
+      key,
+      rejectUnauthorized: c.verifyHostname,
+      keepaliveSeconds: c.keepaliveSeconds,
+      connectTimeoutMs: c.connectTimeoutSeconds * 1000,
+      will: { topic: toWire(c.topicPrefix, topics.availability(this.nodeId)), payload: 'offline', qos: 1, retain: true },
+    };
+    try {
+      await this.outbox.open();
+    } catch (err) {
+      // A fire sentinel must still send alarms when its state directory is broken: degrade loudly.
+      this.log.error('cannot open the durable outbox; queueing in memory only (messages are lost on restart)', { err });
+      this.store = new MemoryOutboxStore();
+      this.outbox.replaceStore(this.store);
+      await this.outbox.open();
+    }
+    const early = this.preOpen ?? [];
+    this.preOpen = undefined;
+    for (const m of early) this.outbox.add(m);
+    if (this.closePromise) return; // close() was called while starting
+    this.log.info('mqtt core starting', { url: redactUrl(this.url ?? ''), clientId: this.clientId, protocolVersion: this.protocolVersion, embedded: !!this.embedded, queued: this.outbox.depth });
+    this.machine.handle({ type: 'start' });
+  }
+
+  close(): Promise<void> {
+    this.closePromise ??= this.doClose().catch((err) => this.log.error('error while closing the mqtt core (ignored)', { err }));
+    return this.closePromise;
+  }
+
+  private async doClose(): Promise<void> {
+    await this.startPromise?.catch(() => undefined);
+    const deadline = this.clock.now() + this.cfg.closeGraceMs;
+    // MQTT-CORE.md "Shutdown": offline first, then flush for at most the grace period.
+    if (this.machine.state === 'CONNECTED' && this.wire) this.delivery.sendRetained(toWire(this.cfg.topicPrefix, topics.availability(this.nodeId)), Buffer.from('offline'), 1);
+    await this.delivery.waitDrained(deadline, () => this.machine.state === 'CONNECTED');
+    this.closed = true;
+    if (this.machine.state === 'CONNECTED' && this.wire) await this.wire.conn.disconnect(Math.max(100, deadline - this.clock.now()));
+    this.machine.handle({ type: 'close', reason: 'close' });
+    this.delivery.detach();
+    await this.outbox.flush().catch(() => undefined);
+    await this.store.close();
+    await this.embedded?.close();
+    this.log.info('mqtt core closed', { queued: this.outbox.depth });
+  }
+
+  flush(): Promise<void> {
+    return (this.startPromise ?? Promise.resolve()).then(() => this.outbox.flush());
+  }
+
+  // ---- MqttLink --------------------------------------------------------------------------------
+
+  publish(topic: string, payload: string | Buffer | object, opts: PublishOptions): void {
+    if (this.closed) {
+      this.counts.droppedClosed++;
+      return;
+    }
+    if (!validTopic(topic)) {
+      this.counts.publishRejected++;
+      this.log.error('publish refused: invalid topic (empty, wildcard or NUL)', { topic });
+      return;
+    }
+    const now = this.clock.wallNow();
+    const { buf, id } = encodePayload(payload, { id: this.newId(), nodeId: this.nodeId, ts: now / 1000 });
+    if (opts.qos === 0) {
+      this.delivery.sendQos0(toWire(this.cfg.topicPrefix, topic), buf); // never queued (MQTT-CORE.md)
+      return;
+    }
+    const input: OutboxInput = { id, topic, payload: buf, priority: opts.priority ?? priorityOf(topic), createdAt: now };
+    if (opts.expirySeconds !== undefined) input.expiresAt = now + opts.expirySeconds * 1000;
+    if (this.preOpen) this.preOpen.push(input);
+    else this.outbox.add(input);
+  }
+
+  setLastValue(topic: string, payload: string | Buffer | object, opts: { qos?: 0 | 1 } = {}): void {
+    if (this.closed || !validTopic(topic)) return;
+    const { buf } = encodePayload(payload, { id: this.newId(), nodeId: this.nodeId, ts: this.clock.wallNow() / 1000 });
+    this.delivery.setLastValue(toWire(this.cfg.topicPrefix, topic), buf, opts.qos ?? 1);
+  }
+
+  subscribe<T>(filter: string, owner: string, parse: PayloadParser<T>, handler: (value: T, meta: InboundMeta) => void): () => void {
+    return this.inbound.add(filter, owner, parse, handler);
+  }
+
+  unsubscribeOwner(owner: string): void {
+    this.inbound.removeOwner(owner);
+  }
+
+  connectionState(): ConnectionState {
+    return this.machine.state;
+  }
+
+  onConnectionState(listener: ConnectionListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  // ---- observability ---------------------------------------------------------------------------
+
+  metrics(): MetricSnapshot {
+    const st = this.store.stats();
+    return {
+      ...this.stats.snapshot(),
+      consecutive_failures: this.machine.consecutiveFailures,
+      ...this.delivery.metrics(),
+      outbox_depth: this.outbox.depth,
+      outbox_bytes: this.outbox.bytes,
+      outbox_inflight: this.outbox.inflightCount,
+      outbox_queued_total: this.outbox.counts.queued,
+      outbox_acked_total: this.outbox.counts.acked,
+      outbox_recovered: this.outbox.counts.recovered,
+      outbox_dropped_total: { ...this.outbox.dropped },
+      outbox_write_errors_total: st.writeErrors,
+      outbox_segments: st.segments,
+      outbox_disk_bytes: st.diskBytes,
+      outbox_fsyncs_total: st.fsyncs,
+      outbox_torn_records_total: st.tornRecords,
+      received_total: this.inbound.counts.received,
+      delivered_total: this.inbound.counts.delivered,
+      rejected_total: { ...this.inbound.rejected },
+      handler_errors_total: this.inbound.counts.handlerErrors,
+      publish_refused_total: this.counts.publishRejected,
+      dropped_after_close_total: this.counts.droppedClosed,
+    };
+  }
+
+  snapshot(): MqttCoreSnapshot {
+    return {
+      state: this.machine.state,
+      stateSeconds: this.stats.stateSeconds(),
+      url: redactUrl(this.url ?? '(embedded, not started)'),
+      embedded: !this.cfg.url,
+      clientId: this.clientId,
+      protocolVersion: this.protocolVersion,
+      consecutiveFailures: this.machine.consecutiveFailures,
+      outbox: { depth: this.outbox.depth, bytes: this.outbox.bytes, inflight: this.outbox.inflightCount },
+      lastError: this.stats.lastError?.reason ?? null,
+    };
+  }
+
+  // ---- connection ------------------------------------------------------------------------------
+
+  private openAttempt(attempt: number): void {
+    this.attemptsSinceConnected++;
+    const conn = new WireConnection({ ...this.wireBase!, url: this.url!, protocolVersion: this.protocolVersion }, {
+      connack: () => this.machine.handle({ type: 'connack', attempt }),
+      failed: (reason, code) => {
+        this.stats.failure(code, reason);
+        this.log.warn('connect attempt failed', { attempt: this.machine.consecutiveFailures + 1, reason, code, url: redactUrl(this.url ?? '') });
+        this.machine.handle({ type: 'attemptFailed', attempt, reason });
+      },
+      closed: (reason) => this.machine.handle({ type: 'lost', attempt, reason }),
+      message: (topic, payload, retained) => this.inbound.dispatch(topic, payload, retained, this.clock.wallNow()),
+    });
+    this.wire = { attempt, conn };
+  }
+
+  private abortAttempt(attempt: number, reason: string): void {
+    if (this.wire?.attempt !== attempt) return;
+    if (reason === 'connect timeout') {
+      this.stats.failure('connect_timeout', `no CONNACK within ${this.cfg.connectTimeoutSeconds} s`);
+      this.log.warn('connect attempt timed out', { timeoutSeconds: this.cfg.connectTimeoutSeconds });
+    }
+    this.wire.conn.abort();
+    this.wire = undefined;
+  }
+
+  private wireSubscribe(filters: string[]): void {
+    const w = this.wire;
+    if (!w || this.machine.state !== 'CONNECTED') return; // subscribed on the next CONNACK
+    w.conn.subscribe(filters.map((f) => toWire(this.cfg.topicPrefix, f)), (error) => {
+      if (error) this.log.error('subscribe failed', { filters, reason: error });
+    });
+  }
+
+  private onTransition(from: ConnectionState, to: ConnectionState, reason: string): void {
+    const now = this.clock.now();
+    const previousMs = Math.round(now - this.lastTransitionAt);
+    this.lastTransitionAt = now;
+    this.stats.transition(to);
+    const fields = { from, to, reason, previousStateMs: previousMs };
+    if (to === 'FAILED') this.log.error('mqtt link FAILED: broker unreachable after the configured attempts; ' + (this.cfg.stopWhenFailed ? 'stopped (mqtt.stopWhenFailed)' : 'still probing at the backoff cap'), { ...fields, attempts: this.machine.consecutiveFailures });
+    else if (to === 'CONNECTED' || from === 'CONNECTED') this.log.info(`mqtt ${to.toLowerCase()}`, fields);
+    else this.log.debug('mqtt transition', fields);
+
+    if (from === 'CONNECTED') {
+      this.delivery.detach(); // stop sending at once: never publish on a half-open connection
+      this.outbox.requeueInflight();
+      if (to !== 'DISCONNECTED') this.queueEvent('disconnected', reason, 0, previousMs); // sent after reconnecting, original ts
+    }
+    if (to === 'FAILED') this.queueEvent('failed', reason, this.machine.consecutiveFailures, previousMs);
+    if (to === 'CONNECTED' && this.wire) {
+      const attempts = this.attemptsSinceConnected;
+      this.attemptsSinceConnected = 0;
+      this.wireSubscribe(this.inbound.filters());
+      this.delivery.attach(this.wire.conn);
+      // MQTT-CORE.md: `online` retained on every connect; then the connection event, then replay.
+      this.delivery.sendRetained(toWire(this.cfg.topicPrefix, topics.availability(this.nodeId)), Buffer.from('online'), 1);
+      this.queueEvent('connected', from === 'CONNECTING' ? 'start' : 'reconnected', attempts, previousMs);
+      this.delivery.startReplay();
+    }
+    for (const l of [...this.listeners]) {
+      try {
+        l(from, to, reason);
+      } catch (err) {
+        this.counts.listenerErrors++;
+        this.log.error('connection state listener threw', { err });
+      }
+    }
+  }
+
+  private queueEvent(event: 'connected' | 'disconnected' | 'failed', reason: string, attempts: number, previousMs: number): void {
+    if (this.closed) return;
+    this.publish(topics.connection(this.nodeId), { event, reason, attempts, previous_state_ms: previousMs }, { qos: 1, priority: 3 });
+  }
+
+  private newId(): string {
+    return `${this.bootId}-${(++this.idSeq).toString(36)}`;
+  }
+}
+
+function validTopic(t: string): boolean {
+  return t.length > 0 && t.length < 65536 && !/[+#\u0000]/.test(t);
+}

@@ -1,0 +1,132 @@
+import type { Priority } from './link.js';
+import type { OutboxRecord } from './outbox-store.js';
+
+/**
+ * Record framing of the on-disk outbox log. Pure (Buffers only, no fs), so torn-tail handling is
+ * testable without files.
+ *
+ *   frame  = u32le bodyLength | u32le crc32(body) | body
+ *   body   = u8 type | ...
+ *   MSG(1) = f64 seq | u8 priority | f64 createdAt | f64 expiresAt (NaN = none)
+ *            | u16 idLen | id | u16 topicLen | topic | payload (rest of the body)
+ *   DEL(2) = f64 seq                      (tombstone: acknowledged or dropped)
+ *
+ * A power cut can leave a partial last frame; its length or CRC does not match and recovery stops
+ * reading that segment there (later segments are never written before earlier ones are complete).
+ */
+
+const HEADER = 8;
+const TYPE_MSG = 1;
+const TYPE_DEL = 2;
+/** Frames larger than this are treated as corruption, not allocated (a torn length field). */
+const MAX_BODY = 512 * 1024 * 1024;
+
+let table: Uint32Array | undefined;
+
+/** CRC-32 (IEEE), table driven; zlib.crc32 only exists from Node 20.15. */
+export function crc32(buf: Uint8Array): number {
+  if (!table) {
+    table = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      table[n] = c >>> 0;
+    }
+  }
+  let crc = 0xffffffff;
+  for (let i = 0; i < buf.length; i++) crc = table[(crc ^ buf[i]) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+function frame(body: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(HEADER + body.length);
+  out.writeUInt32LE(body.length, 0);
+  out.writeUInt32LE(crc32(body), 4);
+  body.copy(out, HEADER);
+  return out;
+}
+
+/** Encode a message record as one frame. */
+export function encodeMessage(rec: OutboxRecord): Buffer {
+  const id = Buffer.from(rec.id, 'utf8');
+  const topic = Buffer.from(rec.topic, 'utf8');
+  const body = Buffer.allocUnsafe(1 + 8 + 1 + 8 + 8 + 2 + id.length + 2 + topic.length + rec.payload.length);
+  let o = body.writeUInt8(TYPE_MSG, 0);
+  o = body.writeDoubleLE(rec.seq, o);
+  o = body.writeUInt8(rec.priority, o);
+  o = body.writeDoubleLE(rec.createdAt, o);
+  o = body.writeDoubleLE(rec.expiresAt ?? Number.NaN, o);
+  o = body.writeUInt16LE(id.length, o);
+  o += id.copy(body, o);
+  o = body.writeUInt16LE(topic.length, o);
+  o += topic.copy(body, o);
+  rec.payload.copy(body, o);
+  return frame(body);
+}
+
+/** Encode a tombstone for `seq`. */
+export function encodeRemove(seq: number): Buffer {
+  const body = Buffer.allocUnsafe(9);
+  body.writeUInt8(TYPE_DEL, 0);
+  body.writeDoubleLE(seq, 1);
+  return frame(body);
+}
+
+/** One decoded frame. */
+export type DecodedFrame = { type: 'msg'; rec: OutboxRecord; bytes: number } | { type: 'del'; seq: number; bytes: number };
+
+/** Result of decoding one segment: the valid frames and whether a torn/corrupt tail was cut off. */
+export interface DecodedSegment {
+  frames: DecodedFrame[];
+  /** Byte offset just after the last valid frame. */
+  validBytes: number;
+  /** True when bytes after `validBytes` were ignored (partial write, corruption). */
+  torn: boolean;
+}
+
+function decodeBody(body: Buffer, bytes: number): DecodedFrame | undefined {
+  const type = body.readUInt8(0);
+  if (type === TYPE_DEL && body.length === 9) return { type: 'del', seq: body.readDoubleLE(1), bytes };
+  if (type !== TYPE_MSG || body.length < 30) return undefined;
+  let o = 1;
+  const seq = body.readDoubleLE(o);
+  o += 8;
+  const priority = body.readUInt8(o);
+  o += 1;
+  const createdAt = body.readDoubleLE(o);
+  o += 8;
+  const expiresAt = body.readDoubleLE(o);
+  o += 8;
+  const idLen = body.readUInt16LE(o);
+  o += 2;
+  if (o + idLen + 2 > body.length) return undefined;
+  const id = body.toString('utf8', o, o + idLen);
+  o += idLen;
+  const topicLen = body.readUInt16LE(o);
+  o += 2;
+  if (o + topicLen > body.length || (priority !== 1 && priority !== 2 && priority !== 3)) return undefined;
+  const topic = body.toString('utf8', o, o + topicLen);
+  o += topicLen;
+  const payload = Buffer.from(body.subarray(o));
+  const rec: OutboxRecord = { seq, id, topic, payload, priority: priority as Priority, createdAt };
+  if (!Number.isNaN(expiresAt)) rec.expiresAt = expiresAt;
+  return { type: 'msg', rec, bytes };
+}
+
+/** Decode every valid frame of a segment's bytes, stopping at the first torn or corrupt one. */
+export function decodeSegment(buf: Buffer): DecodedSegment {
+  const frames: DecodedFrame[] = [];
+  let o = 0;
+  while (o < buf.length) {
+    if (o + HEADER > buf.length) break;
+    const len = buf.readUInt32LE(o);
+    if (len < 1 || len > MAX_BODY || o + HEADER + len > buf.length) break;
+    const body = buf.subarray(o + HEADER, o + HEADER + len);
+    if (crc32(body) !== buf.readUInt32LE(o + 4)) break;
+    const f = decodeBody(body, HEADER + len);
+    if (!f) break;
+    frames.push(f);
+    o += HEADER + len;
+  }
+  return { frames, validBytes: o, torn: o < buf.length };
+}

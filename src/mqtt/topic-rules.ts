@@ -1,0 +1,91 @@
+import { isForeignTopic } from '../topics/topics.js';
+import { fail, ok, type Result } from '../core/result.js';
+import type { PayloadParser, Priority } from './link.js';
+
+/**
+ * Pure topic and payload rules of the core: the site prefix (MQTT-CORE.md "Topic prefix"), the
+ * outbox priority of a topic ("Delivery"), and the JSON envelope every published object carries
+ * (TOPICS.md: `v`, `id`, `node_id`, `ts`).
+ */
+
+/** Topic (or filter) as sent on the wire: prefix added unless it belongs to other software. */
+export function toWire(prefix: string, topic: string): string {
+  return prefix === '' || isForeignTopic(topic) ? topic : prefix + topic;
+}
+
+/** Topic as the parts see it, or undefined when it does not carry our prefix (not ours). */
+export function fromWire(prefix: string, wireTopic: string): string | undefined {
+  if (prefix === '' || isForeignTopic(wireTopic)) return wireTopic;
+  return wireTopic.startsWith(prefix) ? wireTopic.slice(prefix.length) : undefined;
+}
+
+/**
+ * Outbox priority from the topic (MQTT-CORE.md): 1 (kept longest) `fire/trigger`,
+ * `pump/<node>/event`, `pump/<node>/ack`; 2 `fire/detection/*`; 3 everything else.
+ */
+export function priorityOf(topic: string): Priority {
+  if (topic === 'fire/trigger' || /^pump\/[^/]+\/(event|ack)$/.test(topic)) return 1;
+  if (topic === 'fire/detection' || topic.startsWith('fire/detection/')) return 2;
+  return 3;
+}
+
+/** MQTT topic filter match with `+` and `#`. */
+export function topicMatches(filter: string, topic: string): boolean {
+  if (filter === topic) return true;
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length) return false;
+    if (f[i] !== '+' && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
+}
+
+/** Fields added to an object payload when the publisher did not set them. */
+export interface EnvelopeDefaults {
+  id: string;
+  nodeId: string;
+  /** Epoch seconds. */
+  ts: number;
+}
+
+/**
+ * Encode a payload. Plain objects get the TOPICS.md envelope (`v`, `id`, `node_id`, `ts`) where
+ * missing (the publisher's own values win) and are JSON-encoded; the returned id is the one in the
+ * payload, used for de-duplication by receivers.
+ */
+export function encodePayload(payload: string | Buffer | object, env: EnvelopeDefaults): { buf: Buffer; id: string } {
+  if (Buffer.isBuffer(payload)) return { buf: payload, id: env.id };
+  if (typeof payload === 'string') return { buf: Buffer.from(payload, 'utf8'), id: env.id };
+  if (payload instanceof Uint8Array) return { buf: Buffer.from(payload), id: env.id };
+  if (Array.isArray(payload)) return { buf: Buffer.from(JSON.stringify(payload)), id: env.id };
+  const obj = { v: 1, id: env.id, node_id: env.nodeId, ts: env.ts, ...(payload as Record<string, unknown>) };
+  const id = typeof obj.id === 'string' && obj.id !== '' ? obj.id : env.id;
+  return { buf: Buffer.from(JSON.stringify({ ...obj, id })), id };
+}
+
+/**
+ * A {@link PayloadParser} for JSON topics validated by a schema (anything with zod's `safeParse`).
+ * Reasons start with a code (`non_json:` or `schema:`) that the core counts by.
+ */
+export function jsonParser<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } }): PayloadParser<T> {
+  return (payload: Buffer): Result<T> => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(payload.toString('utf8'));
+    } catch (err) {
+      return fail(`non_json: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const r = schema.safeParse(raw);
+    if (r.success) return ok(r.data);
+    const issues = r.error.issues.slice(0, 3).map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
+    return fail(`schema: ${issues.join('; ')}`);
+  };
+}
+
+/** The counter label of a rejection reason: its leading `code:` or `invalid`. */
+export function reasonCode(reason: string): string {
+  const m = /^([a-z_]{1,32}):/.exec(reason);
+  return m ? m[1] : 'invalid';
+}

@@ -1,0 +1,170 @@
+import { connect, ErrorWithReasonCode, type IClientOptions, type MqttClient } from 'mqtt';
+
+/**
+ * The only file that imports mqtt.js (STYLE.md rule 4). One {@link WireConnection} is ONE
+ * connection attempt: mqtt.js's own reconnect is off (`reconnectPeriod: 0`) and the connection
+ * state machine creates a fresh one per attempt, so there is exactly one owner of reconnection
+ * (MQTT-CORE.md). No library object leaks out of this file.
+ */
+
+/** What a connection reports; called at most once each for connack/failed/closed. */
+export interface WireEvents {
+  /** CONNACK with success. */
+  connack(): void;
+  /** The attempt failed before CONNACK; `code` is a short metric label (`connack_134`, `econnrefused`, `tls`...). */
+  failed(reason: string, code: string): void;
+  /** The connection closed after CONNACK (keepalive timeout, broker gone, socket error). */
+  closed(reason: string): void;
+  /** An inbound PUBLISH. */
+  message(topic: string, payload: Buffer, retained: boolean): void;
+}
+
+/** Connection parameters (secrets included; never log this object). */
+export interface WireOptions {
+  url: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  rejectUnauthorized: boolean;
+  protocolVersion: 4 | 5;
+  keepaliveSeconds: number;
+  connectTimeoutMs: number;
+  will: { topic: string; payload: string; qos: 1; retain: true };
+}
+
+/** Outcome of a QoS 1 publish: acknowledged, refused by the broker (reason code), or connection lost. */
+export type PublishOutcome = { kind: 'acked' } | { kind: 'refused'; code: number; reason: string } | { kind: 'lost' };
+
+const CONNACK_REASONS: Record<number, string> = {
+  1: 'unacceptable protocol version', 2: 'identifier rejected', 3: 'server unavailable', 4: 'bad user name or password', 5: 'not authorized',
+  128: 'unspecified error', 133: 'client identifier not valid', 134: 'bad user name or password', 135: 'not authorized', 136: 'server unavailable',
+  137: 'server busy', 138: 'banned', 140: 'bad authentication method', 149: 'packet too large', 151: 'quota exceeded', 156: 'use another server', 159: 'connection rate exceeded',
+};
+
+/** Classify an error into a human reason and a bounded metric label. */
+export function classifyError(err: unknown): { reason: string; code: string } {
+  if (err instanceof ErrorWithReasonCode) {
+    const text = CONNACK_REASONS[err.code] ?? err.message;
+    return { reason: `broker refused the connection: ${text} (CONNACK code ${err.code})`, code: `connack_${err.code}` };
+  }
+  const e = err as NodeJS.ErrnoException;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const msg = e instanceof Error ? e.message : String(err);
+  if (/certificate|self.signed|ssl|tls|altname|hostname|UNABLE_TO|CERT_|ERR_SSL/i.test(code + ' ' + msg)) return { reason: `TLS: ${msg}`, code: 'tls' };
+  if (code) return { reason: msg, code: code.toLowerCase() };
+  return { reason: msg, code: 'error' };
+}
+
+/** One MQTT connection attempt and, after CONNACK, the connection itself. */
+export class WireConnection {
+  private client: MqttClient;
+  private connected = false;
+  private done = false;
+
+  constructor(opts: WireOptions, private readonly ev: WireEvents) {
+    const o: IClientOptions = {
+      clientId: opts.clientId,
+      username: opts.username,
+      password: opts.password,
+      ca: opts.ca,
+      cert: opts.cert,
+      key: opts.key,
+      rejectUnauthorized: opts.rejectUnauthorized,
+      protocolVersion: opts.protocolVersion,
+      keepalive: opts.keepaliveSeconds,
+      connectTimeout: opts.connectTimeoutMs,
+      // Our outbox owns durability and our state machine owns reconnection (MQTT-CORE.md): clean
+      // session, no mqtt.js reconnect, no mqtt.js offline queue.
+      clean: true,
+      reconnectPeriod: 0,
+      queueQoSZero: false,
+      resubscribe: false,
+      will: opts.will,
+    };
+    this.client = connect(opts.url, o);
+    this.client.on('connect', () => {
+      if (this.done) return;
+      this.connected = true;
+      this.ev.connack();
+    });
+    this.client.on('error', (err) => this.end(err));
+    this.client.on('close', () => this.end(new Error('connection closed')));
+    this.client.on('message', (topic, payload, packet) => {
+      if (this.connected && !this.done) this.ev.message(topic, payload, packet.retain === true);
+    });
+  }
+
+  /** First terminal event wins; after it this connection reports nothing more and is torn down. */
+  private end(err: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    const c = classifyError(err);
+    if (this.connected) this.ev.closed(c.reason);
+    else this.ev.failed(c.reason, c.code);
+    this.client.end(true);
+  }
+
+  /** True while CONNACKed and not closed: the only time anything may be written. */
+  get usable(): boolean {
+    return this.connected && !this.done && this.client.connected;
+  }
+
+  /** QoS 1 publish; `done` gets the outcome (lost when the connection goes first). */
+  publish1(topic: string, payload: Buffer, retain: boolean, expirySeconds: number | undefined, done: (o: PublishOutcome) => void): void {
+    const properties = expirySeconds !== undefined ? { messageExpiryInterval: expirySeconds } : undefined;
+    this.client.publish(topic, payload, { qos: 1, retain, properties }, (err) => {
+      if (!err) done({ kind: 'acked' });
+      else if (err instanceof ErrorWithReasonCode) done({ kind: 'refused', code: err.code, reason: err.message });
+      else done({ kind: 'lost' });
+    });
+  }
+
+  /** QoS 0 publish (fire and forget). */
+  publish0(topic: string, payload: Buffer, retain: boolean): void {
+    this.client.publish(topic, payload, { qos: 0, retain });
+  }
+
+  /** Subscribe at QoS 1; `done(error)` with a reason when the broker refuses. */
+  subscribe(filters: string[], done: (error: string | undefined) => void): void {
+    if (!filters.length) return done(undefined);
+    this.client.subscribe(filters, { qos: 1 }, (err, granted) => {
+      if (err) return done(classifyError(err).reason);
+      const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
+      done(refused.length ? `subscription refused for ${refused.join(', ')}` : undefined);
+    });
+  }
+
+  /** Unsubscribe (best effort). */
+  unsubscribe(filters: string[]): void {
+    if (filters.length && this.usable) this.client.unsubscribe(filters);
+  }
+
+  /** Clean DISCONNECT (no will) when connected, then close; resolves within `timeoutMs`. */
+  async disconnect(timeoutMs: number): Promise<void> {
+    const wasUsable = this.usable;
+    this.done = true;
+    if (!wasUsable) {
+      this.client.end(true);
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        this.client.end(true);
+        resolve();
+      }, timeoutMs);
+      this.client.end(false, {}, () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  /** Drop the connection now (no DISCONNECT packet: the broker publishes our will). */
+  abort(): void {
+    this.done = true;
+    this.client.end(true);
+  }
+}
