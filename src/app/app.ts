@@ -37,6 +37,8 @@ export interface App {
   metrics(): Record<string, MetricSnapshot>;
   /** The wired parts, in start order. */
   parts(): readonly AppPart[];
+  /** The status page URL once bound, else null. */
+  statusUrl(): string | null;
 }
 
 /** Build the node's parts from config (nothing starts until {@link App.start}). */
@@ -55,6 +57,7 @@ export function createApp(opts: AppOptions): App {
     version: readVersion(),
   };
   let parts: AppPart[] = [];
+  let statusUrl: () => string | null = () => null;
   const started: AppPart[] = [];
   let stopping: Promise<void> | null = null;
   const stopPartMs = opts.stopPartMs ?? 5000;
@@ -83,7 +86,8 @@ export function createApp(opts: AppOptions): App {
       mkdirSync(context.stateDir, { recursive: true });
       const built = await buildParts(context, opts.overrides ?? {});
       if (!built.ok) return built;
-      parts = built.value;
+      parts = built.value.parts;
+      statusUrl = built.value.statusUrl;
       for (const p of parts) {
         const r = await p.start().catch((e: unknown) => fail<void>(`threw: ${String(e)}`));
         if (!r.ok) {
@@ -104,6 +108,7 @@ export function createApp(opts: AppOptions): App {
         roles: config.roles,
         parts: started.map((p) => p.name),
         broker: config.mqtt.url ? 'external' : 'embedded',
+        status_page: statusUrl(),
       });
       return ok(undefined);
     },
@@ -122,5 +127,6 @@ export function createApp(opts: AppOptions): App {
       return out;
     },
     parts: () => parts,
+    statusUrl: () => statusUrl(),
   };
 }

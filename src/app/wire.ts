@@ -1,6 +1,12 @@
+import type { MetricSnapshot } from '../core/metrics.js';
 import { ok, type Result } from '../core/result.js';
+import type { HealthSources } from '../telemetry/index.js';
 import type { WireContext } from './context.js';
 import type { AppPart } from './part.js';
+import { buildStatus } from './status.js';
+import { wireConsensus } from './wire-consensus.js';
+import { wireHttp } from './wire-http.js';
+import { wireTelemetry } from './wire-telemetry.js';
 
 /**
  * Stop order (issue 7): the pump is made safe first, then the producers (camera, consensus), then
@@ -12,15 +18,58 @@ export const STOP_ORDER: readonly string[] = ['pump', 'camera', 'consensus', 'no
 export interface PartOverrides {
   /** Extra parts appended after the built ones (test probes). */
   extraParts?: AppPart[];
+  /** Status page: try this many following ports when the configured one is taken (demo). */
+  httpPortSearch?: number;
+  /** Environment for systemd notification; default process.env. */
+  env?: Record<string, string | undefined>;
+}
+
+/** What the wiring built, for the app (status page URL, test hooks). */
+export interface BuiltParts {
+  parts: AppPart[];
+  /** The status page URL once bound, else null. */
+  statusUrl: () => string | null;
 }
 
 /**
  * Build every part the config asks for, in start order: broker → MQTT core → pump (outputs off
  * first, listening before anything can trigger) → consensus → camera → telemetry, notify, http.
+ * Building creates objects only; nothing binds or connects until the app starts the parts.
  */
-export async function buildParts(ctx: WireContext, overrides: PartOverrides): Promise<Result<AppPart[]>> {
+export async function buildParts(ctx: WireContext, overrides: PartOverrides): Promise<Result<BuiltParts>> {
+  const { config } = ctx;
+  const roles = new Set(config.roles);
   const parts: AppPart[] = [];
+  const sources: HealthSources = {};
+  const metrics: Record<string, () => MetricSnapshot> = {};
+
+  // Telemetry is built first (started late) because consensus and pump read its clock-sync flag.
+  const tel = wireTelemetry({ ctx, sources, env: overrides.env });
+  const clockSynced = (): boolean => tel.telemetry.clockSynced();
+
+  let consensusSnap: (() => unknown) | undefined;
+  if (roles.has('consensus')) {
+    const c = wireConsensus({ ctx, modelThreshold: config.detect.threshold, clockSynced });
+    parts.push(c.part);
+    consensusSnap = () => c.service.snapshot();
+    sources.consensus = () => ({ ...c.service.snapshot() });
+  }
+
+  parts.push(tel.part);
+  let statusUrl: () => string | null = () => null;
+  for (const p of parts) if (p.metrics) metrics[p.name] = p.metrics.bind(p);
+  if (config.http.enabled) {
+    const http = wireHttp({
+      ctx,
+      telemetry: tel.telemetry,
+      status: () => buildStatus({ nodeId: ctx.nodeId, version: ctx.version, roles: config.roles, telemetry: tel.telemetry, consensus: consensusSnap }),
+      metrics,
+      portSearch: overrides.httpPortSearch,
+    });
+    parts.push(http.part);
+    metrics.http = () => http.part.metrics?.() ?? {};
+    statusUrl = http.url;
+  }
   parts.push(...(overrides.extraParts ?? []));
-  void ctx;
-  return ok(parts);
+  return ok({ parts, statusUrl });
 }

@@ -23,7 +23,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     return 1;
   }
   const c = loaded.value.config;
-  const logger = createLogger({ level: c.log.level, levels: c.log.levels });
+  const logger = createLogger({ level: c.log.level, levels: c.log.levels }, '');
   return runLoaded(loaded.value, logger);
 }
 

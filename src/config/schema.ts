@@ -9,6 +9,7 @@ import { detectConfigSchema } from '../detect/config.js';
 import { consensusConfigSchema } from '../consensus/config.js';
 import { pumpConfigSchema } from '../pump/config.js';
 import { telemetryConfigSchema } from '../telemetry/config.js';
+import { httpConfigSchema } from '../http/config.js';
 import { pendingSections } from './sections.js';
 
 /** The config file format version this build writes and understands (older ones are migrated). */
@@ -76,6 +77,7 @@ export function buildBaseSchema(envi: ConfigEnvironment) {
     consensus: consensusConfigSchema,
     pump: pumpConfigSchema,
     telemetry: telemetryConfigSchema,
+    http: httpConfigSchema,
     ...pendingSections,
     homeassistant: z
       .strictObject({

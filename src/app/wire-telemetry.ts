@@ -1,0 +1,52 @@
+import { ok } from '../core/result.js';
+import { createSystemdNotifier, createTelemetry, type HealthSources, type SystemdNotifier, type Telemetry } from '../telemetry/index.js';
+import type { WireContext } from './context.js';
+import type { AppPart } from './part.js';
+
+/** Options for {@link wireTelemetry}. */
+export interface WireTelemetryOptions {
+  ctx: WireContext;
+  /** Snapshot providers of the parts this node runs (filled by the wiring as parts are built). */
+  sources: HealthSources;
+  /** Environment for the systemd notifier (NOTIFY_SOCKET, WATCHDOG_USEC); default process.env. */
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * Telemetry (health + system stats) and the systemd notifier. The watchdog keep-alive runs on this
+ * (main) thread, so a hung event loop stops the pings and systemd restarts the service.
+ */
+export function wireTelemetry(opts: WireTelemetryOptions): { part: AppPart; telemetry: Telemetry; systemd: SystemdNotifier } {
+  const { ctx } = opts;
+  const telemetry = createTelemetry({
+    config: ctx.config.telemetry,
+    nodeId: ctx.nodeId,
+    version: ctx.version,
+    roles: ctx.config.roles,
+    logger: ctx.logger.child('telemetry'),
+    clock: ctx.clock,
+    link: ctx.link,
+    bus: ctx.bus,
+    sources: opts.sources,
+  });
+  const systemd = createSystemdNotifier({ logger: ctx.logger.child('systemd'), clock: ctx.clock, env: opts.env });
+  const part: AppPart = {
+    name: 'telemetry',
+    critical: false,
+    async start() {
+      await telemetry.start();
+      return ok(undefined);
+    },
+    async stop() {
+      await systemd.stopping();
+      telemetry.stop();
+    },
+    snapshot: () => telemetry.health(),
+    metrics: () => ({ ...telemetry.metrics(), ...prefix('systemd_', systemd.metrics()) }),
+  };
+  return { part, telemetry, systemd };
+}
+
+function prefix<T extends Record<string, unknown>>(p: string, m: T): Record<string, T[keyof T]> {
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [`${p}${k}`, v])) as Record<string, T[keyof T]>;
+}
