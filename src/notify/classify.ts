@@ -1,0 +1,99 @@
+import type { AppEvents } from '../bus/index.js';
+import type { NotifyEvent } from './config.js';
+
+/**
+ * Pure mapping from bus events to notifications (no I/O, no clock): which changes the owner hears
+ * about, with a short human title and the machine-readable detail. Stateful only where a change
+ * must be detected (camera online → offline, MQTT → FAILED), so repeated identical statuses are
+ * not re-sent.
+ */
+
+/** One notification before delivery. */
+export interface Notification {
+  event: NotifyEvent;
+  /** Stable machine name: fire_decided, pump_started, pump_running, pump_stopped, trigger_blocked, pump_error, camera_offline, camera_online, mqtt_failed, mqtt_recovered. */
+  kind: string;
+  title: string;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * Trigger refusals that are routine de-duplication or input hygiene (PUMP.md Safety 8), not a fire
+ * the pump ignored: a trigger seen both locally and over MQTT is refused once as a duplicate.
+ */
+const ROUTINE_REFUSAL = /dup|retain|expir|malformed|zone|invalid|stale/i;
+
+/** Stateful classifier: one instance per notifier. */
+export interface Classifier {
+  consensus(e: AppEvents['consensus.state']): Notification | null;
+  pumpEvent(e: AppEvents['pump.event']): Notification | null;
+  cameraStatus(e: AppEvents['camera.status']): Notification | null;
+  mqtt(e: AppEvents['mqtt.connection']): Notification | null;
+}
+
+/** Build a classifier for node `nodeId` (used in titles). */
+export function createClassifier(nodeId: string): Classifier {
+  const cameraDown = new Set<string>();
+  // FAILED may be left through CONNECTED directly or via other states: remember it was announced.
+  let mqttFailed = false;
+  return {
+    consensus(e) {
+      if (!e.decided) return null;
+      const t = e.decided;
+      const cams = t.consensus_cameras ?? e.cameras_seeing_fire;
+      return {
+        event: 'fire',
+        kind: 'fire_decided',
+        title: `FIRE detected on ${nodeId}: ${cams.length} camera(s) agree (${cams.join(', ')}); pump trigger sent`,
+        detail: { trigger_id: t.id ?? null, cameras: cams, confidence: t.confidence ?? null, threshold: e.threshold, zones: t.zones ?? null },
+      };
+    },
+    pumpEvent(e) {
+      const base = { from: e.from, to: e.to, reason: e.reason };
+      if (e.event === 'trigger_refused') {
+        if (e.reason && ROUTINE_REFUSAL.test(e.reason)) return null;
+        return {
+          event: 'blocked',
+          kind: 'trigger_blocked',
+          title: `Fire trigger NOT acted on by the pump of ${nodeId}: ${e.reason ?? 'refused'}`,
+          detail: { ...e },
+        };
+      }
+      if (e.event !== 'transition' || !e.to || e.from === e.to) return null;
+      if (e.to === 'ERROR') {
+        return { event: 'error', kind: 'pump_error', title: `Pump of ${nodeId} in ERROR (${e.reason ?? 'unknown'}); it will not start until reset`, detail: base };
+      }
+      if (e.to === 'PRIMING') return { event: 'pump', kind: 'pump_started', title: `Pump of ${nodeId} starting (${e.reason ?? 'trigger'})`, detail: base };
+      if (e.to === 'RUNNING' && e.from === 'STARTING') return { event: 'pump', kind: 'pump_running', title: `Pump of ${nodeId} running`, detail: base };
+      if (e.from === 'STOPPING' && (e.to === 'REFILLING' || e.to === 'COOLDOWN')) {
+        return { event: 'pump', kind: 'pump_stopped', title: `Pump of ${nodeId} stopped (${e.reason ?? e.to})`, detail: base };
+      }
+      return null;
+    },
+    cameraStatus({ camera, status }) {
+      if (status.status === 'online') {
+        if (!cameraDown.delete(camera)) return null;
+        return { event: 'camera', kind: 'camera_online', title: `Camera ${camera} on ${nodeId} is back online`, detail: { camera, status: status.status } };
+      }
+      if (cameraDown.has(camera)) return null;
+      cameraDown.add(camera);
+      return {
+        event: 'camera',
+        kind: 'camera_offline',
+        title: `Camera ${camera} on ${nodeId} is ${status.status}${status.error ? `: ${status.error}` : ''}`,
+        detail: { camera, status: status.status, error: status.error ?? null, last_frame_at: status.last_frame_at ?? null },
+      };
+    },
+    mqtt(e) {
+      if (e.to === 'FAILED' && !mqttFailed) {
+        mqttFailed = true;
+        return { event: 'mqtt', kind: 'mqtt_failed', title: `${nodeId} cannot reach the MQTT broker (FAILED: ${e.reason}); local pump control continues`, detail: { ...e } };
+      }
+      if (mqttFailed && e.to === 'CONNECTED') {
+        mqttFailed = false;
+        return { event: 'mqtt', kind: 'mqtt_recovered', title: `${nodeId} reconnected to the MQTT broker`, detail: { ...e } };
+      }
+      return null;
+    },
+  };
+}
