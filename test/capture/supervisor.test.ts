@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { CameraSupervisor, type SupervisorState } from '../../src/capture/camera-supervisor.js';
+import { cameraConfigSchema, type CameraConfigInput } from '../../src/capture/config.js';
+import type { SourceFactory, SourceHandlers } from '../../src/capture/source.js';
+import { VirtualClock } from '../../src/core/virtual-clock.js';
+import { seededRandom } from '../../src/core/random.js';
+
+/** A scripted source: tests push frames and ends through `h`. */
+function fakeFactory() {
+  const made: Array<{ h: SourceHandlers; stopped: boolean; url: string }> = [];
+  const factory: SourceFactory = (spec, h) => {
+    const rec = { h, stopped: false, url: spec.url };
+    made.push(rec);
+    return {
+      start() {},
+      async stop() {
+        rec.stopped = true;
+      },
+    };
+  };
+  return { made, factory };
+}
+
+function setup(cam: Partial<CameraConfigInput> = {}) {
+  const clock = new VirtualClock();
+  const { made, factory } = fakeFactory();
+  const camera = cameraConfigSchema.parse({ id: 'north', url: 'rtsp://user:secret@10.0.0.9/stream', width: 32, height: 32, ...cam });
+  const transitions: Array<[SupervisorState, SupervisorState, string]> = [];
+  const sup = new CameraSupervisor({ camera, clock, random: seededRandom(1), factory, onTransition: (f, t, r) => transitions.push([f, t, r]) });
+  const frame = new Uint8Array(32 * 32 * 3);
+  return { clock, made, sup, transitions, frame };
+}
+
+describe('camera supervisor (virtual time)', () => {
+  it('goes online on the first frame and counts frames, drops and fps', () => {
+    const { clock, made, sup, frame } = setup();
+    sup.start();
+    expect(sup.status().status).toBe('offline');
+    for (let i = 0; i < 5; i++) {
+      made[0].h.onFrame(frame);
+      clock.advance(500);
+    }
+    const s = sup.status();
+    expect(s).toMatchObject({ status: 'online', frames: 5, dropped: 4, error: null });
+    expect(s.fps).toBeCloseTo(2, 5);
+    expect(sup.slot.take()?.seq).toBe(5);
+  });
+
+  it('restarts a stalled source after stallSeconds with backoff in [min/2, min]; recovers', () => {
+    const { clock, made, sup, transitions, frame } = setup({ stallSeconds: 5 });
+    sup.start();
+    made[0].h.onFrame(frame);
+    clock.advance(4_900);
+    expect(made).toHaveLength(1);
+    clock.advance(200);
+    expect(sup.current).toBe('backoff');
+    expect(made[0].stopped).toBe(true);
+    expect(sup.status()).toMatchObject({ status: 'offline', error: 'no complete frame for 5 s (stalled)' });
+    clock.advance(999); // the delay is within [1 s, 2 s]
+    expect(made).toHaveLength(1);
+    clock.advance(1_001);
+    expect(made).toHaveLength(2);
+    made[1].h.onFrame(frame);
+    expect(sup.status().status).toBe('online');
+    expect(transitions.map((t) => t[1])).toEqual(['starting', 'online', 'backoff', 'starting', 'online']);
+  });
+
+  it('backoff doubles up to the max; errors show as status error, redacted', () => {
+    const { clock, made, sup, transitions } = setup({ restartMinSeconds: 2, restartMaxSeconds: 16 });
+    sup.start();
+    const delays: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      made[made.length - 1].h.onEnd({ kind: 'error', message: 'Connection refused rtsp://user:secret@10.0.0.9/stream' });
+      expect(sup.status().status).toBe('error');
+      expect(sup.status().error).not.toContain('secret');
+      const n = made.length;
+      const t0 = clock.now();
+      while (made.length === n) clock.advance(10);
+      delays.push(clock.now() - t0);
+    }
+    const ceilings = [2000, 4000, 8000, 16000, 16000, 16000];
+    delays.forEach((d, i) => {
+      expect(d).toBeGreaterThanOrEqual(ceilings[i] / 2);
+      expect(d).toBeLessThanOrEqual(ceilings[i] + 10);
+    });
+    expect(transitions.some((t) => t[2].includes('secret'))).toBe(false);
+  });
+
+  it('gives up loudly after maxRestarts consecutive failures', () => {
+    const { clock, made, sup } = setup({ maxRestarts: 2, restartMinSeconds: 1 });
+    sup.start();
+    for (let i = 0; i < 3; i++) {
+      made[made.length - 1].h.onEnd({ kind: 'error', message: 'boom' });
+      clock.advance(5_000);
+    }
+    expect(made).toHaveLength(3);
+    expect(sup.current).toBe('failed');
+    expect(sup.status()).toMatchObject({ status: 'error', error: 'gave up after 2 restart(s) without a frame: boom' });
+    clock.advance(600_000);
+    expect(made).toHaveLength(3);
+  });
+
+  it('a non-looping file that ends stays ended (offline), a stream that ends is restarted', () => {
+    const file = setup({ url: '/videos/clip.mp4' });
+    file.sup.start();
+    file.made[0].h.onEnd({ kind: 'eof', message: 'stream ended' });
+    file.clock.advance(120_000);
+    expect(file.sup.current).toBe('ended');
+    expect(file.made).toHaveLength(1);
+    expect(file.sup.status()).toMatchObject({ status: 'offline', error: 'stream ended' });
+    const rtsp = setup();
+    rtsp.sup.start();
+    rtsp.made[0].h.onEnd({ kind: 'eof', message: 'stream ended' });
+    rtsp.clock.advance(3_000);
+    expect(rtsp.made).toHaveLength(2);
+  });
+
+  it('stop() stops the source and cancels every timer; late callbacks are ignored', async () => {
+    const { clock, made, sup, frame } = setup();
+    sup.start();
+    await sup.stop();
+    expect(made[0].stopped).toBe(true);
+    expect(clock.pendingTimers()).toBe(0);
+    made[0].h.onFrame(frame);
+    expect(sup.status().frames).toBe(0);
+  });
+});
+
+describe('camera config', () => {
+  it('applies defaults and refuses bad values with clear messages', () => {
+    expect(cameraConfigSchema.parse({ id: 'a', url: 'rtsp://x/y' })).toMatchObject({ fps: 2, width: 640, height: 360, loop: false, rtspTransport: 'tcp', stallSeconds: 20, enabled: true });
+    const bad = cameraConfigSchema.safeParse({ id: 'a b', url: 'ftp://x', fps: 0, rtspTransport: 'sctp', colour: 1 });
+    expect(bad.success).toBe(false);
+    const msg = JSON.stringify(bad.error?.issues.map((i) => [i.path.join('.'), i.message]));
+    expect(msg).toMatch(/"id","camera ids match/);
+    expect(msg).toMatch(/"url","unsupported camera url; use one of rtsp:\/\//);
+    expect(msg).toMatch(/"fps"/);
+    expect(msg).toMatch(/"rtspTransport"/);
+    expect(msg).toMatch(/colour/);
+  });
+});
