@@ -29,7 +29,7 @@ export const FAST = {
 };
 
 /** Pump section with FAST timings and optional overrides. */
-export function fast(timings: Partial<typeof FAST> = {}, rest: Record<string, unknown> = {}): Record<string, unknown> {
+export function fast(timings: Partial<Record<keyof typeof FAST | "maxStartAttempts" | "commandExpirySeconds", number>> = {}, rest: Record<string, unknown> = {}): Record<string, unknown> {
   return { timings: { ...FAST, ...timings }, ...rest };
 }
 
