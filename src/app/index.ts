@@ -1,6 +1,6 @@
 /** The wiring of one node: build parts from config, start them in order, stop them safely. */
 export { createApp, type App, type AppOptions } from './app.js';
-export { runUntilSignal, type LifecycleOptions } from './lifecycle.js';
+export { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle.js';
 export { STOP_ORDER, type PartOverrides } from './wire.js';
 export type { AppPart } from './part.js';
 export type { WireContext } from './context.js';

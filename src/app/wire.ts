@@ -6,6 +6,9 @@ import type { AppPart } from './part.js';
 import { buildStatus } from './status.js';
 import { wireConsensus } from './wire-consensus.js';
 import { wireHttp } from './wire-http.js';
+import { wireMqtt } from './wire-mqtt.js';
+import { wirePump } from './wire-pump.js';
+import type { GpioDriver } from '../pump/index.js';
 import { wireTelemetry } from './wire-telemetry.js';
 
 /**
@@ -22,6 +25,10 @@ export interface PartOverrides {
   httpPortSearch?: number;
   /** Environment for systemd notification; default process.env. */
   env?: Record<string, string | undefined>;
+  /** A ready GPIO driver for the pump (tests and the demo keep the mock's pin timeline). */
+  pumpDriver?: GpioDriver;
+  /** Process-level pump exit safety (the CLI passes it; in-process tests do not). */
+  exitSafety?: { onSafe: (why: string, code: number) => void };
 }
 
 /** What the wiring built, for the app (status page URL, test hooks). */
@@ -43,9 +50,28 @@ export async function buildParts(ctx: WireContext, overrides: PartOverrides): Pr
   const sources: HealthSources = {};
   const metrics: Record<string, () => MetricSnapshot> = {};
 
+  const mqtt = wireMqtt(ctx);
+  ctx.link = mqtt.core;
+  parts.push(mqtt.part);
+  sources.mqtt = () => ({ ...mqtt.core.snapshot() });
+
   // Telemetry is built first (started late) because consensus and pump read its clock-sync flag.
   const tel = wireTelemetry({ ctx, sources, env: overrides.env });
   const clockSynced = (): boolean => tel.telemetry.clockSynced();
+
+  let pumpSnap: (() => unknown) | undefined;
+  if (roles.has('pump')) {
+    const p = await wirePump({ ctx, clockSynced, driver: overrides.pumpDriver, exitSafety: overrides.exitSafety });
+    if (!p.ok) return p;
+    parts.push(p.value.part);
+    const snap = (): Record<string, unknown> | null => {
+      const s = p.value.controller()?.snapshot();
+      // The status page and health read the state payload's fields plus the pin levels.
+      return s ? { ...s.state, pins: s.pins, lastEvents: s.lastEvents } : null;
+    };
+    pumpSnap = snap;
+    sources.pump = () => snap() as { state: string };
+  }
 
   let consensusSnap: (() => unknown) | undefined;
   if (roles.has('consensus')) {
@@ -62,7 +88,7 @@ export async function buildParts(ctx: WireContext, overrides: PartOverrides): Pr
     const http = wireHttp({
       ctx,
       telemetry: tel.telemetry,
-      status: () => buildStatus({ nodeId: ctx.nodeId, version: ctx.version, roles: config.roles, telemetry: tel.telemetry, consensus: consensusSnap }),
+      status: () => buildStatus({ nodeId: ctx.nodeId, version: ctx.version, roles: config.roles, telemetry: tel.telemetry, consensus: consensusSnap, pump: pumpSnap, mqtt: () => mqtt.core.snapshot() }),
       metrics,
       portSearch: overrides.httpPortSearch,
     });

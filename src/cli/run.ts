@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createApp, runUntilSignal, type PartOverrides } from '../app/index.js';
+import { createApp, createLifecycle, type App, type PartOverrides } from '../app/index.js';
 import { loadConfigFile, type LoadedConfig } from '../config/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import type { CliIo } from './io.js';
@@ -27,8 +27,19 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   return runLoaded(loaded.value, logger);
 }
 
-/** Start an app from a loaded config and run it until SIGTERM/SIGINT (shared with the demo). */
-export async function runLoaded(loaded: LoadedConfig, logger: Logger, overrides?: PartOverrides): Promise<number> {
+/** Hooks for {@link runLoaded} callers (the demo narrates what the app does). */
+export interface RunHooks {
+  overrides?: PartOverrides;
+  /** Called once every part started. */
+  onStarted?: (app: App) => void;
+}
+
+/**
+ * Start an app from a loaded config and run it until SIGTERM/SIGINT (shared with the demo). The
+ * lifecycle owns signals and fatal errors; the pump's exit safety hands over to it once the pump is
+ * safe, so the rest (MQTT `offline`, outbox flush, broker) still stops in order.
+ */
+export async function runLoaded(loaded: LoadedConfig, logger: Logger, hooks: RunHooks = {}): Promise<number> {
   const log = logger.child('app');
   log.info('config loaded', {
     source: loaded.source,
@@ -36,13 +47,20 @@ export async function runLoaded(loaded: LoadedConfig, logger: Logger, overrides?
     env_overrides: loaded.envApplied,
     ...(loaded.migratedFrom !== undefined ? { migrated_from: loaded.migratedFrom, backup: loaded.backupPath } : {}),
   });
-  const app = createApp({ config: loaded.config, logger, overrides });
-  const run = runUntilSignal({ app, logger });
+  const lifecycle = createLifecycle({ logger });
+  const app = createApp({
+    config: loaded.config,
+    logger,
+    overrides: { ...hooks.overrides, exitSafety: { onSafe: (why, code) => lifecycle.request(why, code) } },
+  });
+  const done = lifecycle.run(app);
   const started = await app.start();
   if (!started.ok) {
     log.fatal('node did not start', { reason: started.reason });
-    await app.stop('start failed');
+    lifecycle.request('start failed', 1);
+    await done;
     return 1;
   }
-  return run;
+  hooks.onStarted?.(app);
+  return done;
 }

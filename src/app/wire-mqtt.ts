@@ -1,0 +1,42 @@
+import { fail, ok } from '../core/result.js';
+import { createMqttCore, type MqttCore } from '../mqtt/index.js';
+import type { WireContext } from './context.js';
+import type { AppPart } from './part.js';
+
+/**
+ * The resilient MQTT core (and, with no `mqtt.url`, the embedded broker it starts). Built before
+ * every other part so they all receive the same {@link MqttCore} as their link. Start resolves
+ * without waiting for the broker: a node whose broker is down still runs local-first, queueing
+ * QoS 1 messages in the durable outbox.
+ */
+export function wireMqtt(ctx: WireContext): { part: AppPart; core: MqttCore } {
+  const core = createMqttCore({
+    config: ctx.config.mqtt,
+    nodeId: ctx.nodeId,
+    stateDir: ctx.stateDir,
+    logger: ctx.logger, // the core names its own namespace (mqtt)
+    clock: ctx.clock,
+    random: ctx.random,
+  });
+  // Connection transitions go on the bus for telemetry, the status page and notifications.
+  core.onConnectionState((from, to, reason) => ctx.bus.emit('mqtt.connection', { from, to, reason }));
+  const part: AppPart = {
+    name: 'mqtt',
+    // Critical: a core that cannot start (embedded port taken, TLS file unreadable) is a config
+    // error; refusing to start with the reason beats a node that silently never reports.
+    critical: true,
+    async start() {
+      try {
+        await core.start();
+        return ok(undefined);
+      } catch (e) {
+        return fail(e instanceof Error ? e.message : String(e));
+      }
+    },
+    // close(): `offline`, outbox flush for mqtt.closeGraceMs, disconnect, then the embedded broker.
+    stop: () => core.close(),
+    snapshot: () => core.snapshot(),
+    metrics: () => core.metrics(),
+  };
+  return { part, core };
+}
