@@ -35,17 +35,27 @@ const LOG_EVERY_MS = 10_000;
 export class Inbound {
   private subs: Sub[] = [];
   private refs = new Map<string, number>();
+  /** MQTT 5 subscription identifier of each filter (tells which subscription a copy is for). */
+  private ids = new Map<string, number>();
+  private nextId = 1;
+  /** MQTT 3.1.1: copies still expected of a message matching several overlapping filters. */
+  private copies = new Map<string, { left: number; at: number }>();
   private lastLog = new Map<string, number>();
   /** Counters for metrics. */
-  readonly counts = { received: 0, delivered: 0, handlerErrors: 0, notOurs: 0 };
+  readonly counts = { received: 0, delivered: 0, handlerErrors: 0, notOurs: 0, duplicateCopies: 0 };
   /** Rejected payloads by reason code (`oversize`, `non_json`, `schema`, `invalid`). */
   readonly rejected: Record<string, number> = {};
 
   constructor(private readonly opts: InboundOptions) {}
 
-  /** Filters with at least one subscriber (topics without the prefix). */
-  filters(): string[] {
-    return [...this.refs.keys()];
+  /** Filters with at least one subscriber (topics without the prefix) and their subscription ids. */
+  filters(): Array<{ filter: string; id: number }> {
+    return [...this.refs.keys()].map((filter) => ({ filter, id: this.ids.get(filter)! }));
+  }
+
+  /** Subscription identifier of `filter`. */
+  idOf(filter: string): number {
+    return this.ids.get(filter)!;
   }
 
   /** Add a subscription; returns its unsubscribe function. */
@@ -54,7 +64,10 @@ export class Inbound {
     this.subs.push(sub);
     const n = this.refs.get(filter) ?? 0;
     this.refs.set(filter, n + 1);
-    if (n === 0) this.opts.addFilter(filter);
+    if (n === 0) {
+      this.ids.set(filter, this.nextId++);
+      this.opts.addFilter(filter);
+    }
     return () => this.removeSubs((s) => s === sub);
   }
 
@@ -73,12 +86,17 @@ export class Inbound {
       else {
         this.refs.delete(s.filter);
         this.opts.removeFilter(s.filter);
+        this.ids.delete(s.filter);
       }
     }
   }
 
-  /** Dispatch one inbound PUBLISH (topic as on the wire). Never throws. */
-  dispatch(wireTopic: string, payload: Buffer, retained: boolean, receivedAt: number): void {
+  /**
+   * Dispatch one inbound PUBLISH (topic as on the wire). Never throws. With overlapping filters
+   * (`fire/#` and `fire/trigger`) the broker sends one copy per subscription: under MQTT 5 the
+   * copy's `subIds` name its subscription; under 3.1.1 the extra copies are recognised and skipped.
+   */
+  dispatch(wireTopic: string, payload: Buffer, retained: boolean, receivedAt: number, subIds?: number[]): void {
     this.counts.received++;
     const topic = fromWire(this.opts.prefix, wireTopic);
     if (topic === undefined) {
@@ -89,9 +107,16 @@ export class Inbound {
       this.reject(topic, 'oversize', `payload of ${payload.length} bytes exceeds mqtt.maxInboundBytes (${this.opts.maxBytes})`);
       return;
     }
+    let wanted: Set<string> | undefined;
+    if (subIds?.length) {
+      wanted = new Set([...this.ids].filter(([, id]) => subIds.includes(id)).map(([f]) => f));
+    } else if (this.isExtraCopy(wireTopic, topic, payload, receivedAt)) {
+      this.counts.duplicateCopies++;
+      return;
+    }
     const meta: InboundMeta = { topic, retained, receivedAt };
     for (const s of [...this.subs]) {
-      if (!topicMatches(s.filter, topic)) continue;
+      if (wanted ? !wanted.has(s.filter) : !topicMatches(s.filter, topic)) continue;
       let r;
       try {
         r = s.parse(payload, topic);
@@ -113,6 +138,21 @@ export class Inbound {
         );
       }
     }
+  }
+
+  private isExtraCopy(wireTopic: string, topic: string, payload: Buffer, now: number): boolean {
+    let n = 0;
+    for (const f of this.refs.keys()) if (topicMatches(f, topic)) n++;
+    if (n < 2) return false;
+    if (this.copies.size > 256) for (const [k, v] of this.copies) if (now - v.at > 2000) this.copies.delete(k);
+    const key = `${wireTopic}\u0000${payload.length}\u0000${payload.toString('base64', 0, Math.min(payload.length, 512))}`;
+    const c = this.copies.get(key);
+    if (c && c.left > 0 && now - c.at < 2000) {
+      c.left--;
+      return true;
+    }
+    this.copies.set(key, { left: n - 1, at: now });
+    return false;
   }
 
   private reject(topic: string, code: string, reason: string, owner?: string): void {

@@ -121,7 +121,7 @@ class MqttCoreImpl implements MqttCore {
       maxBytes: this.cfg.maxInboundBytes,
       logger: this.log.child('inbound'),
       clock: this.clock,
-      addFilter: (f) => this.wireSubscribe([f]),
+      addFilter: (f) => this.wireSubscribe([{ filter: f, id: this.inbound.idOf(f) }]),
       removeFilter: (f) => this.wire?.conn.unsubscribe([toWire(this.cfg.topicPrefix, f)]),
     });
     this.delivery = new Delivery({
@@ -296,6 +296,7 @@ class MqttCoreImpl implements MqttCore {
       delivered_total: this.inbound.counts.delivered,
       rejected_total: { ...this.inbound.rejected },
       handler_errors_total: this.inbound.counts.handlerErrors,
+      inbound_duplicate_copies_total: this.inbound.counts.duplicateCopies,
       publish_refused_total: this.counts.publishRejected,
       dropped_after_close_total: this.counts.droppedClosed,
     };
@@ -327,7 +328,7 @@ class MqttCoreImpl implements MqttCore {
         this.machine.handle({ type: 'attemptFailed', attempt, reason });
       },
       closed: (reason) => this.machine.handle({ type: 'lost', attempt, reason }),
-      message: (topic, payload, retained) => this.inbound.dispatch(topic, payload, retained, this.clock.wallNow()),
+      message: (topic, payload, retained, subIds) => this.inbound.dispatch(topic, payload, retained, this.clock.wallNow(), subIds),
     });
     this.wire = { attempt, conn };
   }
@@ -342,11 +343,12 @@ class MqttCoreImpl implements MqttCore {
     this.wire = undefined;
   }
 
-  private wireSubscribe(filters: string[]): void {
+  private wireSubscribe(filters: Array<{ filter: string; id: number }>): void {
     const w = this.wire;
     if (!w || this.machine.state !== 'CONNECTED') return; // subscribed on the next CONNACK
-    w.conn.subscribe(filters.map((f) => toWire(this.cfg.topicPrefix, f)), (error) => {
-      if (error) this.log.error('subscribe failed', { filters, reason: error });
+    const onWire = filters.map((f) => ({ filter: toWire(this.cfg.topicPrefix, f.filter), id: f.id }));
+    w.conn.subscribe(onWire, this.protocolVersion === 5, (error) => {
+      if (error) this.log.error('subscribe failed', { filters: filters.map((f) => f.filter), reason: error });
     });
   }
 

@@ -16,7 +16,7 @@ export interface WireEvents {
   /** The connection closed after CONNACK (keepalive timeout, broker gone, socket error). */
   closed(reason: string): void;
   /** An inbound PUBLISH. */
-  message(topic: string, payload: Buffer, retained: boolean): void;
+  message(topic: string, payload: Buffer, retained: boolean, subIds: number[] | undefined): void;
 }
 
 /** Connection parameters (secrets included; never log this object). */
@@ -93,7 +93,9 @@ export class WireConnection {
     this.client.on('error', (err) => this.end(err));
     this.client.on('close', () => this.end(new Error('connection closed')));
     this.client.on('message', (topic, payload, packet) => {
-      if (this.connected && !this.done) this.ev.message(topic, payload, packet.retain === true);
+      const sid = packet.properties?.subscriptionIdentifier;
+      const subIds = sid === undefined ? undefined : Array.isArray(sid) ? sid : [sid];
+      if (this.connected && !this.done) this.ev.message(topic, payload, packet.retain === true, subIds);
     });
   }
 
@@ -127,14 +129,19 @@ export class WireConnection {
     this.client.publish(topic, payload, { qos: 0, retain });
   }
 
-  /** Subscribe at QoS 1; `done(error)` with a reason when the broker refuses. */
-  subscribe(filters: string[], done: (error: string | undefined) => void): void {
-    if (!filters.length) return done(undefined);
-    this.client.subscribe(filters, { qos: 1 }, (err, granted) => {
+  /**
+   * Subscribe at QoS 1; `done(error)` with a reason when the broker refuses. Under MQTT 5 each
+   * filter gets its own SUBSCRIBE carrying its subscription identifier.
+   */
+  subscribe(filters: Array<{ filter: string; id: number }>, v5: boolean, done: (error: string | undefined) => void): void {
+    const cb = (err: Error | null, granted?: Array<{ topic: string; qos: number }>) => {
       if (err) return done(classifyError(err).reason);
-      const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
+      const refused = (granted ?? []).filter((g) => g.qos >= 128).map((g) => g.topic);
       done(refused.length ? `subscription refused for ${refused.join(', ')}` : undefined);
-    });
+    };
+    if (!filters.length) return done(undefined);
+    if (!v5) return void this.client.subscribe(filters.map((f) => f.filter), { qos: 1 }, cb);
+    for (const f of filters) this.client.subscribe(f.filter, { qos: 1, properties: { subscriptionIdentifier: f.id } }, cb);
   }
 
   /** Unsubscribe (best effort). */

@@ -1,0 +1,90 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { memoryLogger, silentLogger, type Logger } from '../../src/log/logger.js';
+import { createMqttCore, mqttConfigSchema, type MqttCore } from '../../src/mqtt/index.js';
+
+/** Config with test-sized intervals (seconds, not minutes). */
+export function testConfig(over: Record<string, unknown> = {}) {
+  return mqttConfigSchema.parse({
+    backoff: { baseMs: 50, capMs: 300 },
+    connectTimeoutSeconds: 2,
+    keepaliveSeconds: 5,
+    closeGraceMs: 2000,
+    maxReconnectAttempts: 0,
+    ...over,
+  });
+}
+
+/** A fresh state directory. */
+export function tempDir(prefix = 'wfe-mqtt-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A core on `url` with test settings. */
+export function makeCore(o: { url?: string; nodeId?: string; stateDir?: string; logger?: Logger; config?: Record<string, unknown> }): MqttCore {
+  return createMqttCore({
+    config: testConfig({ ...(o.url ? { url: o.url } : {}), ...o.config }),
+    nodeId: o.nodeId ?? 'node-a',
+    stateDir: o.stateDir ?? tempDir(),
+    logger: o.logger ?? silentLogger(),
+  });
+}
+
+/** Poll `pred` every 10 ms until true; rejects with `what` after `timeoutMs`. */
+export async function waitFor(pred: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** One received message. */
+export interface Got {
+  topic: string;
+  text: string;
+  retain: boolean;
+  json?: Record<string, unknown>;
+}
+
+/**
+ * A plain mqtt.js observer (not our code), persistent session, fast fixed reconnect, that records
+ * everything on `filters`. Used to check what actually reached the broker.
+ */
+export class Observer {
+  readonly got: Got[] = [];
+  client!: MqttClient;
+
+  static async start(url: string, filters: string[], opts: Partial<IClientOptions> = {}): Promise<Observer> {
+    const o = new Observer();
+    o.client = connect(url, { clientId: `obs-${Math.random().toString(36).slice(2, 8)}`, clean: false, reconnectPeriod: 50, protocolVersion: 4, ...opts });
+    o.client.on('error', () => undefined);
+    o.client.on('message', (topic, payload, packet) => {
+      const text = payload.toString();
+      let json: Record<string, unknown> | undefined;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      o.got.push({ topic, text, retain: packet.retain, json });
+    });
+    await new Promise<void>((resolve, reject) => {
+      o.client.once('connect', () => o.client.subscribe(filters, { qos: 1 }, (err) => (err ? reject(err) : resolve())));
+    });
+    return o;
+  }
+
+  on(topic: string): Got[] {
+    return this.got.filter((g) => g.topic === topic);
+  }
+
+  async stop(): Promise<void> {
+    await this.client.endAsync(true);
+  }
+}
+
+/** Memory logger handy for asserting logged reasons. */
+export { memoryLogger };
