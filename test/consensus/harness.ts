@@ -2,7 +2,7 @@ import { createAppBus, type AppBus } from '../../src/bus/index.js';
 import { VirtualClock } from '../../src/core/virtual-clock.js';
 import { memoryLogger } from '../../src/log/logger.js';
 import { createConsensus, parseConsensusConfig, type ConsensusService } from '../../src/consensus/index.js';
-import type { ConsensusState, TriggerMessage } from '../../src/topics/payloads.js';
+import type { ConsensusState, DetectionMessage, TriggerMessage } from '../../src/topics/payloads.js';
 import { FakeLink } from '../helpers/fake-link.js';
 
 /**
@@ -136,7 +136,8 @@ export const G_SIDES = [0.1, 0.11, 0.12, 0.13, 0.14, 0.15];
 
 let msgSeq = 0;
 /** An own detection message (TOPICS.md) with a fresh id. */
-export function ownMessage(cam: string, dets: Array<{ label?: string; score?: number; box: number[]; track?: number }>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function ownMessage(cam: string, dets: Array<{ label?: string; score?: number; box: number[]; track?: number }>, extra: Record<string, unknown> = {}): DetectionMessage {
+  // Extra fields (frame, node_id overrides, junk) are the test's business; the cast keeps call sites simple.
   return {
     v: 1,
     id: `m-${++msgSeq}`,
@@ -146,5 +147,5 @@ export function ownMessage(cam: string, dets: Array<{ label?: string; score?: nu
     model: { name: 'test', threshold: 0.5 },
     detections: dets.map((d) => ({ label: d.label ?? 'fire', score: d.score ?? 0.9, box: d.box, ...(d.track === undefined ? {} : { track: d.track }) })),
     ...extra,
-  };
+  } as DetectionMessage;
 }
