@@ -8,6 +8,7 @@ import { wireConsensus } from './wire-consensus.js';
 import { wireHttp } from './wire-http.js';
 import { wireMqtt } from './wire-mqtt.js';
 import { wirePump } from './wire-pump.js';
+import { wireNotify } from './wire-notify.js';
 import type { GpioDriver } from '../pump/index.js';
 import { wireTelemetry } from './wire-telemetry.js';
 
@@ -81,6 +82,8 @@ export async function buildParts(ctx: WireContext, overrides: PartOverrides): Pr
     sources.consensus = () => ({ ...c.service.snapshot() });
   }
 
+  // Notifications are built even without webhooks (nothing is sent) so the counters exist.
+  parts.push(wireNotify(ctx).part);
   parts.push(tel.part);
   let statusUrl: () => string | null = () => null;
   for (const p of parts) if (p.metrics) metrics[p.name] = p.metrics.bind(p);

@@ -10,7 +10,7 @@ import { consensusConfigSchema } from '../consensus/config.js';
 import { pumpConfigSchema } from '../pump/config.js';
 import { telemetryConfigSchema } from '../telemetry/config.js';
 import { httpConfigSchema } from '../http/config.js';
-import { pendingSections } from './sections.js';
+import { notifyConfigSchema } from '../notify/config.js';
 
 /** The config file format version this build writes and understands (older ones are migrated). */
 export const CONFIG_VERSION = 1;
@@ -78,7 +78,7 @@ export function buildBaseSchema(envi: ConfigEnvironment) {
     pump: pumpConfigSchema,
     telemetry: telemetryConfigSchema,
     http: httpConfigSchema,
-    ...pendingSections,
+    notify: notifyConfigSchema,
     homeassistant: z
       .strictObject({
         discovery: z.boolean().default(false).describe('Publish Home Assistant MQTT discovery (retained).'),

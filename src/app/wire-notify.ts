@@ -1,0 +1,33 @@
+import { ok } from '../core/result.js';
+import { createNotifier, type Notifier } from '../notify/index.js';
+import type { WireContext } from './context.js';
+import type { AppPart } from './part.js';
+
+/**
+ * Webhook notifications (fire decided, pump started/stopped, trigger blocked, pump ERROR, camera
+ * offline, MQTT failed). Bus-driven and queued per webhook, so a slow endpoint never blocks the
+ * control plane. Stopped early in the stop order but after the pump, so the "pump stopped" note of
+ * a shutdown still gets its grace period.
+ */
+export function wireNotify(ctx: WireContext): { part: AppPart; notifier: Notifier } {
+  const notifier = createNotifier({
+    config: ctx.config.notify,
+    nodeId: ctx.nodeId,
+    logger: ctx.logger.child('notify'),
+    clock: ctx.clock,
+    bus: ctx.bus,
+    random: ctx.random,
+    userAgent: `wildfire-edge/${ctx.version}`,
+  });
+  const part: AppPart = {
+    name: 'notify',
+    critical: false,
+    async start() {
+      notifier.start();
+      return ok(undefined);
+    },
+    stop: () => notifier.stop(),
+    metrics: () => notifier.metrics(),
+  };
+  return { part, notifier };
+}
