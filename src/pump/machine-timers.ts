@@ -56,7 +56,8 @@ export function deadlinesOf(s: PumpState, t: TimingsMs, hasConfirmSensor: boolea
         if (s.kind === 'graceful') d.push(['reduce_limit', s.run.limitAt - t.rpmReductionLead]);
         d.push(['limit', s.run.limitAt]);
       }
-      monitors(d, s.run, s.priming, t, hasConfirmSensor);
+      // No start confirmation here: a re-crank would cancel the stop (a limit stop never is).
+      monitors(d, s.run, s.priming, t, false);
       break;
     case 'STOPPING':
       d.push(['pulse_over', s.until]);

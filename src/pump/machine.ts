@@ -345,7 +345,7 @@ export class PumpMachine {
         }
         return;
       case 'confirm':
-        if (s.name !== 'RUNNING' && s.name !== 'REDUCING_RPM') return;
+        if (s.name !== 'RUNNING') return;
         if (s.run.attempt < this.t.maxStartAttempts) {
           s.run.attempt++;
           this.enter({ name: 'STARTING', epoch: 0, run: s.run, phase: 'crank', phaseUntil: now + this.t.ignitionStartDuration }, 'start_not_confirmed_retry');
