@@ -1,0 +1,334 @@
+#!/usr/bin/env bash
+# wildfire-edge installer for Raspberry Pi OS 64-bit (trixie first, bookworm too).
+#
+#   sudo deploy/install.sh [--dist DIR] [--broker HOST] [--driver rpio|gpiochip|mock|auto] [--node-id ID]
+#   sudo deploy/install.sh --uninstall [--purge]
+#   deploy/install.sh --dry-run [--root DIR] ...   # writes into DIR, prints commands instead of running them
+#
+# What it does (idempotent: running it again changes nothing that is already right):
+#   1. Node.js >= 20 (Debian's `nodejs` when the release packages >= 20; otherwise it explains and stops),
+#      ffmpeg, and the GPIO tooling for the board (gpiod on a Pi 5; a compiler for rpio on a Pi <= 4).
+#   2. A system user `wildfire-edge` in the gpio and video groups.
+#   3. dist/ copied to /opt/wildfire-edge, then `npm ci --omit=dev` there (native modules).
+#   4. /etc/wildfire-edge/config.yaml with pump.driver chosen for the board — only if it does not exist.
+#   5. The systemd unit (Type=notify, watchdog, hardening), enabled.
+#   6. Time synchronisation (systemd-timesyncd, or chrony when installed) with the broker host as a
+#      fallback NTP source (a Pi has no real-time clock; TOPICS.md "Time").
+#   7. The hardware watchdog: dtparam=watchdog=on in config.txt and systemd's RuntimeWatchdogSec.
+set -euo pipefail
+
+APP=wildfire-edge
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT=""
+DRY_RUN=0
+UNINSTALL=0
+PURGE=0
+DIST="$here/../dist"
+BROKER=""
+DRIVER=""
+NODE_ID=""
+MARK="# added by wildfire-edge install.sh"
+
+usage() {
+  sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+  exit "${1:-0}"
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dry-run) DRY_RUN=1 ;;
+    --root) ROOT="${2:?--root needs a directory}"; shift ;;
+    --uninstall) UNINSTALL=1 ;;
+    --purge) PURGE=1 ;;
+    --dist) DIST="${2:?--dist needs a directory}"; shift ;;
+    --broker) BROKER="${2:?--broker needs a host name or address}"; shift ;;
+    --driver) DRIVER="${2:?--driver needs rpio, gpiochip, mock or auto}"; shift ;;
+    --node-id) NODE_ID="${2:?--node-id needs an id}"; shift ;;
+    -h|--help) usage 0 ;;
+    *) echo "unknown option: $1" >&2; usage 2 ;;
+  esac
+  shift
+done
+
+if [ -n "$ROOT" ] && [ "$DRY_RUN" -eq 0 ]; then
+  echo "--root is only for --dry-run (installing into another root needs a chroot)." >&2
+  exit 2
+fi
+if [ "$DRY_RUN" -eq 1 ] && [ -z "$ROOT" ]; then
+  ROOT="$(mktemp -d)"
+  echo "dry run into $ROOT"
+fi
+ROOT="${ROOT%/}"
+
+# run CMD...: execute, or print it in a dry run (apt, systemctl, useradd, npm never run then).
+run() {
+  if [ "$DRY_RUN" -eq 1 ]; then
+    printf '+ %s\n' "$*"
+  else
+    "$@"
+  fi
+}
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# write_file PATH MODE: stdin → $ROOT/PATH, only when the content differs (idempotent, no mtime churn).
+write_file() {
+  local dest="$ROOT$1" mode="$2" tmp
+  tmp="$(mktemp)"
+  cat >"$tmp"
+  mkdir -p "$(dirname "$dest")"
+  if [ -f "$dest" ] && cmp -s "$tmp" "$dest"; then
+    rm -f "$tmp"
+    return 0
+  fi
+  install -m "$mode" "$tmp" "$dest"
+  rm -f "$tmp"
+  say "wrote $1"
+}
+
+# ensure_line FILE LINE: append LINE (after a marker comment) unless an identical line exists.
+ensure_line() {
+  local file="$ROOT$1" line="$2"
+  mkdir -p "$(dirname "$file")"
+  touch "$file"
+  if ! grep -qxF "$line" "$file"; then
+    printf '%s\n%s\n' "$MARK" "$line" >>"$file"
+    say "added '$line' to $1"
+  fi
+}
+
+# remove_marked FILE: drop every line we added (the marker and the line after it).
+remove_marked() {
+  local file="$ROOT$1"
+  [ -f "$file" ] || return 0
+  awk -v m="$MARK" '$0 == m { skip = 1; next } skip { skip = 0; next } { print }' "$file" >"$file.wfe-tmp"
+  cat "$file.wfe-tmp" >"$file"
+  rm -f "$file.wfe-tmp"
+}
+
+boot_config() {
+  if [ -d "$ROOT/boot/firmware" ]; then echo /boot/firmware/config.txt; else echo /boot/config.txt; fi
+}
+
+board_model() {
+  if [ -r "$ROOT/proc/device-tree/model" ]; then tr -d '\0' <"$ROOT/proc/device-tree/model"; fi
+}
+
+# Driver per PUMP.md "GPIO drivers": rpio on Pi <= 4 (/dev/gpiomem), gpiochip on Pi 5 (RP1).
+choose_driver() {
+  local model="$1"
+  if [ -n "$DRIVER" ]; then echo "$DRIVER"; return; fi
+  case "$model" in
+    *"Raspberry Pi 5"*|*"Compute Module 5"*) echo gpiochip ;;  # also matches the Pi 500
+    *"Raspberry Pi"*) echo rpio ;;
+    *) echo "" ;;
+  esac
+}
+
+os_codename() {
+  if [ -r "$ROOT/etc/os-release" ]; then
+    # shellcheck disable=SC1091
+    (. "$ROOT/etc/os-release" && echo "${VERSION_CODENAME:-unknown}")
+  else
+    echo unknown
+  fi
+}
+
+node_major() {
+  if command -v node >/dev/null 2>&1; then node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; else echo 0; fi
+}
+
+ensure_node() {
+  if [ "$(node_major)" -ge 20 ]; then return 0; fi
+  # Debian trixie packages Node 20; bookworm packages 18, which is too old: explain instead.
+  local candidate major
+  candidate="$(apt-cache policy nodejs 2>/dev/null | awk '/Candidate:/ {print $2}' || true)"
+  major="${candidate%%.*}"
+  if [ "$DRY_RUN" -eq 0 ] && [[ "$major" =~ ^[0-9]+$ ]] && [ "$major" -lt 20 ]; then
+    die "this release packages Node.js $candidate; wildfire-edge needs >= 20.
+  Install Node.js 20 or newer first (for example from https://deb.nodesource.com or the official
+  linux-arm64 tarball from https://nodejs.org), check that 'node --version' shows v20 or later,
+  then run this script again."
+  fi
+  run apt-get install -y --no-install-recommends nodejs npm
+  if [ "$DRY_RUN" -eq 0 ] && [ "$(node_major)" -lt 20 ]; then
+    die "Node.js >= 20 is still not available after installing Debian's nodejs; install it as described above."
+  fi
+}
+
+install_packages() {
+  local driver="$1"
+  run apt-get update
+  ensure_node
+  local pkgs=(ffmpeg)
+  case "$driver" in
+    gpiochip) pkgs+=(gpiod) ;;          # gpioset --interactive (libgpiod v2, trixie)
+    rpio) pkgs+=(build-essential python3) ;;  # rpio compiles with node-gyp at npm ci
+  esac
+  run apt-get install -y --no-install-recommends "${pkgs[@]}"
+}
+
+ensure_user() {
+  if [ "$DRY_RUN" -eq 1 ] || ! getent group gpio >/dev/null; then
+    run groupadd --system -f gpio
+  fi
+  if [ "$DRY_RUN" -eq 1 ] || ! id -u "$APP" >/dev/null 2>&1; then
+    run useradd --system --user-group --home-dir "/var/lib/$APP" --no-create-home --shell /usr/sbin/nologin "$APP"
+  fi
+  run usermod -a -G gpio,video "$APP"
+}
+
+install_app() {
+  [ -f "$DIST/$APP.mjs" ] || die "no $DIST/$APP.mjs: run 'npm run build' first (or pass --dist DIR)"
+  [ -f "$DIST/package.json" ] || die "no $DIST/package.json: the build writes it beside the bundle"
+  mkdir -p "$ROOT/opt/$APP"
+  # Replace the application files but keep node_modules (npm ci below reconciles it).
+  find "$ROOT/opt/$APP" -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
+  (cd "$DIST" && tar --exclude=./node_modules -cf - .) | (cd "$ROOT/opt/$APP" && tar -xf -)
+  install -m 0644 "$here/config.example.yaml" "$ROOT/opt/$APP/config.example.yaml"
+  if [ -f "$here/../README.md" ]; then install -m 0644 "$here/../README.md" "$ROOT/opt/$APP/README.md"; fi
+  say "copied $DIST to /opt/$APP"
+  run npm ci --omit=dev --no-audit --no-fund --prefix "/opt/$APP"
+}
+
+write_config() {
+  local driver="$1" node_id="$2" roles mqtt_block pump_block
+  if [ -f "$ROOT/etc/$APP/config.yaml" ]; then
+    say "keeping existing /etc/$APP/config.yaml"
+    return 0
+  fi
+  if [ -n "$driver" ]; then
+    roles="[camera, consensus, pump]"
+    pump_block="pump:
+  driver: $driver            # chosen for this board by install.sh
+  # pins (BCM) and timings: see /opt/$APP/config.example.yaml and the README"
+  else
+    roles="[camera, consensus]"
+    pump_block="# Not a Raspberry Pi: no pump role. On a Pi, add 'pump' to roles and set pump.driver."
+  fi
+  if [ -n "$BROKER" ]; then
+    mqtt_block="mqtt:
+  url: mqtts://$BROKER:8883
+  username: $node_id
+  password: change-me        # as created with mosquitto_passwd on the broker
+  ca: /etc/$APP/ca.crt       # copy the site CA here (deploy/mosquitto/make-certs.sh)"
+  else
+    mqtt_block="# mqtt: no url = embedded broker on 127.0.0.1 (single Pi)."
+  fi
+  write_file "/etc/$APP/config.yaml" 0640 <<EOF
+# wildfire-edge configuration written by install.sh. Reference: /opt/$APP/config.example.yaml
+# Check it with: node /opt/$APP/$APP.mjs check-config --config /etc/$APP/config.yaml
+version: 1
+node:
+  id: $node_id
+roles: $roles
+$mqtt_block
+cameras:
+  - id: cam1
+    url: rtsp://CHANGE-ME/stream   # your camera's RTSP URL
+    fps: 2
+$pump_block
+EOF
+  run chown "root:$APP" "/etc/$APP/config.yaml"
+  FRESH_CONFIG=1
+}
+
+install_unit() {
+  write_file "/etc/systemd/system/$APP.service" 0644 <"$here/$APP.service"
+  run systemctl daemon-reload
+  run systemctl enable "$APP.service"
+}
+
+setup_time_sync() {
+  local fallback="0.debian.pool.ntp.org 1.debian.pool.ntp.org 2.debian.pool.ntp.org"
+  if [ -d "$ROOT/etc/chrony" ]; then
+    if [ -n "$BROKER" ]; then
+      write_file "/etc/chrony/conf.d/$APP.conf" 0644 <<EOF
+# wildfire-edge: the site broker as an additional time source (sites without internet).
+server $BROKER iburst
+EOF
+    fi
+    run systemctl enable --now chrony
+  else
+    # timesyncd tries FallbackNTP= in order when no NTP= (or DHCP) server is set: internet pools
+    # first, then the broker host, so a site without internet still gets the time from the LAN.
+    write_file "/etc/systemd/timesyncd.conf.d/$APP.conf" 0644 <<EOF
+[Time]
+FallbackNTP=$fallback${BROKER:+ $BROKER}
+EOF
+    run systemctl enable --now systemd-timesyncd
+    run timedatectl set-ntp true
+  fi
+}
+
+setup_watchdog() {
+  local driver="$1" cfg
+  cfg="$(boot_config)"
+  ensure_line "$cfg" "dtparam=watchdog=on"
+  # Pi 5: a GPIO line released by a dead process reverts to its default (relays drop out).
+  if [ "$driver" = gpiochip ]; then ensure_line "$cfg" "dtparam=strict_gpiod"; fi
+  # systemd feeds the hardware watchdog; the Pi's BCM watchdog allows at most ~15 s.
+  write_file "/etc/systemd/system.conf.d/$APP-watchdog.conf" 0644 <<EOF
+[Manager]
+RuntimeWatchdogSec=15
+RebootWatchdogSec=2min
+EOF
+}
+
+uninstall() {
+  say "uninstalling $APP"
+  run systemctl disable --now "$APP.service"
+  rm -f "$ROOT/etc/systemd/system/$APP.service" \
+    "$ROOT/etc/systemd/timesyncd.conf.d/$APP.conf" \
+    "$ROOT/etc/chrony/conf.d/$APP.conf" \
+    "$ROOT/etc/systemd/system.conf.d/$APP-watchdog.conf"
+  rm -rf "$ROOT/opt/$APP"
+  remove_marked "$(boot_config)"
+  run systemctl daemon-reload
+  if [ "$PURGE" -eq 1 ]; then
+    rm -rf "$ROOT/etc/${APP:?}" "$ROOT/var/lib/${APP:?}"
+    run userdel "$APP"
+    say "purged config, state and the $APP user"
+  else
+    say "kept /etc/$APP (config) and /var/lib/$APP (state); --purge removes them"
+  fi
+}
+
+main() {
+  if [ "$DRY_RUN" -eq 0 ] && [ "$(id -u)" -ne 0 ]; then die "run as root (sudo $0)"; fi
+  if [ "$UNINSTALL" -eq 1 ]; then uninstall; return; fi
+
+  local arch codename model driver node_id
+  arch="$(uname -m)"
+  case "$arch" in
+    aarch64|x86_64) ;;
+    *) [ "$DRY_RUN" -eq 1 ] || die "64-bit OS required (onnxruntime-node has no $arch build): install Raspberry Pi OS 64-bit" ;;
+  esac
+  codename="$(os_codename)"
+  case "$codename" in
+    trixie|bookworm) ;;
+    *) say "warning: tested on Raspberry Pi OS trixie and bookworm; this is '$codename'" ;;
+  esac
+  model="$(board_model)"
+  driver="$(choose_driver "$model")"
+  node_id="${NODE_ID:-$(hostname | tr '[:upper:]' '[:lower:]' | sed 's/[^a-z0-9_-]/-/g')}"
+  say "board: ${model:-unknown (not a Raspberry Pi)}; pump driver: ${driver:-none}; node id: $node_id"
+
+  FRESH_CONFIG=0
+  install_packages "$driver"
+  ensure_user
+  install_app
+  write_config "$driver" "$node_id"
+  install_unit
+  setup_time_sync
+  setup_watchdog "$driver"
+
+  if [ "$FRESH_CONFIG" -eq 1 ]; then
+    say "next: edit /etc/$APP/config.yaml (cameras, broker), check it, then: sudo systemctl start $APP"
+  else
+    run systemctl try-restart "$APP.service"
+  fi
+  say "a reboot is needed once for the hardware watchdog (dtparam=watchdog=on)"
+}
+
+main "$@"
