@@ -30,6 +30,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
 /** Hooks for {@link runLoaded} callers (the demo narrates what the app does). */
 export interface RunHooks {
   overrides?: PartOverrides;
+  /** Called once the app is built, before it starts (subscribe to its bus here). */
+  onCreated?: (app: App) => void;
   /** Called once every part started. */
   onStarted?: (app: App) => void;
 }
@@ -53,6 +55,7 @@ export async function runLoaded(loaded: LoadedConfig, logger: Logger, hooks: Run
     logger,
     overrides: { ...hooks.overrides, exitSafety: { onSafe: (why, code) => lifecycle.request(why, code) } },
   });
+  hooks.onCreated?.(app);
   const done = lifecycle.run(app);
   const started = await app.start();
   if (!started.ok) {
