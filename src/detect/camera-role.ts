@@ -1,0 +1,206 @@
+/**
+ * The camera role's main-thread side (DESIGN.md; TOPICS.md "Own detection message"): runs the
+ * detector worker through {@link WorkerHost}, turns its results into own-format detection messages
+ * published on `fire/detection/<camera>` (QoS 1, priority 2) when there are detections and at most
+ * every `publishEmptyEverySeconds` when there are none, and emits the SAME message object on the bus
+ * (`detections`) for local consensus, which de-duplicates by id. Camera status goes to the retained
+ * `camera/<camera>/status` and the bus; evidence snapshots to `camera/<camera>/snapshot`.
+ */
+import type { AppBus } from '../bus/index.js';
+import type { CameraConfig } from '../capture/config.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { MetricSnapshot } from '../core/metrics.js';
+import { systemRandom, type Random } from '../core/random.js';
+import type { Result } from '../core/result.js';
+import { fail, ok } from '../core/result.js';
+import type { Logger } from '../log/logger.js';
+import { redactUrl } from '../log/redact.js';
+import type { MqttLink } from '../mqtt/link.js';
+import type { CameraStatus, DetectionMessage } from '../topics/payloads.js';
+import { topics } from '../topics/topics.js';
+import type { DetectConfig } from './config.js';
+import { WorkerHost, type ReadyModel, type WorkerScript } from './worker-host.js';
+import type { FromWorker, WorkerCameraStatus } from './worker-protocol.js';
+
+/** Options of {@link createCameraRole}. */
+export interface CameraRoleOptions {
+  cameras: CameraConfig[];
+  detect: DetectConfig;
+  nodeId: string;
+  stateDir: string;
+  logger: Logger;
+  bus: AppBus;
+  link?: MqttLink;
+  clock?: Clock;
+  random?: Random;
+  /** Worker tuning for tests (script location, restart delays). */
+  worker?: { script?: WorkerScript; restartMinMs?: number; restartMaxMs?: number; maxCrashes?: number; seed?: number };
+}
+
+/** Status page view of the camera role. */
+export interface CameraRoleSnapshot {
+  worker: string;
+  model: ReadyModel | null;
+  cameras: Record<string, WorkerCameraStatus & { url: string }>;
+  detector: { processed: number; inferMsAvg: number; inferMsMax: number; errors: number; snapshots: number; restarts: number };
+}
+
+/** The camera role (capture + detect) as the app wires it. */
+export interface CameraRole {
+  /** Loads the model in the worker and starts the cameras; refuses a bad model with its reason. */
+  start(): Promise<Result<void>>;
+  stop(): Promise<void>;
+  snapshot(): CameraRoleSnapshot;
+  metrics(): MetricSnapshot;
+}
+
+const OWNER = 'detect';
+
+/** Builds the camera role. */
+export function createCameraRole(opts: CameraRoleOptions): CameraRole {
+  const clock = opts.clock ?? systemClock;
+  const log = opts.logger;
+  const wlog = log.child('worker');
+  const boot = Math.floor((opts.random ?? systemRandom)() * 36 ** 6).toString(36);
+  let counter = 0;
+  const statuses: Record<string, WorkerCameraStatus & { url: string }> = {};
+  const lastPublished = new Map<string, number>();
+  const stats = { processed: 0, inferMsAvg: 0, inferMsMax: 0, errors: 0, snapshots: 0 };
+  const m = { published: 0, heartbeats: 0, frames: 0, detections: 0, snapshots_published: 0, worker_crashes: 0 };
+  const enabled = opts.cameras.filter((c) => c.enabled);
+  for (const c of enabled) statuses[c.id] = { status: 'offline', fps: 0, frames: 0, dropped: 0, last_frame_at: null, error: 'starting', restarts: 0, url: redactUrl(c.url) };
+
+  const publishStatus = (camera: string, st: WorkerCameraStatus) => {
+    const cam = enabled.find((c) => c.id === camera);
+    if (!cam) return;
+    statuses[camera] = { ...st, url: redactUrl(cam.url) };
+    const payload: CameraStatus = {
+      status: st.status,
+      fps: st.fps,
+      frames: st.frames,
+      dropped: st.dropped,
+      last_frame_at: st.last_frame_at,
+      error: st.error === null ? null : redactUrl(st.error),
+      camera_id: camera,
+      node_id: opts.nodeId,
+      ts: clock.wallNow() / 1000,
+    };
+    opts.link?.setLastValue(topics.cameraStatus(camera), { v: 1, id: `${opts.nodeId}-${camera}-status-${boot}-${++counter}`, ...payload }, { qos: 1 });
+    opts.bus.emit('camera.status', { camera, status: payload });
+  };
+
+  const allCameras = (status: 'offline' | 'error', error: string) => {
+    for (const c of enabled) publishStatus(c.id, { ...statuses[c.id], status, fps: 0, error });
+  };
+
+  let model: ReadyModel | null = null;
+  const onMessage = (msg: FromWorker) => {
+    switch (msg.type) {
+      case 'detections': {
+        m.frames++;
+        const now = clock.now();
+        const last = lastPublished.get(msg.camera);
+        const empty = msg.detections.length === 0;
+        // Empty results are heartbeats: at most one per publishEmptyEverySeconds (TOPICS.md).
+        if (empty && last !== undefined && now - last < opts.detect.publishEmptyEverySeconds * 1000) return;
+        lastPublished.set(msg.camera, now);
+        const message: DetectionMessage = {
+          v: 1,
+          id: `${opts.nodeId}-${msg.camera}-${boot}-${++counter}`,
+          node_id: opts.nodeId,
+          ts: clock.wallNow() / 1000,
+          camera_id: msg.camera,
+          frame: { width: msg.width, height: msg.height, seq: msg.seq, captured_at: msg.capturedAt / 1000 },
+          model: { name: model?.name ?? 'unknown', threshold: model?.threshold ?? opts.detect.threshold },
+          detections: msg.detections.map((d) => ({ label: d.label, score: Math.min(1, Math.max(0, d.score)), box: d.box, track: d.track })),
+        };
+        if (empty) m.heartbeats++;
+        else m.detections += msg.detections.length;
+        m.published++;
+        opts.link?.publish(topics.detection(msg.camera), message, { qos: 1, priority: 2 });
+        opts.bus.emit('detections', { camera: msg.camera, message });
+        return;
+      }
+      case 'status':
+        if (msg.reason !== 'refresh') log.info('camera status', { camera: msg.camera, status: msg.status.status, reason: redactUrl(msg.reason) });
+        publishStatus(msg.camera, msg.status);
+        return;
+      case 'snapshot': {
+        const jpeg = Buffer.from(msg.jpeg.buffer, msg.jpeg.byteOffset, msg.jpeg.byteLength);
+        m.snapshots_published++;
+        opts.link?.setLastValue(topics.cameraSnapshot(msg.camera), jpeg, { qos: 0 });
+        opts.bus.emit('camera.snapshot', { camera: msg.camera, jpeg, ts: msg.ts / 1000 });
+        return;
+      }
+      case 'stats':
+        Object.assign(stats, { processed: msg.processed, inferMsAvg: msg.inferMsAvg, inferMsMax: msg.inferMsMax, errors: msg.errors, snapshots: msg.snapshots });
+        return;
+      case 'log':
+        wlog[msg.level](msg.msg, msg.fields);
+        return;
+      default:
+        return;
+    }
+  };
+
+  const host = new WorkerHost({
+    init: { cameras: opts.cameras, detect: opts.detect, stateDir: opts.stateDir, seed: opts.worker?.seed },
+    logger: wlog,
+    clock,
+    random: opts.random ?? systemRandom,
+    onMessage,
+    onCrash: (reason, gaveUp) => {
+      m.worker_crashes++;
+      allCameras(gaveUp ? 'error' : 'offline', gaveUp ? reason : `${reason}; restarting`);
+    },
+    script: opts.worker?.script,
+    restartMinMs: opts.worker?.restartMinMs,
+    restartMaxMs: opts.worker?.restartMaxMs,
+    maxCrashes: opts.worker?.maxCrashes,
+  });
+
+  return {
+    async start() {
+      if (enabled.length === 0) return fail('the camera role has no enabled camera');
+      const r = await host.start();
+      if (!r.ok) {
+        log.error('detector refused to start', { reason: r.reason });
+        allCameras('error', `detector not running: ${r.reason}`);
+        await host.stop();
+        return fail(r.reason);
+      }
+      model = r.value;
+      log.info('detector ready', { model: model.name, layout: model.layout, labels: model.labels, threshold: model.threshold, cameras: enabled.length });
+      return ok(undefined);
+    },
+    async stop() {
+      await host.stop();
+      opts.bus.removeOwner(OWNER);
+    },
+    snapshot() {
+      return { worker: host.state, model, cameras: { ...statuses }, detector: { ...stats, restarts: host.restarts } };
+    },
+    metrics() {
+      const dropped: Record<string, number> = {};
+      const frames: Record<string, number> = {};
+      for (const [id, s] of Object.entries(statuses)) {
+        dropped[id] = s.dropped;
+        frames[id] = s.frames;
+      }
+      return {
+        detect_messages_published: m.published,
+        detect_heartbeats: m.heartbeats,
+        detect_detections: m.detections,
+        detect_frames_processed: m.frames,
+        detect_snapshots: m.snapshots_published,
+        detect_worker_crashes: m.worker_crashes,
+        detect_worker_restarts: host.restarts,
+        detect_worker_rejected_messages: host.rejected,
+        detect_infer_ms_avg: stats.inferMsAvg,
+        detect_errors: stats.errors,
+        camera_frames: frames,
+        camera_dropped: dropped,
+      };
+    },
+  };
+}
