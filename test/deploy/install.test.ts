@@ -1,0 +1,191 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseConfigObject, parseConfigText } from '../../src/config/load.js';
+
+/** deploy/install.sh in --dry-run mode into a temporary root: files written there, commands printed. */
+const script = resolve(__dirname, '../../deploy/install.sh');
+const unitSrc = resolve(__dirname, '../../deploy/wildfire-edge.service');
+
+interface Machine {
+  root: string;
+  dist: string;
+}
+
+function machine(opts: { model?: string | null; codename?: string; chrony?: boolean; bootFirmware?: boolean } = {}): Machine {
+  const base = mkdtempSync(join(tmpdir(), 'wfe-install-'));
+  const root = join(base, 'root');
+  const dist = join(base, 'dist');
+  mkdirSync(join(root, 'etc'), { recursive: true });
+  writeFileSync(join(root, 'etc/os-release'), `PRETTY_NAME="Debian"\nVERSION_CODENAME=${opts.codename ?? 'trixie'}\n`);
+  const model = opts.model === undefined ? 'Raspberry Pi 4 Model B Rev 1.5' : opts.model;
+  if (model) {
+    mkdirSync(join(root, 'proc/device-tree'), { recursive: true });
+    writeFileSync(join(root, 'proc/device-tree/model'), `${model}\0`);
+  }
+  const boot = opts.bootFirmware === false ? join(root, 'boot') : join(root, 'boot/firmware');
+  mkdirSync(boot, { recursive: true });
+  writeFileSync(join(boot, 'config.txt'), '[all]\narm_64bit=1\n');
+  if (opts.chrony) mkdirSync(join(root, 'etc/chrony/conf.d'), { recursive: true });
+  mkdirSync(dist, { recursive: true });
+  writeFileSync(join(dist, 'wildfire-edge.mjs'), '// bundle\n');
+  writeFileSync(join(dist, 'package.json'), '{"name":"wildfire-edge-dist","private":true}\n');
+  return { root, dist };
+}
+
+function install(m: Machine, ...args: string[]) {
+  const r = spawnSync('bash', [script, '--dry-run', '--root', m.root, '--dist', m.dist, ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** Every file under the root (path → content), for idempotency comparisons. */
+function snapshot(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[relative(root, p)] = readFileSync(p, 'utf8');
+    }
+  };
+  walk(root);
+  return out;
+}
+
+const read = (m: Machine, p: string) => readFileSync(join(m.root, p), 'utf8');
+
+function parsedConfig(m: Machine) {
+  const text = read(m, 'etc/wildfire-edge/config.yaml');
+  const raw = parseConfigText(text, 'config.yaml');
+  if (!raw.ok) throw new Error(raw.reason);
+  const r = parseConfigObject(raw.value, 'config.yaml', { environment: { hostname: 'x', cwd: '/tmp' } });
+  if (!r.ok) throw new Error(r.reason);
+  return r.value.config;
+}
+
+describe('install.sh --dry-run', () => {
+  it('installs a Pi 4: app, valid config with the rpio driver, unit, time sync, watchdog; prints the commands', () => {
+    const m = machine();
+    const r = install(m, '--broker', 'broker.local', '--node-id', 'pi-test');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    // Files written into the root.
+    expect(read(m, 'opt/wildfire-edge/wildfire-edge.mjs')).toBe('// bundle\n');
+    expect(existsSync(join(m.root, 'opt/wildfire-edge/package.json'))).toBe(true);
+    expect(existsSync(join(m.root, 'opt/wildfire-edge/config.example.yaml'))).toBe(true);
+    expect(read(m, 'etc/systemd/system/wildfire-edge.service')).toBe(readFileSync(unitSrc, 'utf8'));
+    const cfg = parsedConfig(m);
+    expect(cfg.node.id).toBe('pi-test');
+    expect(cfg.pump.driver).toBe('rpio');
+    expect(cfg.roles).toEqual(['camera', 'consensus', 'pump']);
+    expect(cfg.mqtt.url).toBe('mqtts://broker.local:8883');
+    expect(statSync(join(m.root, 'etc/wildfire-edge/config.yaml')).mode & 0o777).toBe(0o640);
+    expect(read(m, 'etc/systemd/timesyncd.conf.d/wildfire-edge.conf')).toMatch(/^FallbackNTP=.*pool\.ntp\.org.* broker\.local$/m);
+    expect(read(m, 'etc/systemd/system.conf.d/wildfire-edge-watchdog.conf')).toContain('RuntimeWatchdogSec=15');
+    const boot = read(m, 'boot/firmware/config.txt');
+    expect(boot.match(/^dtparam=watchdog=on$/gm)).toHaveLength(1);
+    expect(boot).not.toContain('strict_gpiod');
+    expect(boot.startsWith('[all]\narm_64bit=1\n')).toBe(true);
+    // Commands printed, not run.
+    for (const cmd of [
+      '+ apt-get update',
+      '+ apt-get install -y --no-install-recommends ffmpeg build-essential python3',
+      '+ useradd --system --user-group --home-dir /var/lib/wildfire-edge --no-create-home --shell /usr/sbin/nologin wildfire-edge',
+      '+ usermod -a -G gpio,video wildfire-edge',
+      '+ npm ci --omit=dev --no-audit --no-fund --prefix /opt/wildfire-edge',
+      '+ chown root:wildfire-edge /etc/wildfire-edge/config.yaml',
+      '+ systemctl daemon-reload',
+      '+ systemctl enable wildfire-edge.service',
+      '+ systemctl enable --now systemd-timesyncd',
+    ]) {
+      expect(r.out.split('\n')).toContain(cmd);
+    }
+    expect(r.out).toContain('next: edit /etc/wildfire-edge/config.yaml');
+  });
+
+  it('is idempotent: a second run changes no file and keeps the config', () => {
+    const m = machine();
+    expect(install(m, '--node-id', 'pi-test').code).toBe(0);
+    const first = snapshot(m.root);
+    const r2 = install(m, '--node-id', 'pi-test');
+    expect(r2.code).toBe(0);
+    expect(snapshot(m.root)).toEqual(first);
+    expect(r2.out).toContain('keeping existing /etc/wildfire-edge/config.yaml');
+    expect(r2.out).not.toContain('==> wrote');
+    expect(r2.out).toContain('+ systemctl try-restart wildfire-edge.service');
+  });
+
+  it('never overwrites an existing config', () => {
+    const m = machine();
+    mkdirSync(join(m.root, 'etc/wildfire-edge'), { recursive: true });
+    writeFileSync(join(m.root, 'etc/wildfire-edge/config.yaml'), 'roles: [camera]\n# mine\n');
+    expect(install(m).code).toBe(0);
+    expect(read(m, 'etc/wildfire-edge/config.yaml')).toBe('roles: [camera]\n# mine\n');
+  });
+
+  it('chooses gpiochip on a Pi 5 (gpiod tools, strict_gpiod) and uses /boot/config.txt on older layouts', () => {
+    const m = machine({ model: 'Raspberry Pi 5 Model B Rev 1.0' });
+    const r = install(m, '--node-id', 'pi5');
+    expect(r.code).toBe(0);
+    expect(parsedConfig(m).pump.driver).toBe('gpiochip');
+    expect(r.out.split('\n')).toContain('+ apt-get install -y --no-install-recommends ffmpeg gpiod');
+    expect(read(m, 'boot/firmware/config.txt')).toMatch(/^dtparam=strict_gpiod$/m);
+
+    const old = machine({ bootFirmware: false, codename: 'bookworm' });
+    expect(install(old, '--node-id', 'pi3').code).toBe(0);
+    expect(read(old, 'boot/config.txt')).toMatch(/^dtparam=watchdog=on$/m);
+  });
+
+  it('leaves the pump role out on a machine that is not a Pi, unless a driver is given', () => {
+    const m = machine({ model: null });
+    expect(install(m, '--node-id', 'ctl').code).toBe(0);
+    const cfg = parsedConfig(m);
+    expect(cfg.roles).toEqual(['camera', 'consensus']);
+    expect(cfg.pump.driver).toBeUndefined();
+
+    const forced = machine({ model: null });
+    expect(install(forced, '--node-id', 'ctl', '--driver', 'mock').code).toBe(0);
+    expect(parsedConfig(forced).pump.driver).toBe('mock');
+  });
+
+  it('uses chrony with the broker as a source when chrony is installed', () => {
+    const m = machine({ chrony: true });
+    const r = install(m, '--broker', '10.0.0.2');
+    expect(r.code).toBe(0);
+    expect(read(m, 'etc/chrony/conf.d/wildfire-edge.conf')).toMatch(/^server 10\.0\.0\.2 iburst$/m);
+    expect(existsSync(join(m.root, 'etc/systemd/timesyncd.conf.d/wildfire-edge.conf'))).toBe(false);
+    expect(r.out.split('\n')).toContain('+ systemctl enable --now chrony');
+  });
+
+  it('--uninstall removes what it installed and keeps config and state; --purge removes them too', () => {
+    const m = machine({ model: 'Raspberry Pi 5 Model B Rev 1.0' });
+    expect(install(m, '--broker', 'b').code).toBe(0);
+    mkdirSync(join(m.root, 'var/lib/wildfire-edge'), { recursive: true });
+    const u = install(m, '--uninstall');
+    expect(u.code).toBe(0);
+    expect(u.out.split('\n')).toContain('+ systemctl disable --now wildfire-edge.service');
+    for (const p of ['etc/systemd/system/wildfire-edge.service', 'opt/wildfire-edge', 'etc/systemd/timesyncd.conf.d/wildfire-edge.conf', 'etc/systemd/system.conf.d/wildfire-edge-watchdog.conf']) {
+      expect(existsSync(join(m.root, p))).toBe(false);
+    }
+    expect(read(m, 'boot/firmware/config.txt')).toBe('[all]\narm_64bit=1\n');
+    expect(existsSync(join(m.root, 'etc/wildfire-edge/config.yaml'))).toBe(true);
+    expect(existsSync(join(m.root, 'var/lib/wildfire-edge'))).toBe(true);
+    const p = install(m, '--uninstall', '--purge');
+    expect(p.code).toBe(0);
+    expect(existsSync(join(m.root, 'etc/wildfire-edge'))).toBe(false);
+    expect(existsSync(join(m.root, 'var/lib/wildfire-edge'))).toBe(false);
+    expect(p.out.split('\n')).toContain('+ userdel wildfire-edge');
+  });
+
+  it('refuses without a built dist/, and refuses --root without --dry-run', () => {
+    const m = machine();
+    const r = spawnSync('bash', [script, '--dry-run', '--root', m.root, '--dist', join(m.root, 'nope')], { encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('npm run build');
+    const r2 = spawnSync('bash', [script, '--root', m.root], { encoding: 'utf8' });
+    expect(r2.status).toBe(2);
+    expect(r2.stderr).toContain('--root is only for --dry-run');
+  });
+});
