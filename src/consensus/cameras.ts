@@ -43,8 +43,9 @@ export class CameraState {
   interval = 0;
   /** Next auto-assigned track number (reported as "0", "1", ... like the reference's default "0"). */
   autoSeq = 0;
-  /** Result of the last evaluation. */
+  /** Results of the last evaluation. */
   seesFire = false;
+  voting = false;
 
   constructor(
     readonly id: string,

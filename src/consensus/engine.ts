@@ -2,9 +2,9 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import type { ConsensusConfig } from './config.js';
 import { CameraState, compileCameraSettings, type CameraSettings, type CameraStatusName } from './cameras.js';
 import { RecentIds } from './dedup.js';
-import { growthOf, type GrowthOut } from './growth.js';
 import { isMasked } from './masks.js';
-import { GROWING, NONE, PERSISTENT, Track, iou } from './tracks.js';
+import { NONE } from './tracks.js';
+import { TrackRules } from './track-rules.js';
 import { buildDecision, sameCameras, stateName } from './decide.js';
 import type { Decision, EngineSnapshot, EngineState, IngestOutcome, ObservationBatch, Observation } from './types.js';
 
@@ -21,6 +21,8 @@ export interface EngineOptions {
   onDecision?: (d: Decision) => void;
   /** The published state changed; `decided` is set when the change is a new trigger. */
   onState?: (s: EngineState, decided?: Decision) => void;
+  /** A camera started or stopped voting (status, node availability, silence), with the reason. */
+  onCameraVoting?: (camera: string, voting: boolean, reason: string) => void;
 }
 
 /** Counters of the engine (the service exports them as metrics). */
@@ -53,7 +55,6 @@ export class ConsensusEngine {
   private readonly windowMs: number;
   private readonly cooldownMs: number;
   private readonly timeoutMs: number;
-  private readonly persistMs: number;
   private readonly labels: Set<string>;
   private readonly listed: Map<string, CameraSettings> | undefined;
   private readonly zonesMapped: boolean;
@@ -61,8 +62,7 @@ export class ConsensusEngine {
   private readonly cameras = new Map<string, CameraState>();
   private readonly offlineNodes = new Set<string>();
   private readonly recent = new RecentIds(4096);
-  private readonly scratch = new Float64Array(16);
-  private readonly growth: GrowthOut = { early: 0, late: 0 };
+  private readonly rules: TrackRules;
   private valid = new Uint8Array(256);
   /** Cameras seeing fire at the last evaluation (first `seeingCount` entries). */
   private readonly seeing: CameraState[] = [];
@@ -80,7 +80,7 @@ export class ConsensusEngine {
     this.windowMs = c.windowSeconds * 1000;
     this.cooldownMs = c.cooldownSeconds * 1000;
     this.timeoutMs = c.cameraTimeoutSeconds * 1000;
-    this.persistMs = c.persistSeconds * 1000;
+    this.rules = new TrackRules(c, this.counters);
     this.labels = new Set(c.countLabels);
     this.listed = compileCameraSettings(c);
     this.zonesMapped = Object.values(c.cameras ?? {}).some((cam) => cam.zones.length > 0);
@@ -160,10 +160,10 @@ export class ConsensusEngine {
       if (!this.valid[i]) continue;
       const o = b.items[i];
       if (o.end) {
-        this.closeTrack(cam, o);
+        this.rules.closeTrack(cam, o);
         continue;
       }
-      this.addSample(cam, this.trackFor(cam, o, t, stamp), o, t, stamp);
+      this.rules.addSample(cam, this.rules.trackFor(cam, o, t, stamp), o, t, stamp);
       accepted++;
     }
     this.counters.messagesAccepted++;
@@ -256,98 +256,21 @@ export class ConsensusEngine {
     return cam;
   }
 
-  private trackFor(cam: CameraState, o: Observation, t: number, stamp: number): Track {
-    if (o.track !== undefined) return cam.byKey.get(o.track) ?? this.newTrack(cam, String(o.track), o.track, o.label, t);
-    // No producer id: associate to the best-overlapping id-less track of the same label, each track
-    // at most once per message (two fires in one frame stay two tracks).
-    let best: Track | undefined;
-    let bestIou = this.cfg.trackIouThreshold;
-    for (const tr of cam.tracks) {
-      if (tr.key !== undefined || tr.stamp === stamp || tr.label !== o.label) continue;
-      const v = iou(tr.x1, tr.y1, tr.x2, tr.y2, o.x1, o.y1, o.x2, o.y2);
-      if (v >= bestIou) {
-        best = tr;
-        bestIou = v;
-      }
-    }
-    return best ?? this.newTrack(cam, String(cam.autoSeq++), undefined, o.label, t);
-  }
-
-  private newTrack(cam: CameraState, name: string, key: string | number | undefined, label: string, t: number): Track {
-    if (cam.tracks.length >= this.cfg.maxTracksPerCamera) {
-      let lru = 0;
-      for (let i = 1; i < cam.tracks.length; i++) if (cam.tracks[i].lastSeen < cam.tracks[lru].lastSeen) lru = i;
-      this.removeTrack(cam, lru);
-      this.counters.tracksEvicted++;
-    }
-    const tr = new Track(name, key, label, t);
-    cam.tracks.push(tr);
-    if (key !== undefined) cam.byKey.set(key, tr);
-    return tr;
-  }
-
-  private removeTrack(cam: CameraState, index: number): void {
-    const tr = cam.tracks[index];
-    cam.tracks.splice(index, 1);
-    if (tr.key !== undefined) cam.byKey.delete(tr.key);
-  }
-
-  private closeTrack(cam: CameraState, o: Observation): void {
-    if (o.track === undefined) return;
-    const tr = cam.byKey.get(o.track);
-    if (tr) this.removeTrack(cam, cam.tracks.indexOf(tr));
-  }
-
-  private addSample(cam: CameraState, tr: Track, o: Observation, t: number, stamp: number): void {
-    // A gap longer than the camera's allowance restarts the persistence run (CONSENSUS.md).
-    if (t - tr.lastSeen > cam.maxGapMs()) tr.runStart = t;
-    if (t > tr.lastSeen) tr.lastSeen = t;
-    tr.label = o.label;
-    tr.x1 = o.x1;
-    tr.y1 = o.y1;
-    tr.x2 = o.x2;
-    tr.y2 = o.y2;
-    tr.stamp = stamp;
-    if (tr.ring.push(t, (o.x2 - o.x1) * (o.y2 - o.y1), o.score)) this.counters.samplesEvicted++;
-    tr.validUntil = -Infinity;
-  }
-
-  /** Recompute a track's status at `now` and until when it holds without new input. */
-  private evalTrack(cam: CameraState, tr: Track, now: number): void {
-    tr.ring.dropBefore(now - this.windowMs);
-    const w = this.cfg.movingAverageWindow;
-    tr.status = growthOf(tr.ring, w, this.cfg.areaIncreaseRatio, this.scratch, this.growth) ? GROWING : NONE;
-    tr.early = this.growth.early;
-    tr.late = this.growth.late;
-    // The status can only change when the oldest sample leaves the window...
-    let until = tr.ring.len > 0 ? tr.ring.timeAt(0) + this.windowMs : Infinity;
-    if (this.persistMs > 0 && tr.label === 'fire' && tr.status === NONE) {
-      const gapEnd = tr.lastSeen + cam.maxGapMs();
-      if (now <= gapEnd) {
-        if (now - tr.runStart >= this.persistMs) tr.status = PERSISTENT;
-        else until = Math.min(until, tr.runStart + this.persistMs);
-        // ...or when the persistence run breaks or completes.
-        until = Math.min(until, gapEnd);
-      }
-    }
-    tr.validUntil = until;
-  }
-
   private voting(cam: CameraState, now: number): boolean {
     if (cam.status === 'offline' || cam.status === 'error') return false;
     if (cam.node !== undefined && this.offlineNodes.has(cam.node)) return false;
     return now - cam.lastSeen <= this.timeoutMs;
   }
 
-  /** Drop tracks with nothing left in the window and no persistence run to keep. */
+  private whyNotVoting(cam: CameraState, now: number): string {
+    if (cam.status === 'offline' || cam.status === 'error') return `status ${cam.status}`;
+    if (cam.node !== undefined && this.offlineNodes.has(cam.node)) return `node ${cam.node} offline`;
+    return `silent for ${Math.round((now - cam.lastSeen) / 1000)} s (cameraTimeoutSeconds ${this.cfg.cameraTimeoutSeconds})`;
+  }
+
+  /** Expire tracks everywhere (timer work). */
   private sweep(now: number): void {
-    for (const cam of this.cameras.values()) {
-      for (let i = cam.tracks.length - 1; i >= 0; i--) {
-        const tr = cam.tracks[i];
-        this.evalTrack(cam, tr, now);
-        if (tr.ring.len === 0 && now - tr.lastSeen > cam.maxGapMs()) this.removeTrack(cam, i);
-      }
-    }
+    for (const cam of this.cameras.values()) this.rules.sweep(cam, now);
   }
 
   /** Count cameras seeing fire, decide a trigger when allowed, publish state changes. */
@@ -356,9 +279,14 @@ export class ConsensusEngine {
     let n = 0;
     for (const cam of this.cameras.values()) {
       cam.seesFire = false;
-      if (!this.voting(cam, now)) continue;
+      const voting = this.voting(cam, now);
+      if (voting !== cam.voting) {
+        cam.voting = voting;
+        this.opts.onCameraVoting?.(cam.id, voting, voting ? 'heard' : this.whyNotVoting(cam, now));
+      }
+      if (!voting) continue;
       for (const tr of cam.tracks) {
-        if (now >= tr.validUntil) this.evalTrack(cam, tr, now);
+        this.rules.refresh(cam, tr, now);
         if (tr.status !== NONE) {
           cam.seesFire = true;
           break;
@@ -374,9 +302,7 @@ export class ConsensusEngine {
         id: this.opts.idFactory(),
         triggerCount: ++this.triggerCount,
         zonesMapped: this.zonesMapped,
-        refresh: (cam, tr) => {
-          if (now >= tr.validUntil) this.evalTrack(cam, tr, now);
-        },
+        refresh: (cam, tr) => this.rules.refresh(cam, tr, now),
       });
       this.lastTriggerMono = now;
       this.lastDecision = decision;

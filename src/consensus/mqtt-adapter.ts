@@ -122,6 +122,7 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
       bus.emit('trigger', payload);
       link?.publish(topics.trigger, payload, { qos: 1, priority: 1 });
     },
+    onCameraVoting: (camera, voting, reason) => log.info(voting ? 'camera voting' : 'camera stopped voting', { camera, reason }),
     onState: (s, decided) => {
       const payload = statePayload(s);
       if (s.state !== lastStateName) log.info('consensus state', { from: lastStateName ?? null, to: s.state, cameras_seeing_fire: s.camerasSeeingFire });
@@ -195,7 +196,11 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
         link.subscribe(topics.detectionAll, OWNER, det, (b, m) => ingest(b, m.retained, m.topic));
         link.subscribe(topics.frigateEvents, OWNER, counted(parseFrigateEvent), (b, m) => ingest(b, m.retained, m.topic));
         link.subscribe(topics.cameraStatusAll, OWNER, counted(parseStatus), (s, m) => status(s, m.topic));
-        link.subscribe(topics.availabilityAll, OWNER, counted(parseAvailability), (a: AvailabilityInput) => engine.nodeAvailability(a.node, a.online));
+        link.subscribe(topics.availabilityAll, OWNER, counted(parseAvailability), (a: AvailabilityInput) => {
+          // Our own retained `offline` (the will of a previous run) must never silence local
+          // cameras: this process is alive by definition (local first).
+          if (a.node !== nodeId) engine.nodeAvailability(a.node, a.online);
+        });
       }
       engine.start();
       log.info('consensus started', { threshold: config.threshold, window_s: config.windowSeconds, cooldown_s: config.cooldownSeconds, listed_cameras: Object.keys(config.cameras ?? {}).length });

@@ -135,6 +135,21 @@ describe('availability and time', () => {
     expect(s.triggers[0].payload.consensus_cameras).toEqual(['A', 'B']);
   });
 
+  it("our own node's retained offline (a previous run's will) never silences local cameras", () => {
+    const s = new Scenario(T1).send('system/cnode/availability', 'offline');
+    for (let i = 0; i < 6; i++) s.bus.emit('detections', { camera: 'local', message: ownMessage('local', [{ box: gbox(i), track: 1 }], { node_id: 'cnode' }) });
+    expect(s.link.on('fire/trigger')).toHaveLength(1);
+  });
+
+  it('logs cameras starting and stopping to vote, with the reason', () => {
+    const s = new Scenario({ cameraTimeoutSeconds: 10 }).det('A', 0.1).wait(12);
+    const lines = s.log.lines.filter((l) => l.msg.startsWith('camera')).map((l) => [l.msg, l.camera, l.reason, l.level]);
+    expect(lines).toEqual([
+      ['camera voting', 'A', 'heard', 30],
+      ['camera stopped voting', 'A', 'silent for 11 s (cameraTimeoutSeconds 10)', 30],
+    ]);
+  });
+
   it('a backlog older than the window is history only; with an unsynced clock capture times are ignored', () => {
     const backlog = (s: Scenario, ageS: number) => {
       for (let i = 0; i < 6; i++) s.own('c', [{ box: gbox(i), track: 1 }], { frame: { width: 640, height: 360, captured_at: (s.clock.wallNow() - ageS * 1000) / 1000 } }).wait(0.1);
@@ -240,6 +255,22 @@ describe('bounded memory', () => {
     expect(s.rejected().camera_cap).toBe(1);
     s.wait(11).det('c', 0.1);
     expect(s.service.metrics()).toMatchObject({ cameras: 2, cameras_evicted: 1 });
+  });
+
+  it('57 (changed): no 100-sample cap, so a high frame rate keeps the growth baseline', () => {
+    const s = new Scenario();
+    s.ars('camA', [0.01, 0.01, 0.01], { object_id: 'o' }, 0.1).ars('camA', Array(100).fill(0.02), { object_id: 'o' }, 0.1);
+    s.G('camB', {}, 0.1);
+    expect(s.triggerMsgs()).toEqual([109]);
+  });
+
+  it('66: snapshot and metrics after a single-camera trigger', () => {
+    const s = new Scenario(T1).G('c');
+    const snap = s.service.snapshot();
+    expect(snap).toMatchObject({ state: 'triggered', triggerCount: 1, camerasSeeingFire: ['c'], lastTrigger: { id: 'trg-1' } });
+    expect(snap.cameras).toEqual([{ id: 'c', node: null, status: 'unknown', voting: true, seesFire: true, tracks: 1, silentMs: 1000, listed: false }]);
+    expect(snap.lastTriggerMessage?.id).toBe('trg-1');
+    expect(s.service.metrics()).toMatchObject({ messages_accepted: 6, detections_accepted: 6, tracks: 1, cameras: 1, cameras_online: 1, cameras_seeing_fire: 1, triggers: 1 });
   });
 
   it('tracks expire after the window and the samples of a track are bounded by time', () => {
