@@ -10,7 +10,8 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import { join } from 'node:path';
 
 const root = process.cwd();
-const out = join(root, 'dist');
+// WFE_BUILD_OUT builds elsewhere (the dist tests build into a temporary directory).
+const out = process.env.WFE_BUILD_OUT ? process.env.WFE_BUILD_OUT : join(root, 'dist');
 // Native modules load their own binaries: installed beside the bundle, never bundled.
 const external = ['onnxruntime-node', 'sharp', 'rpio', 'node-libgpiod'];
 const entryPoints = { 'wildfire-edge': 'src/main.ts' };

@@ -9,6 +9,7 @@ import { wireHttp } from './wire-http.js';
 import { wireMqtt } from './wire-mqtt.js';
 import { wirePump } from './wire-pump.js';
 import { wireNotify } from './wire-notify.js';
+import { wireCamera } from './wire-camera.js';
 import type { GpioDriver } from '../pump/index.js';
 import { wireTelemetry } from './wire-telemetry.js';
 
@@ -84,6 +85,14 @@ export async function buildParts(ctx: WireContext, overrides: PartOverrides): Pr
 
   // Notifications are built even without webhooks (nothing is sent) so the counters exist.
   parts.push(wireNotify(ctx).part);
+  let cameraSnap: (() => unknown) | undefined;
+  if (roles.has('camera')) {
+    const cam = wireCamera(ctx);
+    parts.push(cam.part);
+    cameraSnap = () => cameraList(cam.role.snapshot());
+    sources.cameras = () => cameraList(cam.role.snapshot()) as Array<{ id: string; status: string }>;
+    sources.detector = () => ({ state: cam.role.snapshot().worker });
+  }
   parts.push(tel.part);
   let statusUrl: () => string | null = () => null;
   for (const p of parts) if (p.metrics) metrics[p.name] = p.metrics.bind(p);
@@ -91,7 +100,7 @@ export async function buildParts(ctx: WireContext, overrides: PartOverrides): Pr
     const http = wireHttp({
       ctx,
       telemetry: tel.telemetry,
-      status: () => buildStatus({ nodeId: ctx.nodeId, version: ctx.version, roles: config.roles, telemetry: tel.telemetry, consensus: consensusSnap, pump: pumpSnap, mqtt: () => mqtt.core.snapshot() }),
+      status: () => buildStatus({ nodeId: ctx.nodeId, version: ctx.version, roles: config.roles, telemetry: tel.telemetry, consensus: consensusSnap, pump: pumpSnap, cameras: cameraSnap, mqtt: () => mqtt.core.snapshot() }),
       metrics,
       portSearch: overrides.httpPortSearch,
     });
@@ -101,4 +110,9 @@ export async function buildParts(ctx: WireContext, overrides: PartOverrides): Pr
   }
   parts.push(...(overrides.extraParts ?? []));
   return ok({ parts, statusUrl });
+}
+
+/** Camera role snapshot → the list the status page and health read (`{id, status, fps, ...}`). */
+function cameraList(s: { cameras: Record<string, object> }): Array<Record<string, unknown>> {
+  return Object.entries(s.cameras).map(([id, c]) => ({ id, ...c }));
 }
