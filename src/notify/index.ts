@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AppBus } from '../bus/index.js';
-import type { Clock } from '../core/clock.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
 import type { MetricSnapshot } from '../core/metrics.js';
 import { systemRandom, type Random } from '../core/random.js';
 import type { Logger } from '../log/logger.js';
@@ -110,11 +110,13 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     },
     async stop(graceMs = 2000) {
       bus.removeOwner(OWNER);
-      const deadline = clock.now() + graceMs;
-      // Poll on the injected clock: short steps so a drained queue ends the wait promptly.
-      while (!senders.every((s) => s.idle()) && clock.now() < deadline) {
-        await new Promise<void>((r) => clock.setTimer(Math.min(50, Math.max(1, deadline - clock.now())), r));
-      }
+      // Let queued notifications go out (a shutdown's own "pump stopped"), bounded by the grace period.
+      let timer: TimerHandle | undefined;
+      const deadline = new Promise<void>((r) => {
+        timer = clock.setTimer(graceMs, r);
+      });
+      await Promise.race([Promise.all(senders.map((s) => s.whenIdle())), deadline]);
+      timer?.cancel();
       for (const s of senders) s.abort();
     },
     notify,

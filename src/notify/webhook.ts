@@ -73,6 +73,7 @@ export class WebhookSender {
   private inflight: AbortController | null = null;
   private sleeping: { timer: TimerHandle; wake: () => void } | null = null;
   private readonly where: string;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly o: SenderOptions) {
     this.where = redactWebhookUrl(o.config.url);
@@ -97,6 +98,12 @@ export class WebhookSender {
     return !this.busy && this.queue.length === 0;
   }
 
+  /** Resolves when the queue has drained (at once when idle). */
+  whenIdle(): Promise<void> {
+    if (this.idle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   /** Stop now: abort the request in flight, cancel a retry wait, drop (and count) the queue. */
   abort(): void {
     this.closed = true;
@@ -118,6 +125,7 @@ export class WebhookSender {
       }
     } finally {
       this.busy = false;
+      for (const w of this.idleWaiters.splice(0)) w();
     }
   }
 

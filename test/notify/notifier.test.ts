@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAppBus } from '../../src/bus/index.js';
 import { systemClock } from '../../src/core/clock.js';
 import { seededRandom } from '../../src/core/random.js';
+import { VirtualClock } from '../../src/core/virtual-clock.js';
 import { memoryLogger } from '../../src/log/logger.js';
 import { createNotifier, notifyConfigSchema, type Notifier, type NotificationPayload } from '../../src/notify/index.js';
 import { freePort } from '../helpers/mosquitto.js';
@@ -191,5 +192,29 @@ describe('notifier against a local HTTP server', () => {
     bus.emit('consensus.state', decided); // after stop: no longer subscribed
     await new Promise((res) => setTimeout(res, 30));
     expect(r.got).toHaveLength(2);
+  });
+
+  it('bounds stop() by the grace period on the injected clock, then aborts what is in flight', async () => {
+    const r = await receiver(() => 'hang');
+    const clock = new VirtualClock();
+    const bus = createAppBus();
+    const n = createNotifier({
+      config: notifyConfigSchema.parse({ webhooks: [{ url: r.url, retries: 0, timeoutMs: 60_000 }] }),
+      nodeId: 'pi-north',
+      logger: memoryLogger('info'),
+      clock,
+      bus,
+    });
+    n.start();
+    bus.emit('consensus.state', decided);
+    await until(() => r.got.length === 1);
+    let stopped = false;
+    const p = n.stop(3000).then(() => (stopped = true));
+    await new Promise((res) => setTimeout(res, 20));
+    expect(stopped).toBe(false);
+    clock.advance(3000);
+    await p;
+    await until(() => n.metrics().failed === 1);
+    expect(n.metrics().sent).toBe(0);
   });
 });
