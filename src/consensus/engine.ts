@@ -60,6 +60,8 @@ export class ConsensusEngine {
   private readonly zonesMapped: boolean;
   /** Cameras in creation order (the order of `consensus_cameras`, scenario 9). */
   private readonly cameras = new Map<string, CameraState>();
+  /** The same cameras as an array (iterated on every evaluation without an iterator object). */
+  private readonly cameraList: CameraState[] = [];
   private readonly offlineNodes = new Set<string>();
   private readonly recent = new RecentIds(4096);
   private readonly rules: TrackRules;
@@ -85,7 +87,7 @@ export class ConsensusEngine {
     this.listed = compileCameraSettings(c);
     this.zonesMapped = Object.values(c.cameras ?? {}).some((cam) => cam.zones.length > 0);
     // Listed cameras exist from the start, in config order, so dashboards show silent ones too.
-    for (const [id, s] of this.listed ?? []) this.cameras.set(id, new CameraState(id, s));
+    for (const [id, s] of this.listed ?? []) this.addCamera(new CameraState(id, s));
   }
 
   /** Settings of a listed camera (adapters need its resolution for pixel boxes). */
@@ -249,16 +251,21 @@ export class ConsensusEngine {
       }
       if (!victim) return undefined;
       this.cameras.delete(victim.id);
+      this.cameraList.splice(this.cameraList.indexOf(victim), 1);
       this.counters.camerasEvicted++;
     }
-    const cam = new CameraState(id, this.listed?.get(id));
-    this.cameras.set(id, cam);
+    return this.addCamera(new CameraState(id, this.listed?.get(id)));
+  }
+
+  private addCamera(cam: CameraState): CameraState {
+    this.cameras.set(cam.id, cam);
+    this.cameraList.push(cam);
     return cam;
   }
 
   private voting(cam: CameraState, now: number): boolean {
     if (cam.status === 'offline' || cam.status === 'error') return false;
-    if (cam.node !== undefined && this.offlineNodes.has(cam.node)) return false;
+    if (cam.node !== undefined && this.offlineNodes.size > 0 && this.offlineNodes.has(cam.node)) return false;
     return now - cam.lastSeen <= this.timeoutMs;
   }
 
@@ -277,7 +284,9 @@ export class ConsensusEngine {
   private evaluate(now: number, allowTrigger: boolean): Decision | undefined {
     this.counters.evaluations++;
     let n = 0;
-    for (const cam of this.cameras.values()) {
+    const list = this.cameraList;
+    for (let c = 0; c < list.length; c++) {
+      const cam = list[c];
       cam.seesFire = false;
       const voting = this.voting(cam, now);
       if (voting !== cam.voting) {
@@ -285,7 +294,8 @@ export class ConsensusEngine {
         this.opts.onCameraVoting?.(cam.id, voting, voting ? 'heard' : this.whyNotVoting(cam, now));
       }
       if (!voting) continue;
-      for (const tr of cam.tracks) {
+      for (let k = 0; k < cam.tracks.length; k++) {
+        const tr = cam.tracks[k];
         this.rules.refresh(cam, tr, now);
         if (tr.status !== NONE) {
           cam.seesFire = true;
