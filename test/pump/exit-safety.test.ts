@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log/logger.js';
+import { installPumpExitSafety, type ExitProcess } from '../../src/pump/index.js';
+
+// Safety 7 in a real child process: SIGTERM, SIGINT or an uncaught exception during a run →
+// every output off and the ignition-off pulse recorded, then exit.
+
+const FIXTURE = new URL('./fixtures/pump-child.ts', import.meta.url).pathname;
+const PINS = { mainValve: 18, ignitionStart: 23, ignitionOn: 24, ignitionOff: 25, refillValve: 22, primingValve: 26, rpmReduce: 27 };
+
+interface Change { t: number; pin: number; level: 0 | 1; kind: string }
+
+async function runChild(mode: 'signal' | 'crash', signal?: NodeJS.Signals): Promise<{ code: number | null; changes: Change[]; stopAt: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'wfe-exit-'));
+  const timeline = join(dir, 'timeline.jsonl');
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dir, timeline, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`child never reached RUNNING: ${err}`)), 30_000);
+    child.stdout.on('data', (d: Buffer) => {
+      if (d.toString().includes('RUNNING')) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+  });
+  const changesBefore = readFileSync(timeline, 'utf8').trim().split('\n').length;
+  if (signal) child.kill(signal);
+  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  const changes = readFileSync(timeline, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Change);
+  return { code, changes, stopAt: changes[changesBefore - 1].t };
+}
+
+function finalLevels(changes: Change[]): Record<number, number> {
+  const lv: Record<number, number> = {};
+  for (const c of changes) lv[c.pin] = c.level;
+  return lv;
+}
+
+describe('exit safety (child process)', () => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`${signal} during a run: ignition-off pulse, every output off, exit 0`, async () => {
+      const { code, changes, stopAt } = await runChild('signal', signal);
+      expect(code).toBe(0);
+      const after = changes.filter((c) => c.t >= stopAt);
+      // Engine and valves off, then the stop pulse: ignitionOff rises and falls ≈ 0.3 s later.
+      const ifOn = after.find((c) => c.pin === PINS.ignitionOff && c.level === 1);
+      const ifOff = after.find((c) => c.pin === PINS.ignitionOff && c.level === 0);
+      expect(ifOn).toBeDefined();
+      expect(ifOff).toBeDefined();
+      expect(ifOff!.t - ifOn!.t).toBeGreaterThanOrEqual(290);
+      expect(after.some((c) => c.pin === PINS.ignitionOn && c.level === 0)).toBe(true);
+      const lv = finalLevels(changes);
+      for (const pin of Object.values(PINS)) expect(lv[pin]).toBe(0);
+    });
+  }
+
+  it('uncaught exception during a run: same safe stop, exit 1', async () => {
+    const { code, changes } = await runChild('crash');
+    expect(code).toBe(1);
+    const lv = finalLevels(changes);
+    for (const pin of Object.values(PINS)) expect(lv[pin]).toBe(0);
+    const pulses = changes.filter((c) => c.pin === PINS.ignitionOff);
+    expect(pulses.map((c) => c.level)).toEqual([0, 1, 0]); // boot off, pulse on, pulse off
+  });
+});
+
+describe('installPumpExitSafety (in process)', () => {
+  it('stops once for repeated signals, calls onSafe, and the disposer removes every handler', async () => {
+    const handlers = new Map<string, (...a: unknown[]) => void>();
+    const proc: ExitProcess = {
+      on: (ev, fn) => handlers.set(ev, fn),
+      removeListener: (ev) => handlers.delete(ev),
+      exit: () => undefined,
+    };
+    let stops = 0;
+    const safe: string[] = [];
+    const dispose = installPumpExitSafety({ controller: { stop: async () => void stops++ }, logger: silentLogger(), process: proc, onSafe: (why, code) => safe.push(`${why}:${code}`) });
+    expect([...handlers.keys()].sort()).toEqual(['SIGINT', 'SIGTERM', 'uncaughtException', 'unhandledRejection']);
+    handlers.get('SIGTERM')!();
+    handlers.get('SIGINT')!();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(stops).toBe(1);
+    expect(safe).toEqual(['SIGTERM:0']);
+    dispose();
+    expect(handlers.size).toBe(0);
+  });
+});
