@@ -48,6 +48,7 @@ export const cameraConfigSchema = z
       .number()
       .int()
       .min(0)
+      .max(1_000_000)
       .default(0)
       .describe('Consecutive failed restarts before the camera gives up with status error (0: never give up).'),
   })
