@@ -1,0 +1,130 @@
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import type { PageStatus } from '../../src/http/index.js';
+import { renderPage } from '../../src/http/page.js';
+
+/**
+ * Runs the page's inline script against a tiny fake DOM (no browser here): proves that the render
+ * code runs without errors on a full status, shows what it should, and puts hostile strings only
+ * into text nodes and encoded attributes, never into markup.
+ */
+
+interface Node {
+  tag?: string;
+  text?: string;
+  attrs: Record<string, string>;
+  children: Node[];
+}
+
+function fakeDom() {
+  const byId: Record<string, Node> = {};
+  const el = (tag: string): Node & Record<string, unknown> => {
+    const n: Node & Record<string, unknown> = {
+      tag,
+      attrs: {},
+      children: [],
+      setAttribute(k: string, v: string) {
+        n.attrs[k] = String(v);
+      },
+      appendChild(c: Node) {
+        n.children.push(c);
+        return c;
+      },
+      replaceChildren(...c: Node[]) {
+        n.children = c;
+      },
+    };
+    Object.defineProperty(n, 'textContent', {
+      set(t: string) {
+        n.children = [{ text: String(t), attrs: {}, children: [] }];
+      },
+    });
+    return n;
+  };
+  const document = {
+    createElement: el,
+    createTextNode: (t: string) => ({ text: t, attrs: {}, children: [] }),
+    getElementById: (id: string) => (byId[id] ??= el('div')),
+  };
+  return { document, byId };
+}
+
+const text = (n: Node): string => (n.text ?? '') + n.children.map(text).join('');
+const all = (n: Node): Node[] => [n, ...n.children.flatMap(all)];
+
+const EVIL = '<img src=x onerror=alert(1)>';
+
+function status(): PageStatus {
+  return {
+    node: { id: 'pi-north', version: '0.1.0', roles: ['camera', 'pump'] },
+    health: { status: 'degraded', problems: [{ code: 'camera_down', subject: EVIL, message: `camera ${EVIL} is offline` }] },
+    mqtt: { state: 'RECONNECTING', outboxDepth: 12, outboxMax: 10000 },
+    cameras: [
+      { id: 'north', status: 'online', fps: 2 },
+      { id: EVIL, status: 'offline', fps: null, error: EVIL },
+    ],
+    consensus: { state: 'watching', cameras_seeing_fire: ['north'], threshold: 2, last_trigger: null },
+    pump: {
+      state: 'RUNNING',
+      armed: true,
+      driver: 'mock',
+      error: null,
+      outputs: { mainValve: true, ignitionStart: false, ignitionOn: true, ignitionOff: false, refillValve: true, primingValve: false, rpmReduce: false },
+      inputs: { reservoirFloat: null, linePressure: true, flowSensor: null, emergencyButton: null, engineRunning: null },
+    },
+    pumpEvents: [{ at: 1764200000000, event: 'transition', from: 'STARTING', to: 'RUNNING', reason: EVIL }],
+    snapshots: { north: 1764200000123 },
+    generatedAt: 1764200001000,
+  };
+}
+
+function runPage(s: PageStatus) {
+  const html = renderPage('pi-north');
+  const script = /<script>([\s\S]*)<\/script>/.exec(html)![1];
+  const { document, byId } = fakeDom();
+  const errors: unknown[] = [];
+  let rendered: Promise<void> = Promise.resolve();
+  const fetch = () => {
+    const p = Promise.resolve({ json: () => Promise.resolve(s) });
+    rendered = p.then(() => new Promise((r) => setTimeout(r, 0)));
+    return p;
+  };
+  runInNewContext(script, { window: {}, document, fetch, setInterval: () => 0, Date, JSON, encodeURIComponent, console: { error: (e: unknown) => errors.push(e) } });
+  return { byId, errors, done: () => rendered };
+}
+
+describe('status page script', () => {
+  it('renders every section from a status snapshot', async () => {
+    const { byId, done } = runPage(status());
+    await done();
+    expect(text(byId.health)).toBe('degraded');
+    expect(byId.health.attrs.class).toBe('badge degraded');
+    expect(text(byId.mqtt)).toContain('RECONNECTING');
+    expect(text(byId.mqtt)).toContain('12 / 10000');
+    expect(text(byId.consensus)).toContain('watching');
+    const pump = text(byId.pump);
+    expect(pump).toContain('RUNNING');
+    expect(pump).toContain('mainValveon');
+    expect(pump).toContain('rpmReduceoff');
+    expect(pump).toContain('flowSensornot wired');
+    expect(pump).toContain('STARTING → RUNNING');
+    const lamps = all(byId.pump).filter((n) => n.attrs.class?.startsWith('lamp'));
+    expect(lamps.filter((l) => l.attrs.class === 'lamp on')).toHaveLength(4); // 3 outputs on + linePressure
+    const imgs = all(byId.cams).filter((n) => n.tag === 'img');
+    expect(imgs).toHaveLength(2);
+    expect(imgs[0].attrs.src).toBe('/snapshot/north.jpg?t=1764200000123');
+    expect(imgs[1].attrs.src).toBeUndefined(); // no snapshot yet for the second camera
+  });
+
+  it('keeps hostile strings as text: no element is ever built from data', async () => {
+    const { byId, done } = runPage(status());
+    await done();
+    const tags = new Set(Object.values(byId).flatMap(all).map((n) => n.tag).filter(Boolean));
+    expect([...tags].every((t) => ['div', 'ul', 'li', 'table', 'tr', 'th', 'td', 'span', 'h2', 'img', 'b', 'p'].includes(t!))).toBe(true);
+    expect(text(byId.cams)).toContain(EVIL);
+    expect(text(byId.problems)).toContain(EVIL);
+    expect(text(byId.pump)).toContain(EVIL);
+    const imgs = all(byId.cams).filter((n) => n.tag === 'img');
+    expect(imgs.every((i) => !('onerror' in i.attrs))).toBe(true);
+  });
+});
