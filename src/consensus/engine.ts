@@ -8,6 +8,9 @@ import { TrackRules } from './track-rules.js';
 import { buildDecision, sameCameras, stateName } from './decide.js';
 import type { Decision, EngineSnapshot, EngineState, IngestOutcome, ObservationBatch, Observation } from './types.js';
 
+/** Bound on remembered offline nodes. */
+const MAX_OFFLINE_NODES = 1024;
+
 /** Options of {@link ConsensusEngine}. */
 export interface EngineOptions {
   config: ConsensusConfig;
@@ -192,7 +195,9 @@ export class ConsensusEngine {
   /** Node availability (`system/<node>/availability`): cameras of an offline node do not vote. */
   nodeAvailability(node: string, online: boolean): void {
     if (online) this.offlineNodes.delete(node);
-    else this.offlineNodes.add(node);
+    // Bounded like everything else: a flood of invented node ids cannot grow memory.
+    else if (this.offlineNodes.size < MAX_OFFLINE_NODES) this.offlineNodes.add(node);
+    else return void this.reject('node_cap');
     this.evaluate(this.clock.now(), false);
   }
 

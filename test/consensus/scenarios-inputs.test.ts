@@ -6,6 +6,7 @@ import { G_SIDES, Scenario } from './harness.js';
  * events, camera status, zones. Where CONSENSUS.md deliberately differs, the test name says so.
  */
 const T1 = { threshold: 1 };
+const WALL0S = 1_764_200_000;
 const frameOf = (s: Scenario, cam: string) => s.service.snapshot().cameras.find((c) => c.id === cam);
 const legacy = (bbox: unknown, extra: Record<string, unknown> = {}) => ({ camera_id: 'c', confidence: 0.85, bbox, ...extra });
 
@@ -227,6 +228,21 @@ describe('G. camera status and timeouts', () => {
     expect(s.triggers[0].payload.consensus_cameras).toEqual(['A', 'B']);
     const v = new Scenario(cfg).at(40).G('A').at(60.5).send('camera/A/status', { status: 'online' }).at(61).G('B');
     expect(v.triggerMsgs()).toEqual([13]);
+  });
+
+  it('56: a status timestamp does not decide voting; only status, node and silence do', () => {
+    const s = new Scenario();
+    s.send('camera/cam1/status', { status: 'online' }).send('camera/cam2/status', { status: 'online' });
+    s.send('camera/cam3/status', { status: 'online', ts: WALL0S - 3600 });
+    s.G('cam3').G('cam1').G('cam2');
+    expect(s.triggers[0].payload.consensus_cameras).toEqual(['cam1', 'cam3']);
+  });
+
+  it('64: topics we do not subscribe to have no effect', () => {
+    const s = new Scenario(T1);
+    for (const topic of ['frigate/single_cam/fire', 'fire/detection/cam1/extra', 'system/telemetry']) s.dets('cam1', G_SIDES, {}, 1, topic);
+    expect(s.service.snapshot().cameras).toHaveLength(0);
+    expect(s.triggers).toHaveLength(0);
   });
 
   it('55: a long-silent camera stays listed but does not vote', () => {
