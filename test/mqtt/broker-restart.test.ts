@@ -1,13 +1,7 @@
-import { chmodSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestMosquitto } from '../helpers/mosquitto.js';
-import { makeCore, Observer, waitFor, type Got } from './helpers.js';
+import { makeCore, Observer, persistentBroker, waitFor, type Got } from './helpers.js';
 
-// Autosave on every change so the observer's persistent session survives even a SIGKILL of the
-// broker (what is under test is OUR delivery, not Mosquitto's persistence window).
-const broker = new TestMosquitto({ extraConfig: 'autosave_interval 1\nautosave_on_changes true' });
-// Mosquitto started as root drops to the `mosquitto` user, which must be able to write its store.
-chmodSync(broker.dir, 0o777);
+const broker = persistentBroker();
 beforeAll(() => broker.start());
 afterAll(() => broker.stop());
 

@@ -1,7 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { TestMosquitto } from '../helpers/mosquitto.js';
 import { memoryLogger, silentLogger, type Logger } from '../../src/log/logger.js';
 import { createMqttCore, mqttConfigSchema, type MqttCore } from '../../src/mqtt/index.js';
 
@@ -15,6 +16,18 @@ export function testConfig(over: Record<string, unknown> = {}) {
     maxReconnectAttempts: 0,
     ...over,
   });
+}
+
+/**
+ * A Mosquitto that saves its state on every change, so the observer's persistent session and
+ * subscription survive even a SIGKILL of the broker: the tests check OUR delivery, not
+ * Mosquitto's persistence window.
+ */
+export function persistentBroker(): TestMosquitto {
+  const b = new TestMosquitto({ extraConfig: 'autosave_interval 1\nautosave_on_changes true' });
+  // Mosquitto started as root drops to the `mosquitto` user, which must be able to write its store.
+  chmodSync(b.dir, 0o777);
+  return b;
 }
 
 /** A fresh state directory. */
