@@ -1,8 +1,7 @@
+import { evalCommand } from '../eval/index.js';
 import type { CliIo } from './io.js';
 
-/** `eval ...`: delegates to the detector evaluation (src/eval) once that part exists. */
+/** `eval ...`: the detector evaluation on labelled image sets (src/eval; `eval --help` for usage). */
 export async function evalCommandEntry(argv: string[], io: CliIo): Promise<number> {
-  void argv;
-  io.err('eval: the evaluation command is not available in this build');
-  return 2;
+  return evalCommand(argv, { out: io.out, err: io.err });
 }

@@ -83,3 +83,11 @@ describe('wildfire-edge CLI', () => {
     expect(r.err).toMatch(/refusing to run on a Raspberry Pi \(Raspberry Pi 5 Model B Rev 1\.0\) without --yes-on-a-pi/);
   });
 });
+
+describe('wildfire-edge eval', () => {
+  it('delegates to the evaluation command (its usage, exit 0)', () => {
+    const r = cli(['eval', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/usage: wildfire-edge eval --model FILE/);
+  });
+});
