@@ -135,7 +135,11 @@ os_codename() {
 }
 
 node_major() {
-  if command -v node >/dev/null 2>&1; then node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; else echo 0; fi
+  local v
+  v="$(node --version 2>/dev/null || true)"   # v20.19.2 → 20
+  v="${v#v}"
+  v="${v%%.*}"
+  if [[ "$v" =~ ^[0-9]+$ ]]; then echo "$v"; else echo 0; fi
 }
 
 ensure_node() {
