@@ -9,15 +9,14 @@ import { CAMERA_ID_RE } from '../topics/topics.js';
  * zod 4: nested objects use `.prefault({})` so inner defaults apply.
  */
 
-/** A number in [min, max] (integer when `int`), with the allowed range in the message. */
+/**
+ * A number in [min, max] (integer when `int`), every failure naming the allowed range. Plain
+ * min/max checks (not a refinement) so the generated configuration reference shows the range.
+ */
 function ranged(min: number, max: number, opts: { int?: boolean; unit?: string } = {}) {
-  const what = opts.int ? 'an integer' : 'a number';
-  const unit = opts.unit ? ` ${opts.unit}` : '';
-  return z
-    .number({ error: `must be ${what} from ${min} to ${max}${unit}` })
-    .refine((v) => Number.isFinite(v) && v >= min && v <= max && (!opts.int || Number.isInteger(v)), {
-      message: `must be ${what} from ${min} to ${max}${unit}`,
-    });
+  const msg = `must be ${opts.int ? 'an integer' : 'a number'} from ${min} to ${max}${opts.unit ? ` ${opts.unit}` : ''}`;
+  const base = z.number({ error: msg });
+  return (opts.int ? base.int({ error: msg }) : base).min(min, { error: msg }).max(max, { error: msg });
 }
 
 /** A normalised coordinate. */
@@ -68,11 +67,11 @@ export const consensusConfigSchema = z
     cooldownSeconds: ranged(0, 3600, { unit: 'seconds' }).default(300).describe('Minimum time between triggers.'),
     minConfidence: ranged(0, 1).default(0.7).describe('Minimum score (inclusive) for legacy and Frigate inputs.'),
     minScore: ranged(0, 1).optional().describe("Raises the bar for own detections above the detector's threshold."),
-    minAreaRatio: ranged(0, 1).default(0.001).describe('Smallest box area as a fraction of the frame (inclusive).'),
+    minAreaRatio: ranged(0, 1).default(0.001).describe('Smallest box area as a fraction of the frame (inclusive); must be below maxAreaRatio.'),
     maxAreaRatio: ranged(0, 1).default(0.8).describe('Largest box area as a fraction of the frame (inclusive).'),
     areaIncreaseRatio: ranged(0.1, 100).default(1.2).describe('Late median area >= early median x this.'),
     movingAverageWindow: ranged(1, 10, { int: true, unit: 'samples' }).default(3).describe('W: a track needs >= 2W samples in the window.'),
-    persistSeconds: ranged(0, 3600, { unit: 'seconds' }).default(0).describe('0 = off; a fire track seen this long without gaps counts.'),
+    persistSeconds: ranged(0, 3600, { unit: 'seconds' }).default(0).describe('0 = off; a fire track seen this long without gaps counts even if not growing (a sunset persists too: use with masks).'),
     cameraTimeoutSeconds: ranged(1, 3600, { unit: 'seconds' }).default(60).describe('Silence after which a camera stops voting.'),
     countLabels: z
       .array(z.string().min(1).max(64), { error: 'countLabels is a list of labels' })
@@ -82,11 +81,13 @@ export const consensusConfigSchema = z
     cameras: z
       .record(z.string().regex(CAMERA_ID_RE, { message: 'camera ids match [A-Za-z0-9_-]+' }), consensusCameraSchema)
       .optional()
-      .describe('Allow-list of camera ids with resolution, masks and zones; absent = accept any id.'),
+      .describe(
+        '{<id>: {width, height, masks, zones}}: allow-list of camera ids (absent = accept any id), producer resolution for pixel boxes (else 1920x1080), masks (normalised [x1,y1,x2,y2] or [[x,y],...]; a box centre inside is ignored), zones named in the trigger.',
+      ),
     frigateResolution: z
       .strictObject({
-        width: ranged(1, 16384, { int: true, unit: 'pixels' }).default(1280),
-        height: ranged(1, 16384, { int: true, unit: 'pixels' }).default(720),
+        width: ranged(1, 16384, { int: true, unit: 'pixels' }).default(1280).describe('Frigate detect width.'),
+        height: ranged(1, 16384, { int: true, unit: 'pixels' }).default(720).describe('Frigate detect height.'),
       })
       .prefault({})
       .describe('Frigate detect size when the camera is not listed.'),
