@@ -155,3 +155,16 @@ export function outputsOf(s: PumpState, inputs: Inputs, crankSequence: MachineCo
   }
   return o;
 }
+
+/** A fresh run record. */
+export function newRun(kind: Run['kind'], now: number): Run {
+  return { kind, attempt: 1, lastTriggerAt: now, ignitionOnAt: null, limitAt: null, usedBeforeMs: 0, runningSince: null, primingEndsAt: null, confirmed: false, noWaterSince: null, lowPressureSince: null };
+}
+
+/**
+ * COOLDOWN lasts until the later of cooldownDuration and the main valve's close time, so IDLE (all
+ * off) never cuts the valve delay short ("mainValve until engine stop + valveCloseDelay").
+ */
+export function cooldown(now: number, valveCloseAt: number, cooldownMs: number): PumpState {
+  return { name: 'COOLDOWN', epoch: 0, until: Math.max(now + cooldownMs, valveCloseAt), valveCloseAt, mainValve: valveCloseAt > now };
+}

@@ -3,6 +3,8 @@ import type { PumpOutput } from '../topics/payloads.js';
 import type { InputRole } from './config.js';
 import {
   allOff,
+  cooldown,
+  newRun,
   outputsOf,
   type CommandAction,
   type HandleResult,
@@ -17,7 +19,8 @@ import {
   type StateName,
   type StopNext,
 } from './machine-types.js';
-import { deadlinesOf, type TimerName } from './machine-timers.js';
+import { planRestore, toPersisted } from './machine-persist.js';
+import { deadlinesOf, type TimerName, type TimingsMs } from './machine-timers.js';
 
 /** Callbacks of the machine; all synchronous, called in the order transition → outputs. */
 export interface MachineHooks {
@@ -504,73 +507,25 @@ export class PumpMachine {
 
   /** Snapshot for the state file: remaining seconds, never absolute times (PUMP.md Safety 1). */
   persisted(): PersistedPumpState {
-    const s = this.s;
-    const now = this.clock.now();
-    const run = 'run' in s && s.run ? s.run : null;
-    const info = this.runInfo();
-    return {
-      v: 1,
-      state: s.name,
+    return toPersisted(this.s, {
       armed: this.armed,
       holdRemainingS: this.holdRemainingS(),
       lockoutRemainingS: this.lockoutRemainingS(),
-      refillRuntimeS: s.name === 'REFILLING' ? s.runtimeMs / S : 0,
-      error: s.name === 'ERROR' ? s.reason : null,
-      run: run
-        ? {
-            usedS: (s.name === 'STOPPING' ? s.runtimeMs : (info?.runtimeMs ?? 0)) / S,
-            fireOffRemainingS: Math.max(0, (run.lastTriggerAt + this.t.fireOffDelay - now) / S),
-            attempt: run.attempt,
-            engineOn: this.out.ignitionOn || s.name === 'STOPPING',
-            graceful: s.name === 'REDUCING_RPM' || (s.name === 'STOPPING' && s.next !== 'PRIMING'),
-          }
-        : null,
       lastTriggerId: this.lastTriggerId,
-    };
+      runtimeMs: this.runInfo()?.runtimeMs ?? 0,
+      ignitionOn: this.out.ignitionOn,
+    }, this.t, this.clock.now());
   }
 
   /**
    * Resume after a restart (PUMP.md Safety 1). Call once, right after construction, with the
-   * outputs already driven off. A run whose fire-off had not expired restarts from PRIMING with
-   * its used runtime counted; an engine that was on first gets its stop pulse.
+   * outputs already driven off; the plan (machine-persist.ts) decides the state to enter.
    */
   restore(p: PersistedPumpState): void {
-    const now = this.clock.now();
-    this.armed = p.armed;
-    this.lastTriggerId = p.lastTriggerId;
-    this.holdUntil = p.holdRemainingS > 0 ? now + p.holdRemainingS * S : null;
-    if (p.state === 'ERROR') {
-      this.enter({ name: 'ERROR', epoch: 0, reason: p.error ?? 'error_before_restart' }, 'restored_error');
-      return;
-    }
-    if (p.state === 'REFILLING' && p.lockoutRemainingS > 0) {
-      this.enter({ name: 'REFILLING', epoch: 0, runtimeMs: p.refillRuntimeS * S, lockoutUntil: now + p.lockoutRemainingS * S, valveCloseAt: now, mainValve: false }, 'restored_lockout');
-      return;
-    }
-    if (!p.run) return; // IDLE, COOLDOWN, MANUAL_VALVE: resting states restart as IDLE
-    const usedMs = p.run.usedS * S;
-    const budget = this.t.maxEngineRuntime - usedMs;
-    const resume = !p.run.graceful && p.run.fireOffRemainingS > 0 && budget > this.t.rpmReductionLead + this.t.ignitionOnLeadTime + this.t.ignitionStartDuration;
-    const run = newRun('resume', now);
-    run.usedBeforeMs = usedMs;
-    run.lastTriggerAt = now - (this.t.fireOffDelay - p.run.fireOffRemainingS * S);
-    if (p.run.engineOn) {
-      // The engine may still turn: give it the stop pulse first, then resume or refill.
-      this.enter({ name: 'STOPPING', epoch: 0, run: resume ? run : null, next: resume ? 'PRIMING' : 'REFILLING', reason: 'restart_stop', until: now + this.t.ignitionOffDuration, runtimeMs: usedMs, engineStoppedAt: now }, 'restart_stop');
-    } else if (resume) {
-      this.enter({ name: 'PRIMING', epoch: 0, run, until: now + this.t.preOpenDelay }, 'resume_after_restart');
-    } else if (usedMs > 0) {
-      const lockout = Math.min(usedMs * this.t.refillMultiplier, this.t.maxRefillLockout);
-      if (lockout > 0) this.enter({ name: 'REFILLING', epoch: 0, runtimeMs: usedMs, lockoutUntil: now + lockout, valveCloseAt: now, mainValve: false }, 'restored_lockout');
-    }
+    const plan = planRestore(p, this.t, this.clock.now());
+    this.armed = plan.armed;
+    this.lastTriggerId = plan.lastTriggerId;
+    this.holdUntil = plan.holdUntil;
+    if (plan.state) this.enter(plan.state, plan.reason);
   }
-}
-
-function newRun(kind: Run['kind'], now: number): Run {
-  return { kind, attempt: 1, lastTriggerAt: now, ignitionOnAt: null, limitAt: null, usedBeforeMs: 0, runningSince: null, primingEndsAt: null, confirmed: false, noWaterSince: null, lowPressureSince: null };
-}
-
-/** COOLDOWN lasts until the later of cooldownDuration and the main valve's close time, so IDLE (all off) never cuts the valve delay short. */
-function cooldown(now: number, valveCloseAt: number, cooldownMs: number): PumpState {
-  return { name: 'COOLDOWN', epoch: 0, until: Math.max(now + cooldownMs, valveCloseAt), valveCloseAt, mainValve: valveCloseAt > now };
 }

@@ -104,6 +104,20 @@ describe('restart (persisted state)', () => {
     expect(r3.outputs().mainValve).toBe(false);
   });
 
+  it('a crash during the stop pulse of a dry-run trip keeps the ERROR latched (engine gets its pulse again)', async () => {
+    const pump = fast({ startConfirmSeconds: 60, ignitionOffDuration: 5 }, { pins: { flowSensor: 12 } });
+    const r1 = await HilRig.create({ pump, bootId: 'boot-A' });
+    r1.trigger();
+    r1.advanceTo(30); // dry-run trip at 28.5 → STOPPING (next ERROR) until 33.5
+    expect(r1.state()).toBe('STOPPING');
+    const r2 = await HilRig.create({ pump, ...restartOpts(r1.stateDir, 30) });
+    r2.advanceTo(10);
+    expect(r2.state()).toBe('ERROR');
+    expect(r2.controller.snapshot().state.error).toBe('dry_run');
+    expect(intervals(r2.edges(), 'ignitionOff')).toEqual([[0, 5]]);
+    expect(r2.edges(['ignitionOn', 'ignitionStart'])).toEqual([]);
+  });
+
   it('an unreadable state file is reported and the controller starts IDLE with outputs off', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wfe-pump-'));
     writeFileSync(join(dir, 'pump-state.json'), '{not json');
