@@ -71,7 +71,8 @@ export function createSystemdNotifier(opts: SystemdNotifierOptions): SystemdNoti
 
   async function send(...assignments: string[]): Promise<boolean> {
     if (!enabled) return false;
-    const r = await run(binary, assignments, TIMEOUT_MS);
+    // The child must see the socket we were given (the env may be injected, not process.env).
+    const r = await run(binary, assignments, TIMEOUT_MS, { NOTIFY_SOCKET: env.NOTIFY_SOCKET });
     if (r.ok) {
       counters.sent++;
       if (failingSince) log.info('systemd-notify works again', { after: failingSince });

@@ -81,3 +81,63 @@ describe('systemd notifier', () => {
     n.stop();
   });
 });
+
+describe('systemd notifier with the real systemd-notify binary', () => {
+  it('delivers READY/STATUS, WATCHDOG and STOPPING datagrams to NOTIFY_SOCKET', async () => {
+    const { spawn } = await import('node:child_process');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { runCommand } = await import('../../src/telemetry/command.js');
+    const dir = mkdtempSync(join(tmpdir(), 'wfe-notify-'));
+    const sock = join(dir, 'notify.sock');
+    // A stand-in for the service manager: prints each datagram as JSON and closes passed fds
+    // (systemd-notify waits on a BARRIER=1 fd until the manager closes it).
+    writeFileSync(
+      join(dir, 'manager.py'),
+      [
+        'import array, json, os, socket, sys',
+        's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)',
+        's.bind(sys.argv[1])',
+        'print("ready", flush=True)',
+        'while True:',
+        '    data, anc, flags, addr = s.recvmsg(4096, socket.CMSG_SPACE(64))',
+        '    for lvl, typ, d in anc:',
+        '        if typ == socket.SCM_RIGHTS:',
+        '            fds = array.array("i"); fds.frombytes(d[: len(d) - len(d) % 4])',
+        '            [os.close(fd) for fd in fds]',
+        '    print(json.dumps(data.decode()), flush=True)',
+      ].join('\n'),
+    );
+    const mgr = spawn('python3', [join(dir, 'manager.py'), sock], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines: string[] = [];
+    let buf = '';
+    mgr.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const parts = buf.split('\n');
+      buf = parts.pop()!;
+      lines.push(...parts);
+    });
+    const waitFor = async (pred: () => boolean) => {
+      const end = Date.now() + 10_000;
+      while (!pred()) {
+        if (Date.now() > end) throw new Error(`timeout; got ${JSON.stringify(lines)}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    try {
+      await waitFor(() => lines.includes('ready'));
+      const clock = new VirtualClock();
+      const n = createSystemdNotifier({ logger: memoryLogger(), clock, env: { NOTIFY_SOCKET: sock, WATCHDOG_USEC: '2000000' }, run: runCommand });
+      await n.ready('watching');
+      clock.advance(1000);
+      await waitFor(() => n.metrics().watchdog_pings === 1 && n.metrics().sent === 2);
+      await n.stopping();
+      const msgs = lines.filter((l) => l !== 'ready').map((l) => JSON.parse(l) as string).filter((m) => m !== 'BARRIER=1');
+      expect(msgs).toEqual(['READY=1\nSTATUS=watching', 'WATCHDOG=1', 'STOPPING=1']);
+      expect(n.metrics().failed).toBe(0);
+    } finally {
+      mgr.kill();
+    }
+  });
+});
