@@ -1,5 +1,6 @@
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseDocument, stringify } from 'yaml';
+import { applyAssetDefaults } from './assets.js';
 import { applyEnvOverrides } from './env.js';
 import { formatProblems, problemsFromZod, type ConfigProblem } from './errors.js';
 import { MIGRATIONS, migrateRaw, type Migration } from './migrate.js';
@@ -47,8 +48,9 @@ export function parseConfigObject(raw: unknown, source: string, opts: ParseOptio
   if (!mig.ok) return failWith(source, [{ key: 'version', value: JSON.stringify((raw as Record<string, unknown>).version), allowed: mig.reason }]);
   const { value: withEnv, applied } = applyEnvOverrides(mig.value.value, opts.env ?? {});
   const schema = buildConfigSchema(opts.environment ?? systemConfigEnvironment(opts.env ?? {}));
-  const parsed = schema.safeParse(withEnv);
-  if (!parsed.success) return failWith(source, problemsFromZod(parsed.error, withEnv));
+  const input = applyAssetDefaults(withEnv);
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) return failWith(source, problemsFromZod(parsed.error, input));
   return {
     ok: true,
     value: {

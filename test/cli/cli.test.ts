@@ -3,6 +3,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { dispatch } from '../../src/cli/dispatch.js';
+
+// In-process dispatch with captured output: the same code path minus process start-up (fast).
+async function inproc(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await dispatch(args, { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`), env });
+  return { code, out, err };
+}
 
 // The CLI through tsx (fast; same code as the bundle). test/cli/bundle.test.ts runs the built bundle.
 function cli(args: string[], env: Record<string, string> = {}): { code: number | null; out: string; err: string } {
@@ -37,9 +46,9 @@ describe('wildfire-edge CLI', () => {
     expect(r.err).toMatch(/refusing to start without --config FILE/);
   });
 
-  it('check-config prints OK for a valid file (env overrides applied)', () => {
+  it('check-config prints OK for a valid file (env overrides applied)', async () => {
     const p = file('ok.yaml', 'node: { id: pi-test }\nroles: [pump]\npump: { driver: mock }\n');
-    const r = cli(['check-config', p], { MQTT_URL: 'mqtt://broker.lan:1883' });
+    const r = await inproc(['check-config', p], { MQTT_URL: 'mqtt://broker.lan:1883' });
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^OK .*node pi-test, roles pump, 0 camera\(s\), broker external \(env overrides: MQTT_URL\)/);
   });
@@ -62,16 +71,16 @@ describe('wildfire-edge CLI', () => {
     expect(r.err).toMatch(/refusing to start/);
   });
 
-  it('an invalid env override is reported like a file value', () => {
+  it('an invalid env override is reported like a file value', async () => {
     const p = file('ok.yaml', 'roles: [pump]\npump: { driver: mock }\n');
-    const r = cli(['check-config', p], { LOG_LEVEL: 'verbose' });
+    const r = await inproc(['check-config', p], { LOG_LEVEL: 'verbose' });
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/log\.level: got "verbose"/);
   });
 
-  it('unknown commands and options are usage errors (exit 2)', () => {
-    expect(cli(['frobnicate']).code).toBe(2);
-    const r = cli(['check-config', '--nope']);
+  it('unknown commands and options are usage errors (exit 2)', async () => {
+    expect((await inproc(['frobnicate'])).code).toBe(2);
+    const r = await inproc(['check-config', '--nope']);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--nope/);
   });
@@ -85,8 +94,8 @@ describe('wildfire-edge CLI', () => {
 });
 
 describe('wildfire-edge eval', () => {
-  it('delegates to the evaluation command (its usage, exit 0)', () => {
-    const r = cli(['eval', '--help']);
+  it('delegates to the evaluation command (its usage, exit 0)', async () => {
+    const r = await inproc(['eval', '--help']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/usage: wildfire-edge eval --model FILE/);
   });
