@@ -125,7 +125,9 @@ class Controller implements PumpController {
       onCommand: (action, source) => this.guard(() => this.machine.handle({ type: 'command', action, source })),
       onRefused: (kind, reason, extra) => {
         if (kind === 'trigger') this.refused[reason] = (this.refused[reason] ?? 0) + 1;
-        this.log.warn(`${kind} refused: ${reason}`, extra);
+        // A local trigger also comes back over MQTT: that duplicate is expected, keep it quiet.
+        if (reason === 'duplicate') this.log.debug(`${kind} refused: ${reason}`, extra);
+        else this.log.warn(`${kind} refused: ${reason}`, extra);
         this.publishEvent({ event: `${kind}_refused`, from: this.machine.state().name, to: null, reason, ...extra });
       },
     });
@@ -160,9 +162,7 @@ class Controller implements PumpController {
   }
 
   snapshot(): PumpSnapshot {
-    const pins: PumpSnapshot['pins'] = {};
-    for (const [role, pin] of Object.entries(this.io.pinMap())) pins[role] = { pin, level: this.driver.read(pin) };
-    return { state: this.statePayload(), pins, lastEvents: [...this.events] };
+    return { state: this.statePayload(), pins: this.io.levels(this.out, this.hbLevel), lastEvents: [...this.events] };
   }
 
   metrics(): MetricSnapshot {

@@ -16,7 +16,7 @@ export interface ChipGpioOptions {
   sysDevices?: string;
   /** Chip label to look for (default `pinctrl-rp1`, the Pi 5's RP1). */
   chipLabel?: string;
-  /** Input sampling period (default 50 ms). */
+  /** Input sampling period (default 200 ms: one short gpioget process per bias group per sample). */
   pollMs?: number;
   /** Handshake timeout for the gpioset process (default 3000 ms). */
   readyTimeoutMs?: number;
@@ -98,7 +98,7 @@ export class ChipGpioDriver implements GpioDriver {
         await this.close();
         return first;
       }
-      this.poller = setInterval(() => void this.sample(), this.opts.pollMs ?? 50);
+      this.poller = setInterval(() => void this.sample(), this.opts.pollMs ?? 200);
     }
     return ok(undefined);
   }

@@ -51,6 +51,10 @@ const ENGINE_ON: ReadonlySet<StateName> = new Set(['STARTING', 'RUNNING', 'REDUC
  * only way in. Each state instance has an epoch; its timers are armed from the deadlines in its
  * data and all cancelled on every state change, and a timer whose epoch is not current is dropped
  * (counted as `staleTimers`, which must stay 0).
+ *
+ * Longer than STYLE.md's ~300 lines on purpose: the whole transition table (triggers, commands,
+ * inputs, timers) stays in one class so every way into and out of a state is reviewed together;
+ * data types, timer deadlines and persistence live in the machine-*.ts siblings.
  */
 export class PumpMachine {
   private s: PumpState = { name: 'IDLE', epoch: 0 };

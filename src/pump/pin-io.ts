@@ -91,12 +91,17 @@ export class PinIo {
     return INPUT_ROLES.some((r: InputRole) => this.pins[r] !== null);
   }
 
-  /** Role → pin map for the status page. */
-  pinMap(): Record<string, number> {
-    const m: Record<string, number> = {};
-    for (const r of [...OUTPUT_ROLES, ...INPUT_ROLES, 'heartbeat'] as const) {
-      const s = this.pins[r];
-      if (s) m[r] = s.pin;
+  /**
+   * Role → pin and electrical level for the status page: outputs from what we last wrote (a
+   * driver cannot always read back an output), inputs from the driver.
+   */
+  levels(out: Outputs, heartbeatOn: boolean): Record<string, { pin: number; level: Level }> {
+    const m: Record<string, { pin: number; level: Level }> = {};
+    for (const r of OUTPUT_ROLES) m[r] = { pin: this.pins[r].pin, level: level(this.pins[r], out[r]) };
+    if (this.pins.heartbeat) m.heartbeat = { pin: this.pins.heartbeat.pin, level: level(this.pins.heartbeat, heartbeatOn) };
+    for (const r of INPUT_ROLES) {
+      const spec = this.pins[r];
+      if (spec) m[r] = { pin: spec.pin, level: this.driver.read(spec.pin) };
     }
     return m;
   }

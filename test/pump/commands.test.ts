@@ -151,6 +151,33 @@ describe('fire/trigger admission', () => {
   });
 });
 
+describe('local first', () => {
+  it('a local trigger on the bus starts the pump with the broker down; state is still set as the last value', async () => {
+    const { link, rig } = await rigWithLink();
+    link.setState('RECONNECTING', 'broker down');
+    rig.trigger({ id: 'local-1' });
+    expect(rig.state()).toBe('PRIMING');
+    rig.advanceTo(5);
+    expect(rig.state()).toBe('RUNNING');
+    expect(pumpStateSchema.parse(link.lastValues.get(`pump/${NODE}/state`)).state).toBe('RUNNING');
+  });
+});
+
+describe('snapshot and metrics', () => {
+  it('snapshot carries the state payload, electrical pin levels and the last events', async () => {
+    const { rig } = await rigWithLink({ pump: fast({}, { pins: { mainValve: { pin: 18, activeLow: true }, flowSensor: 12 } }) });
+    rig.trigger();
+    rig.advanceTo(5);
+    const snap = rig.controller.snapshot();
+    expect(snap.state.state).toBe('RUNNING');
+    expect(snap.pins.mainValve).toEqual({ pin: 18, level: 0 }); // on, active-low
+    expect(snap.pins.ignitionStart).toEqual({ pin: 23, level: 0 });
+    expect(snap.pins.ignitionOn).toEqual({ pin: 24, level: 1 });
+    expect(snap.pins.flowSensor).toEqual({ pin: 12, level: 0 });
+    expect(snap.lastEvents.at(-1)).toMatchObject({ event: 'transition', to: 'RUNNING' });
+  });
+});
+
 describe('published state and events', () => {
   it('state is a retained last value on every transition and output change, valid against the schema, and all-off at shutdown', async () => {
     const { link, rig } = await rigWithLink();
