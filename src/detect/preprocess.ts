@@ -72,24 +72,74 @@ export function fillPad(out: Float32Array): void {
  * written: the caller fills the padding once with {@link fillPad} whenever the plan changes.
  */
 export function letterboxInto(rgb: Uint8Array, plan: LetterboxPlan, out: Float32Array): void {
+  const { srcW, srcH, newW, newH } = plan;
+  // Exact 1:1 and 2:1 geometries (a 640x360 camera into a 320 model) have constant bilinear
+  // weights (0 and 0.5 with half-pixel centres): cheaper special cases with identical results.
+  if (srcW === newW && srcH === newH) return copyInto(rgb, plan, out);
+  if (srcW === 2 * newW && srcH === 2 * newH) return halveInto(rgb, plan, out);
+  bilinearInto(rgb, plan, out);
+}
+
+/** The general case of {@link letterboxInto}: bilinear with half-pixel centres (cv2.INTER_LINEAR). */
+export function bilinearInto(rgb: Uint8Array, plan: LetterboxPlan, out: Float32Array): void {
   const { srcW, dstW, dstH, newW, newH, padX, padY, x0, x1, fx, y0, y1, fy } = plan;
   const plane = dstW * dstH;
-  const inv = 1 / 255;
+  const plane2 = 2 * plane;
   const stride = srcW * 3;
   for (let y = 0; y < newH; y++) {
     const r0 = y0[y] * stride;
     const r1 = y1[y] * stride;
-    const wy = fy[y];
+    // The four bilinear weights carry the 1/255 scaling, so each channel costs 4 multiply-adds.
+    const wy = fy[y] / 255;
+    const wy1 = 1 / 255 - wy;
     let o = (y + padY) * dstW + padX;
     for (let x = 0; x < newW; x++, o++) {
-      const a = x0[x] * 3;
-      const b = x1[x] * 3;
+      const a0 = r0 + x0[x] * 3;
+      const b0 = r0 + x1[x] * 3;
+      const a1 = r1 + x0[x] * 3;
+      const b1 = r1 + x1[x] * 3;
       const wx = fx[x];
-      for (let ch = 0; ch < 3; ch++) {
-        const top = rgb[r0 + a + ch] + (rgb[r0 + b + ch] - rgb[r0 + a + ch]) * wx;
-        const bot = rgb[r1 + a + ch] + (rgb[r1 + b + ch] - rgb[r1 + a + ch]) * wx;
-        out[ch * plane + o] = (top + (bot - top) * wy) * inv;
-      }
+      const w00 = (1 - wx) * wy1;
+      const w01 = wx * wy1;
+      const w10 = (1 - wx) * wy;
+      const w11 = wx * wy;
+      out[o] = rgb[a0] * w00 + rgb[b0] * w01 + rgb[a1] * w10 + rgb[b1] * w11;
+      out[o + plane] = rgb[a0 + 1] * w00 + rgb[b0 + 1] * w01 + rgb[a1 + 1] * w10 + rgb[b1 + 1] * w11;
+      out[o + plane2] = rgb[a0 + 2] * w00 + rgb[b0 + 2] * w01 + rgb[a1 + 2] * w10 + rgb[b1 + 2] * w11;
+    }
+  }
+}
+
+/** 1:1 case of {@link letterboxInto}: a straight u8 → f32 CHW conversion into the image area. */
+function copyInto(rgb: Uint8Array, plan: LetterboxPlan, out: Float32Array): void {
+  const { dstW, dstH, newW, newH, padX, padY } = plan;
+  const plane = dstW * dstH;
+  const inv = 1 / 255;
+  let i = 0;
+  for (let y = 0; y < newH; y++) {
+    let o = (y + padY) * dstW + padX;
+    for (let x = 0; x < newW; x++, o++, i += 3) {
+      out[o] = rgb[i] * inv;
+      out[o + plane] = rgb[i + 1] * inv;
+      out[o + 2 * plane] = rgb[i + 2] * inv;
+    }
+  }
+}
+
+/** 2:1 case of {@link letterboxInto}: each output pixel is the mean of a 2×2 block. */
+function halveInto(rgb: Uint8Array, plan: LetterboxPlan, out: Float32Array): void {
+  const { srcW, dstW, dstH, newW, newH, padX, padY } = plan;
+  const plane = dstW * dstH;
+  const stride = srcW * 3;
+  const k = 1 / (4 * 255);
+  for (let y = 0; y < newH; y++) {
+    let a = 2 * y * stride;
+    let o = (y + padY) * dstW + padX;
+    for (let x = 0; x < newW; x++, o++, a += 6) {
+      const b = a + stride;
+      out[o] = (rgb[a] + rgb[a + 3] + rgb[b] + rgb[b + 3]) * k;
+      out[o + plane] = (rgb[a + 1] + rgb[a + 4] + rgb[b + 1] + rgb[b + 4]) * k;
+      out[o + 2 * plane] = (rgb[a + 2] + rgb[a + 5] + rgb[b + 2] + rgb[b + 5]) * k;
     }
   }
 }

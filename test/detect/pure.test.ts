@@ -3,7 +3,7 @@ import { Candidates } from '../../src/detect/candidates.js';
 import { decideLayout } from '../../src/detect/layout.js';
 import { Nms } from '../../src/detect/nms.js';
 import { parseNames, readOnnxFile } from '../../src/detect/onnx-metadata.js';
-import { PAD_VALUE, planLetterbox, Preprocessor } from '../../src/detect/preprocess.js';
+import { bilinearInto, PAD_VALUE, planLetterbox, Preprocessor } from '../../src/detect/preprocess.js';
 import { readFileSync } from 'node:fs';
 
 describe('letterbox preprocessing', () => {
@@ -107,5 +107,23 @@ describe('ONNX metadata and layout decisions', () => {
     expect(decideLayout([1, 6300, 6], 'auto', 1)).toEqual({ ok: true, value: { layout: 'yolov5', classes: 1, count: 6300 } });
     expect(decideLayout([1, 300, 6], 'auto', null).ok).toBe(false);
     expect(decideLayout([2, 6, 2100], 'auto', 2).ok).toBe(false);
+  });
+});
+
+describe('letterbox fast paths equal the general bilinear path', () => {
+  it.each([
+    [640, 360],
+    [320, 180],
+    [320, 320],
+  ])('%ix%i frame', (w, h) => {
+    const rgb = new Uint8Array(w * h * 3);
+    for (let i = 0; i < rgb.length; i++) rgb[i] = (i * 131 + (i >> 7)) & 0xff;
+    const fast = new Preprocessor(320, 320);
+    fast.run(rgb, w, h);
+    const generalOut = new Float32Array(3 * 320 * 320).fill(PAD_VALUE);
+    bilinearInto(rgb, planLetterbox(w, h, 320, 320), generalOut);
+    let maxDiff = 0;
+    for (let i = 0; i < generalOut.length; i++) maxDiff = Math.max(maxDiff, Math.abs(generalOut[i] - fast.data[i]));
+    expect(maxDiff).toBeLessThan(1e-5);
   });
 });
