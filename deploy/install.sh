@@ -239,6 +239,21 @@ EOF
 
 install_unit() {
   write_file "/etc/systemd/system/$APP.service" 0644 <"$here/$APP.service"
+  # The unit runs /usr/bin/node (Debian, NodeSource). A Node elsewhere gets a drop-in; one inside a
+  # home directory cannot work, because the hardened unit hides /home and /root (ProtectHome=yes).
+  local node_path dropin="/etc/systemd/system/$APP.service.d/node.conf"
+  node_path="$(command -v node || true)"
+  case "$node_path" in
+    ""|/usr/bin/node) rm -f "$ROOT$dropin" ;;
+    /home/*|/root/*) die "Node.js at $node_path is inside a home directory, which the service cannot see (ProtectHome=yes). Install Node.js system-wide (Debian's nodejs or NodeSource)." ;;
+    *)
+      write_file "$dropin" 0644 <<EOF
+[Service]
+ExecStart=
+ExecStart=$node_path /opt/$APP/$APP.mjs run --config /etc/$APP/config.yaml
+EOF
+      ;;
+  esac
   run systemctl daemon-reload
   run systemctl enable "$APP.service"
 }
@@ -282,6 +297,7 @@ EOF
 uninstall() {
   say "uninstalling $APP"
   run systemctl disable --now "$APP.service"
+  rm -rf "$ROOT/etc/systemd/system/$APP.service.d"
   rm -f "$ROOT/etc/systemd/system/$APP.service" \
     "$ROOT/etc/systemd/timesyncd.conf.d/$APP.conf" \
     "$ROOT/etc/chrony/conf.d/$APP.conf" \

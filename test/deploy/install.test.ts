@@ -36,7 +36,11 @@ function machine(opts: { model?: string | null; codename?: string; chrony?: bool
 }
 
 function install(m: Machine, ...args: string[]) {
-  const r = spawnSync('bash', [script, '--dry-run', '--root', m.root, '--dist', m.dist, ...args], { encoding: 'utf8' });
+  return installWith({}, m, ...args);
+}
+
+function installWith(env: Record<string, string>, m: Machine, ...args: string[]) {
+  const r = spawnSync('bash', [script, '--dry-run', '--root', m.root, '--dist', m.dist, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -187,5 +191,19 @@ describe('install.sh --dry-run', () => {
     const r2 = spawnSync('bash', [script, '--root', m.root], { encoding: 'utf8' });
     expect(r2.status).toBe(2);
     expect(r2.stderr).toContain('--root is only for --dry-run');
+  });
+
+  it('points the unit at a system-wide Node outside /usr/bin with a drop-in (removed on uninstall)', () => {
+    const m = machine();
+    const bin = join(m.root, '..', 'opt-node', 'bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'node'), '#!/bin/sh\necho v22.11.0\n', { mode: 0o755 });
+    const r = installWith({ PATH: `${bin}:${process.env.PATH}` }, m);
+    expect(r.code).toBe(0);
+    expect(read(m, 'etc/systemd/system/wildfire-edge.service.d/node.conf')).toBe(
+      `[Service]\nExecStart=\nExecStart=${join(bin, 'node')} /opt/wildfire-edge/wildfire-edge.mjs run --config /etc/wildfire-edge/config.yaml\n`,
+    );
+    expect(install(m, '--uninstall').code).toBe(0);
+    expect(existsSync(join(m.root, 'etc/systemd/system/wildfire-edge.service.d'))).toBe(false);
   });
 });
