@@ -182,8 +182,12 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
     if (r && log.enabled('debug')) log.debug('input rejected', { where, reason: r, camera: s.camera });
   };
 
+  let started = false;
   return {
     async start() {
+      // Idempotent: a second start() must not double every subscription.
+      if (started) return;
+      started = true;
       bus.on('detections', OWNER, ({ camera, message }) => {
         const b = ownMessageToBatch(message, camera, ownCtx);
         if (b.ok) ingest(b.value, false, 'bus');
@@ -206,6 +210,7 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
       log.info('consensus started', { threshold: config.threshold, window_s: config.windowSeconds, cooldown_s: config.cooldownSeconds, listed_cameras: Object.keys(config.cameras ?? {}).length });
     },
     async stop() {
+      started = false;
       engine.stop();
       bus.removeOwner(OWNER);
       link?.unsubscribeOwner(OWNER);

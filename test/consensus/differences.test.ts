@@ -232,6 +232,14 @@ describe('outputs', () => {
     expect(s.link.lastValues.get('consensus/cnode/state')).toMatchObject({ state: 'watching', cameras_seeing_fire: ['a'], threshold: 2 });
   });
 
+  it('start() twice subscribes once', async () => {
+    const s = new Scenario(T1);
+    await s.service.start();
+    expect(s.bus.listenerCount('detections')).toBe(1);
+    s.G('c');
+    expect(s.service.metrics().detections_accepted).toBe(6);
+  });
+
   it('stop() removes every subscription and the timer', async () => {
     const s = new Scenario(T1);
     await s.service.stop();
