@@ -17,6 +17,7 @@ interface RpioModule {
   PULL_UP: number;
   PULL_DOWN: number;
   PIN_RESET: number;
+  PIN_PRESERVE: number;
 }
 
 /** Options of {@link RpioGpioDriver}. */
@@ -41,8 +42,11 @@ export interface RpioGpioOptions {
 export class RpioGpioDriver implements GpioDriver {
   readonly kind = 'rpio' as const;
   private rpio: RpioModule | undefined;
-  private pins: number[] = [];
+  private outputs: number[] = [];
+  private inputs: number[] = [];
   onFault?: (reason: string) => void;
+  /** Errors while releasing pins (diagnostics; closing never throws). */
+  readonly closeErrors: string[] = [];
 
   constructor(private readonly opts: RpioGpioOptions = {}) {}
 
@@ -75,11 +79,11 @@ export class RpioGpioDriver implements GpioDriver {
     try {
       for (const o of spec.outputs) {
         rpio.open(o.pin, rpio.OUTPUT, o.initial);
-        this.pins.push(o.pin);
+        this.outputs.push(o.pin);
       }
       for (const i of spec.inputs) {
         rpio.open(i.pin, rpio.INPUT, i.pull === 'up' ? rpio.PULL_UP : rpio.PULL_DOWN);
-        this.pins.push(i.pin);
+        this.inputs.push(i.pin);
       }
     } catch (err) {
       return fail(`rpio driver: cannot claim pins (${(err as Error).message})`);
@@ -106,15 +110,19 @@ export class RpioGpioDriver implements GpioDriver {
     const rpio = this.rpio;
     this.rpio = undefined;
     if (!rpio) return;
-    // PIN_RESET returns each pin to an input: relays on a board with pull-downs drop out.
-    for (const p of this.pins) {
-      try {
-        rpio.close(p, rpio.PIN_RESET);
-      } catch {
-        /* closing is best effort after all outputs were written off */
+    // Outputs keep the OFF level the controller wrote last (PIN_PRESERVE): turning them back into
+    // inputs would let an active-low relay board see a pulled-down pin and switch ON.
+    for (const [pins, mode] of [[this.outputs, rpio.PIN_PRESERVE], [this.inputs, rpio.PIN_RESET]] as const) {
+      for (const p of pins) {
+        try {
+          rpio.close(p, mode);
+        } catch (err) {
+          this.closeErrors.push(`${p}: ${(err as Error).message}`); // best effort: outputs were already written off
+        }
       }
     }
-    this.pins = [];
+    this.outputs = [];
+    this.inputs = [];
   }
 }
 

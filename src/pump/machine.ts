@@ -472,6 +472,10 @@ export class PumpMachine {
     // Outputs first, so a state published from onTransition already shows the new levels.
     this.refreshOutputs();
     if (!subPhase) this.hooks.onTransition?.(from, next.name, reason);
+    // A tank that is already full when the refill starts ends it at once (the float has no edge).
+    if (next.name === 'REFILLING' && this.inputs.reservoirFloat === true && this.s === next) {
+      this.enter(cooldown(this.clock.now(), next.mainValve ? next.valveCloseAt : this.clock.now(), this.t.cooldownDuration), 'float_full');
+    }
   }
 
   /** Cancel every timer for good (controller shutdown); the machine ignores time afterwards. */

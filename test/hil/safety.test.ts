@@ -372,6 +372,19 @@ describe('sensors, start confirmation, manual valve, heartbeat, mock warning', (
     expect(rig.state()).toBe('RUNNING');
   });
 
+  it('a tank already full when the refill starts ends the refill at once (no float edge needed)', async () => {
+    const rig = await HilRig.create({ pump: fast({}, { pins: { reservoirFloat: 5 } }) });
+    rig.trigger();
+    rig.advanceTo(10);
+    rig.setInput('reservoirFloat', true);
+    rig.advanceTo(40);
+    expect(rig.transitions().slice(-2)).toEqual(['STOPPING>REFILLING:fire_off', 'REFILLING>COOLDOWN:float_full']);
+    expect(rig.state()).toBe('COOLDOWN');
+    expect(rig.outputs().mainValve).toBe(true); // valve delay still honoured: closes at 42
+    rig.advanceTo(43);
+    expect(rig.outputs().mainValve).toBe(false);
+  });
+
   it('start confirmation: engine never seen running → maxStartAttempts cranks, then ERROR', async () => {
     const rig = await HilRig.create({ pump: fast({ maxStartAttempts: 3 }, { pins: { engineRunning: 13 } }) });
     rig.trigger();

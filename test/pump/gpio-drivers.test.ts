@@ -77,7 +77,7 @@ describe('rpio driver in production mode', () => {
       on: (_: string, fn: (m: string) => void) => listeners.push(fn),
       removeListener: () => undefined,
       open: () => undefined, write: () => undefined, read: () => 0, close: () => undefined,
-      INPUT: 0, OUTPUT: 1, PULL_UP: 2, PULL_DOWN: 1, PIN_RESET: 1,
+      INPUT: 0, OUTPUT: 1, PULL_UP: 2, PULL_DOWN: 1, PIN_RESET: 1, PIN_PRESERVE: 0,
     };
     const gpiomem = join(mkdtempSync(join(tmpdir(), 'wfe-')), 'gpiomem');
     writeFileSync(gpiomem, '');
