@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,6 +67,9 @@ export class TestMosquitto {
 
   constructor(private readonly opts: MosquittoOptions = {}) {
     this.dir = mkdtempSync(join(tmpdir(), 'wfe-mosq-'));
+    // Mosquitto started as root drops to the `mosquitto` user, which must still write its
+    // persistence file here, or retained messages and sessions would not survive a restart.
+    chmodSync(this.dir, 0o777);
   }
 
   /** mqtt://127.0.0.1:<port> */
