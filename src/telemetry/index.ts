@@ -95,6 +95,8 @@ export interface Telemetry {
 const OWNER = 'telemetry';
 const STATUS_CODE: Record<HealthStatus, number> = { ok: 0, degraded: 1, failed: 2 };
 const UNSYNC_LOG_EVERY_MS = 60_000;
+const CHANGE_DEBOUNCE_MS = 1000;
+const problemKey = (ps: readonly HealthProblem[]): string => ps.map((p) => `${p.code}:${p.subject ?? ''}`).join(',');
 
 /** Build the telemetry part: health evaluation and publishing, system stats, clock sync flag. */
 export function createTelemetry(opts: TelemetryOptions): Telemetry {
@@ -175,7 +177,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
   function publishHealth(): void {
     const h = health();
     // Log transitions and new reasons only (STYLE.md rule 9), never every evaluation.
-    const key = h.problems.map((p) => `${p.code}:${p.subject ?? ''}`).join(',');
+    const key = problemKey(h.problems);
     if (h.status !== lastStatus || key !== lastProblemKey) {
       const fields = { status: h.status, problems: h.problems.map((p) => p.message) };
       if (h.status === 'ok') log.info('health ok', fields);
@@ -191,6 +193,19 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       link.setLastValue(topics.health(nodeId), h, { qos: 0 });
       counters.health_published++;
     }
+  }
+
+  // A change that alters the verdict (pump ERROR, camera offline, broker lost) is published within
+  // a second instead of waiting for the next interval; bursts collapse into one publish.
+  let soonTimer: TimerHandle | null = null;
+  function publishSoon(): void {
+    if (!running || soonTimer) return;
+    soonTimer = clock.setTimer(CHANGE_DEBOUNCE_MS, () => {
+      soonTimer = null;
+      if (!running) return;
+      const v = evaluateHealth(gather());
+      if (v.status !== lastStatus || problemKey(v.problems) !== lastProblemKey) publishHealth();
+    });
   }
 
   let healthBusy = false;
@@ -243,15 +258,18 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       running = true;
       bus.on('camera.status', OWNER, ({ camera, status }) => {
         busCameras.set(camera, { id: camera, status: status.status, fps: status.fps ?? null, error: status.error ?? null });
+        publishSoon();
       });
       bus.on('pump.state', OWNER, (p) => {
         busPump = { state: p.state, error: p.error, armed: p.armed };
+        publishSoon();
       });
       bus.on('consensus.state', OWNER, (c) => {
         busConsensus = { state: c.state };
       });
       bus.on('mqtt.connection', OWNER, (e) => {
         busMqttState = e.to;
+        publishSoon();
       });
       await healthTick();
       every(config.healthIntervalSeconds * 1000, healthTick);
@@ -262,6 +280,8 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       running = false;
       for (const t of timers) t.cancel();
       timers = [];
+      soonTimer?.cancel();
+      soonTimer = null;
       bus.removeOwner(OWNER);
     },
     clockSynced: () => sync.clockSynced(),

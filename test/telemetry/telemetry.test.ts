@@ -199,4 +199,23 @@ describe('telemetry', () => {
     await flush();
     expect(t.tel.metrics()).toMatchObject({ health_published: 1, telemetry_published: 1, health_status: 0, clock_synced: 1, cpu_temp_c: 51.2 });
   });
+
+  it('publishes a changed verdict within a second of the bus event, and only when it changed', async () => {
+    const t = setup();
+    await t.tel.start();
+    await flush();
+    const published = () => t.tel.metrics().health_published;
+    expect(published()).toBe(1);
+    t.bus.emit('camera.status', { camera: 'north', status: { status: 'online', fps: 2 } });
+    t.clock.advance(1000);
+    expect(published()).toBe(1); // still ok: nothing new to say
+    t.bus.emit('camera.status', { camera: 'north', status: { status: 'offline' } });
+    t.bus.emit('mqtt.connection', { from: 'CONNECTED', to: 'RECONNECTING', reason: 'x' }); // FakeLink still says CONNECTED
+    t.clock.advance(999);
+    expect(published()).toBe(1);
+    t.clock.advance(1);
+    expect(published()).toBe(2);
+    expect(t.health()!.problems.map((p) => p.code)).toEqual(['camera_down']);
+    expect(t.clock.now()).toBeLessThan(30_000);
+  });
 });
