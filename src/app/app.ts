@@ -93,7 +93,8 @@ export function createApp(opts: AppOptions): App {
         if (!r.ok) {
           if (p.critical) {
             log.fatal('part failed to start; stopping the node', { part: p.name, reason: r.reason });
-            await stopAll(`${p.name} failed to start`);
+            stopping ??= stopAll(`${p.name} failed to start`);
+            await stopping;
             return fail(`${p.name}: ${r.reason}`);
           }
           // Optional parts (status page...) are reported in health and never stop a node (DESIGN.md).

@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createApp, STOP_ORDER } from '../../src/app/index.js';
+import { parseConfigObject } from '../../src/config/index.js';
+import { systemClock } from '../../src/core/clock.js';
+import { memoryLogger } from '../../src/log/logger.js';
+import { DEFAULT_PINS, MockGpioDriver } from '../../src/pump/index.js';
+import { SHORT_PUMP_TIMINGS, waitFor } from './harness.js';
+
+function config(extra: Record<string, unknown> = {}) {
+  const r = parseConfigObject(
+    {
+      node: { id: 'wiring' },
+      roles: ['consensus', 'pump'],
+      stateDir: mkdtempSync(join(tmpdir(), 'wfe-wiring-')),
+      mqtt: { embedded: { port: 0 }, closeGraceMs: 500 },
+      consensus: { threshold: 1 },
+      pump: { driver: 'mock', timings: SHORT_PUMP_TIMINGS },
+      http: { port: 0 },
+      ...extra,
+    },
+    'test',
+    { env: {} },
+  );
+  if (!r.ok) throw new Error(r.reason);
+  return r.value.config;
+}
+
+describe('app wiring (in process, embedded broker)', () => {
+  it('starts broker+MQTT, pump, consensus, notify, telemetry, status page in order and stops pump first, broker last', async () => {
+    const logger = memoryLogger('info');
+    const gpio = new MockGpioDriver({ clock: systemClock });
+    const app = createApp({ config: config(), logger, overrides: { pumpDriver: gpio } });
+    const started = await app.start();
+    expect(started).toEqual({ ok: true, value: undefined });
+    expect(app.parts().map((p) => p.name)).toEqual(['mqtt', 'pump', 'consensus', 'notify', 'telemetry', 'http']);
+    // The status page serves the part snapshots, pump pin levels included.
+    const url = app.statusUrl();
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const status = (await (await fetch(`${url}api/status`)).json()) as { pump: { state: string; pins: Record<string, { pin: number; level: number }> }; mqtt: { state: string } };
+    expect(status.pump.state).toBe('IDLE');
+    expect(status.pump.pins.mainValve).toEqual({ pin: DEFAULT_PINS.mainValve, level: 0 });
+    expect(await waitFor(() => (app.snapshot().mqtt as { state: string }).state === 'CONNECTED', 10_000)).toBe(true);
+
+    // A local trigger on the bus (as consensus would send) opens the valve: pins are live.
+    const now = Date.now() / 1000;
+    app.bus.emit('trigger', { action: 'trigger', v: 1, id: 'wiring-1', node_id: 'wiring', ts: now, timestamp: now, expires_at: now + 60 });
+    expect(await waitFor(() => gpio.level(DEFAULT_PINS.mainValve) === 1, 5000)).toBe(true);
+
+    await app.stop('test');
+    // Outputs safe after stop, and the stop order of issue 7 in the log: pump safe, then MQTT closed.
+    expect(Object.entries(gpio.levels()).filter(([, l]) => l === 1)).toEqual([]);
+    // (memoryLogger's root namespace is `app`, so parts log as app.pump, app.mqtt.)
+    const msgs = logger.lines.map((l) => `${l.ns}: ${l.msg}`);
+    const pumpSafe = msgs.findIndex((m) => m.startsWith('app.pump: pump stopped'));
+    const mqttClosed = msgs.findIndex((m) => m.startsWith('app.mqtt: mqtt core closed'));
+    expect(pumpSafe).toBeGreaterThan(-1);
+    expect(mqttClosed).toBeGreaterThan(pumpSafe);
+    expect(STOP_ORDER.indexOf('pump')).toBe(0);
+    expect(STOP_ORDER[STOP_ORDER.length - 1]).toBe('broker');
+    // Idempotent.
+    await app.stop('again');
+  });
+
+  it('a pump driver that cannot open refuses the node and stops what already started', async () => {
+    const logger = memoryLogger('info');
+    // rpio on a machine without /dev/gpiomem (this one) cannot open; the node must not run without its pump.
+    const app = createApp({ config: config({ pump: { driver: 'rpio', timings: { maxEngineRuntime: 1800 } } }), logger });
+    const r = await app.start();
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(/^pump: /);
+    expect(logger.lines.some((l) => l.ns === 'app.mqtt' && l.msg === 'mqtt core closed')).toBe(true);
+    await app.stop('test');
+  });
+
+  it('a status page port already taken is reported and the node keeps running', async () => {
+    const logger = memoryLogger('info');
+    const blocker = await import('node:net').then(({ createServer }) => new Promise<import('node:net').Server>((res) => { const s = createServer(); s.listen(0, '127.0.0.1', () => res(s)); }));
+    const port = (blocker.address() as { port: number }).port;
+    const app = createApp({ config: config({ http: { port } }), logger, overrides: { pumpDriver: new MockGpioDriver({ clock: systemClock }) } });
+    const r = await app.start();
+    expect(r.ok).toBe(true);
+    expect(app.statusUrl()).toBeNull();
+    const health = app.snapshot().telemetry as { status: string; problems: Array<{ code: string; message: string }> };
+    expect(health.status).not.toBe('ok');
+    expect(JSON.stringify(health.problems)).toMatch(/http|status page|listen/i);
+    await app.stop('test');
+    blocker.close();
+  });
+});
+
+describe('process: wildfire-edge run under a signal', () => {
+  it('SIGTERM stops the node in bounded time with exit 0, pump safe first', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wfe-sig-'));
+    const cfg = join(dir, 'c.yaml');
+    writeFileSync(cfg, `node: { id: sig }\nroles: [consensus, pump]\nstateDir: ${dir}/state\nmqtt: { embedded: { port: 0 } }\npump: { driver: mock }\nhttp: { port: 0 }\n`);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'run', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NOTIFY_SOCKET: '', MQTT_URL: '' } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    expect(await waitFor(() => out.includes('"node running"'), 40_000)).toBe(true);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { ns: string; msg: string });
+    const idx = (ns: string, msg: string) => lines.findIndex((l) => l.ns === ns && l.msg.startsWith(msg));
+    expect(idx('pump', 'pump stopped')).toBeGreaterThan(-1);
+    expect(idx('mqtt', 'mqtt core closed')).toBeGreaterThan(idx('pump', 'pump stopped'));
+    expect(idx('app', 'stopped')).toBeGreaterThan(idx('mqtt', 'mqtt core closed'));
+  });
+});
