@@ -12,6 +12,8 @@ export interface ChipGpioOptions {
   gpioset?: string;
   gpioget?: string;
   gpiodetect?: string;
+  /** util-linux `setpriv`, used to give gpioset a parent-death signal (default `setpriv`). */
+  setpriv?: string;
   /** Where gpio devices are listed (default `/sys/bus/gpio/devices`). */
   sysDevices?: string;
   /** Chip label to look for (default `pinctrl-rp1`, the Pi 5's RP1). */
@@ -33,6 +35,11 @@ export interface ChipGpioOptions {
  * process; with `dtparam=strict_gpiod` a released line reverts to an input, so the relays drop
  * out (hw/README.md). Inputs are sampled with `gpioget` (one short request per bias group per
  * sample), so no line is held by a process that could outlive us.
+ *
+ * gpioset does NOT exit when its stdin reaches EOF (libgpiod v2's interactive loop treats a NULL
+ * line as empty and keeps going), so a SIGKILLed Node process would leave it running with the
+ * lines latched. It is therefore started through `setpriv --pdeathsig KILL`: the kernel kills it
+ * the moment its parent (us) dies, and releases the lines.
  */
 export class ChipGpioDriver implements GpioDriver {
   readonly kind = 'gpiochip' as const;
@@ -69,8 +76,15 @@ export class ChipGpioDriver implements GpioDriver {
     } catch (err) {
       return fail(`gpiochip driver: cannot run ${gpioset} (${(err as Error).message}). Fix: apt install gpiod`);
     }
-    const args = ['--interactive', '--chip', this.chip, '--consumer', 'wildfire-edge', ...spec.outputs.map((o) => `${o.pin}=${o.initial}`)];
-    const proc = spawn(gpioset, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const setpriv = this.opts.setpriv ?? 'setpriv';
+    try {
+      const help = await run(setpriv, ['--help']);
+      if (!/--pdeathsig/.test(help.stdout + help.stderr)) throw new Error('no --pdeathsig option');
+    } catch (err) {
+      return fail(`gpiochip driver: ${setpriv} --pdeathsig is unavailable (${(err as Error).message}); without it a killed process would leave the relays latched. Fix: apt install util-linux (≥ 2.33)`);
+    }
+    const args = ['--pdeathsig', 'KILL', '--', gpioset, '--interactive', '--chip', this.chip, '--consumer', 'wildfire-edge', ...spec.outputs.map((o) => `${o.pin}=${o.initial}`)];
+    const proc = spawn(setpriv, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc = proc;
     this.alive = true;
     proc.stdout?.on('data', (d: Buffer) => (this.stdout += d.toString()));

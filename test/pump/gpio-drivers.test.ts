@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -127,6 +128,36 @@ describe('gpiochip driver', () => {
     process.kill(Number(f.file('pid')), 'SIGKILL');
     expect(await fault).toMatch(/gpioset exited/);
     expect(d.write(18, 1).ok).toBe(false);
+  });
+});
+
+describe('gpiochip driver: the line holder dies with us', () => {
+  const CHILD = new URL('./fixtures/chip-child.ts', import.meta.url).pathname;
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return false;
+    }
+    // A zombie (dead, not yet reaped by a container's init) holds no GPIO lines either.
+    return !/State:\s+Z/.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  };
+
+  it('SIGKILL of the Node process kills gpioset (setpriv --pdeathsig), so the kernel releases the lines', async () => {
+    const f = fakeTools();
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, f.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`child did not open: ${err}`)), 30_000);
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('OPEN') && (clearTimeout(t), resolve()));
+    });
+    const pid = Number(f.file('pid'));
+    expect(alive(pid)).toBe(true);
+    child.kill('SIGKILL');
+    const end = Date.now() + 5000;
+    while (alive(pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    expect(alive(pid)).toBe(false);
   });
 });
 
