@@ -22,7 +22,7 @@ export const telemetryConfigSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('Filesystem whose free space is reported; default the state directory (else `/`).'),
+      .describe('Filesystem whose free space is reported (the outbox and pump state live there); default `/`.'),
   })
   .prefault({});
 /** Parsed `telemetry` section. */

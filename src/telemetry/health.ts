@@ -9,7 +9,8 @@ import type { CameraSourceSnapshot, ConsensusSourceSnapshot, DetectorSourceSnaps
  * - `degraded`: the node still protects the property but something needs attention — a camera is
  *   down, the broker is unreachable or FAILED (local-first keeps the local pump working), the
  *   outbox is filling (> 80 %), the pump is in ERROR, the clock is not synchronised (expiry checks
- *   are skipped, TOPICS.md "Time"), an optional listener did not bind, or a part's snapshot threw.
+ *   are skipped, TOPICS.md "Time"), an optional listener did not bind, a part's snapshot threw, or
+ *   the Pi firmware reports under-voltage or throttling right now.
  * - `failed`: a part reports a terminal failure it will not recover from by itself: the detector
  *   supervisor reached its restart cap (`state: failed`), so this node no longer sees fire.
  */
@@ -37,6 +38,8 @@ export interface HealthInput {
   clockSync: ClockSyncState;
   /** Parts whose snapshot function threw. */
   sourceErrors: readonly string[];
+  /** Pi firmware conditions active now (`under_voltage`, `throttled`, ...); absent off a Pi. */
+  throttledNow?: readonly string[];
 }
 
 /** Outcome of {@link evaluateHealth}. */
@@ -86,6 +89,9 @@ export function evaluateHealth(input: HealthInput): HealthVerdict {
     if (!l.ok) degraded('listener_failed', `${l.name} listener not running${l.reason ? `: ${l.reason}` : ''}`, l.name);
   }
   for (const part of input.sourceErrors) degraded('status_unavailable', `could not read the ${part} status`, part);
+  const fw = input.throttledNow ?? [];
+  if (fw.includes('under_voltage')) degraded('under_voltage', 'Pi power supply under-voltage: use a proper 5 V supply (brown-outs corrupt SD cards and reboot the Pi).');
+  if (fw.includes('throttled')) degraded('cpu_throttled', 'Pi CPU throttled (temperature or power): detection runs slower; improve cooling.');
 
   const status: HealthStatus = problems.some((p) => p.severity === 'failed') ? 'failed' : problems.length > 0 ? 'degraded' : 'ok';
   return { status, problems };

@@ -147,6 +147,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       listeners: [...listeners.values(), ...read('listeners', sources.listeners, normalizeListeners, [], errors)],
       clockSync: sync.state(),
       sourceErrors: errors,
+      throttledNow: last?.throttled?.now ?? [],
     };
   }
 

@@ -91,4 +91,12 @@ describe('evaluateHealth', () => {
   it('ignores parts that are not on this node', () => {
     expect(evaluateHealth({ mqtt: null, cameras: [], detector: null, consensus: null, pump: null, listeners: [], clockSync: 'synced', sourceErrors: [] }).status).toBe('ok');
   });
+
+  it('degrades on Pi under-voltage or throttling happening now (not on past events)', () => {
+    const i = base();
+    i.throttledNow = ['under_voltage', 'throttled', 'arm_frequency_capped'];
+    expect(codes(i)).toEqual(['under_voltage', 'cpu_throttled']);
+    i.throttledNow = [];
+    expect(codes(i)).toEqual([]);
+  });
 });

@@ -45,13 +45,13 @@ function fakeSync(initial: ClockSyncState): ClockSyncProbe & { next: ClockSyncSt
 let tel: Telemetry | undefined;
 afterEach(() => tel?.stop());
 
-function setup(opts: { sources?: HealthSources; sync?: ClockSyncState; config?: object } = {}) {
+function setup(opts: { sources?: HealthSources; sync?: ClockSyncState; config?: object; stats?: SystemStats } = {}) {
   const clock = new VirtualClock();
   const link = new FakeLink('pi-north');
   const bus = createAppBus();
   const log = memoryLogger('info');
   let n = 0;
-  const stats: SystemStats = { read: async () => reading(++n) };
+  const stats: SystemStats = opts.stats ?? { read: async () => reading(++n) };
   const sync = fakeSync(opts.sync ?? 'synced');
   tel = createTelemetry({
     config: telemetryConfigSchema.parse(opts.config ?? {}),
@@ -217,5 +217,12 @@ describe('telemetry', () => {
     expect(published()).toBe(2);
     expect(t.health()!.problems.map((p) => p.code)).toEqual(['camera_down']);
     expect(t.clock.now()).toBeLessThan(30_000);
+  });
+
+  it('reports Pi under-voltage from the last system reading in health', async () => {
+    const t = setup({ stats: { read: async () => ({ ...reading(1), throttled: { raw: '0x50005', now: ['under_voltage', 'throttled'], since_boot: ['under_voltage', 'throttled'] } }) } });
+    await t.tel.start();
+    await flush();
+    expect(t.tel.health().problems.map((p) => p.code)).toEqual(['under_voltage', 'cpu_throttled']);
   });
 });
