@@ -52,7 +52,7 @@ export interface PumpController {
   command(action: CommandAction, source?: string): HandleResult;
   /** State payload + pin levels + last events. */
   snapshot(): PumpSnapshot;
-  /** Health counters (PUMP.md): runs, total runtime, dry-run trips, refused triggers by reason. */
+  /** Health counters (PUMP.md): runs, total runtime, dry-run trips, refused triggers by reason (exported as `wfe_pump_<key>`). */
   metrics(): MetricSnapshot;
 }
 
@@ -168,13 +168,13 @@ class Controller implements PumpController {
   metrics(): MetricSnapshot {
     const c = this.machine.counters;
     return {
-      pump_runs_total: c.runs,
-      pump_runtime_seconds_total: c.totalRuntimeMs / 1000,
-      pump_dry_run_trips_total: c.dryRunTrips,
-      pump_low_pressure_trips_total: c.lowPressureTrips,
-      pump_refused_triggers_total: { ...this.refused, ...Object.fromEntries(Object.entries(c.refused).filter(([k]) => !k.startsWith('command_'))) },
-      pump_stale_timers_total: c.staleTimers,
-      pump_armed: this.machine.isArmed() ? 1 : 0,
+      runs_total: c.runs,
+      runtime_seconds_total: c.totalRuntimeMs / 1000,
+      dry_run_trips_total: c.dryRunTrips,
+      low_pressure_trips_total: c.lowPressureTrips,
+      refused_triggers_total: { ...this.refused, ...Object.fromEntries(Object.entries(c.refused).filter(([k]) => !k.startsWith('command_'))) },
+      stale_timers_total: c.staleTimers,
+      armed: this.machine.isArmed() ? 1 : 0,
     };
   }
 

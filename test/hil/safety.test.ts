@@ -113,7 +113,7 @@ describe('Safety 4: dry run', () => {
     expect(rig.state()).toBe('ERROR');
     expect(rig.controller.snapshot().state.error).toBe('dry_run');
     expect(on(rig)).toEqual([]);
-    expect(rig.controller.metrics().pump_dry_run_trips_total).toBe(1);
+    expect(rig.controller.metrics().dry_run_trips_total).toBe(1);
   });
 
   it('R5: still active on the second and third runs (reset in between)', async () => {
@@ -127,7 +127,7 @@ describe('Safety 4: dry run', () => {
       expect(rig.state()).toBe('ERROR');
       expect(intervals(rig.edges(), 'ignitionOn')[run]).toEqual([t0 + 2, t0 + 28.5]);
     }
-    expect(rig.controller.metrics().pump_dry_run_trips_total).toBe(3);
+    expect(rig.controller.metrics().dry_run_trips_total).toBe(3);
   });
 
   it('monitoring is continuous: flow seen, then lost for maxDryRunTime, still trips', async () => {
@@ -186,7 +186,7 @@ describe('Safety 6: refill lockout, operator hold, disarm', () => {
     rig.advanceTo(51);
     expect(rig.edges().length).toBe(before);
     expect(rig.eventsNamed('trigger_refused').at(-1)?.reason).toBe('trigger_blocked_refilling');
-    expect(rig.controller.metrics().pump_refused_triggers_total).toMatchObject({ trigger_blocked_refilling: 1 });
+    expect(rig.controller.metrics().refused_triggers_total).toMatchObject({ trigger_blocked_refilling: 1 });
   });
 
   it('R4: a manual start during the lockout bypasses it, and the new run still honours fire-off and the limit', async () => {

@@ -41,8 +41,8 @@ describe('default timeline of one trigger', () => {
     const idleAt = rig.eventsNamed('transition').at(-1);
     expect(idleAt?.reason).toBe('cooldown_complete');
     const m = rig.controller.metrics();
-    expect(m.pump_runs_total).toBe(1);
-    expect(m.pump_runtime_seconds_total).toBeCloseTo(1800, 6);
+    expect(m.runs_total).toBe(1);
+    expect(m.runtime_seconds_total).toBeCloseTo(1800, 6);
   });
 
   it('graceful fire-off path: reduction, stop pulse, refill runtime × multiplier, cooldown', async () => {

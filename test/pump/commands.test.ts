@@ -114,7 +114,7 @@ describe('fire/trigger admission', () => {
     expect(rig.transitions().filter((t) => t.startsWith('IDLE>PRIMING'))).toHaveLength(1);
     link.inject('fire/trigger', '{"action":"trigger","confidence":1}');
     link.inject('fire/trigger', '{"action":"trigger","confidence":1}');
-    expect(rig.controller.metrics().pump_refused_triggers_total).toMatchObject({ duplicate: 2 });
+    expect(rig.controller.metrics().refused_triggers_total).toMatchObject({ duplicate: 2 });
   });
 
   it('expired triggers: expires_at, else timestamp + ttl (120 s), 5 s skew; skipped when the clock is not synced', async () => {
