@@ -1,3 +1,4 @@
+import * as zlib from 'node:zlib';
 import type { Priority } from './link.js';
 import type { OutboxRecord } from './outbox-store.js';
 
@@ -22,9 +23,16 @@ const TYPE_DEL = 2;
 const MAX_BODY = 512 * 1024 * 1024;
 
 let table: Uint32Array | undefined;
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
 
-/** CRC-32 (IEEE), table driven; zlib.crc32 only exists from Node 20.15. */
+/** CRC-32 (IEEE): zlib's native one where it exists (Node >= 20.15), else table driven. */
 export function crc32(buf: Uint8Array): number {
+  if (nativeCrc32) return nativeCrc32(buf) >>> 0;
+  return crc32js(buf);
+}
+
+/** The portable CRC-32 (same result as zlib.crc32). */
+export function crc32js(buf: Uint8Array): number {
   if (!table) {
     table = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {

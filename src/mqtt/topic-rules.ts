@@ -60,9 +60,10 @@ export function encodePayload(payload: string | Buffer | object, env: EnvelopeDe
   if (typeof payload === 'string') return { buf: Buffer.from(payload, 'utf8'), id: env.id };
   if (payload instanceof Uint8Array) return { buf: Buffer.from(payload), id: env.id };
   if (Array.isArray(payload)) return { buf: Buffer.from(JSON.stringify(payload)), id: env.id };
-  const obj = { v: 1, id: env.id, node_id: env.nodeId, ts: env.ts, ...(payload as Record<string, unknown>) };
-  const id = typeof obj.id === 'string' && obj.id !== '' ? obj.id : env.id;
-  return { buf: Buffer.from(JSON.stringify({ ...obj, id })), id };
+  const obj: Record<string, unknown> = { v: 1, id: env.id, node_id: env.nodeId, ts: env.ts, ...(payload as Record<string, unknown>) };
+  // An empty or non-string id cannot be de-duplicated on: ours replaces it.
+  if (typeof obj.id !== 'string' || obj.id === '') obj.id = env.id;
+  return { buf: Buffer.from(JSON.stringify(obj)), id: obj.id as string };
 }
 
 /**
