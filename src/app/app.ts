@@ -64,6 +64,7 @@ export function createApp(opts: AppOptions): App {
 
   async function stopAll(reason: string): Promise<void> {
     log.info('stopping', { reason });
+    for (const p of started) if (p.stopping) await withDeadline(p.stopping().catch(() => undefined), 1000, () => undefined);
     // Safety order (issue 7): pump safe first, then producers, then the link, then the broker.
     const order = [...started].sort((a, b) => STOP_ORDER.indexOf(a.name) - STOP_ORDER.indexOf(b.name));
     for (const p of order) {
@@ -104,6 +105,7 @@ export function createApp(opts: AppOptions): App {
         started.push(p);
         log.debug('part started', { part: p.name });
       }
+      for (const p of started) if (p.ready) await p.ready().catch((e: unknown) => log.warn('ready hook failed', { part: p.name, error: String(e) }));
       log.info('node running', {
         node: context.nodeId,
         roles: config.roles,

@@ -14,6 +14,10 @@ export interface AppPart {
   stop(): Promise<void>;
   snapshot?(): unknown;
   metrics?(): MetricSnapshot;
+  /** Called once every part has started (systemd READY=1 goes here). Never throws. */
+  ready?(): Promise<void>;
+  /** Called first when the node begins to stop, before any part stops (systemd STOPPING=1). */
+  stopping?(): Promise<void>;
 }
 
 /** Run `p` but give up after `ms`, so one stuck part cannot stall shutdown (STYLE.md rule 9). */

@@ -37,8 +37,12 @@ export function wireTelemetry(opts: WireTelemetryOptions): { part: AppPart; tele
       await telemetry.start();
       return ok(undefined);
     },
+    // systemd (Type=notify): READY=1 once every part runs, which also starts the watchdog
+    // keep-alive on this thread; STOPPING=1 as soon as a stop begins.
+    ready: () => systemd.ready(`node ${ctx.nodeId} running (${ctx.config.roles.join(', ')})`),
+    stopping: () => systemd.stopping(),
     async stop() {
-      await systemd.stopping();
+      systemd.stop();
       telemetry.stop();
     },
     snapshot: () => telemetry.health(),

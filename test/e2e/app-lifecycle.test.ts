@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -97,12 +97,19 @@ describe('process: wildfire-edge run under a signal', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wfe-sig-'));
     const cfg = join(dir, 'c.yaml');
     writeFileSync(cfg, `node: { id: sig }\nroles: [consensus, pump]\nstateDir: ${dir}/state\nmqtt: { embedded: { port: 0 } }\npump: { driver: mock }\nhttp: { port: 0 }\n`);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'run', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NOTIFY_SOCKET: '', MQTT_URL: '' } });
+    // A stand-in `systemd-notify` on PATH records what the node tells systemd (Type=notify unit).
+    const bin = join(dir, 'bin');
+    const notes = join(dir, 'notify.log');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'systemd-notify'), `#!/bin/sh\necho "$*" >> ${notes}\n`, { mode: 0o755 });
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, NOTIFY_SOCKET: join(dir, 'notify.sock'), WATCHDOG_USEC: '400000', WATCHDOG_PID: '', MQTT_URL: '' };
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'run', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     expect(await waitFor(() => out.includes('"node running"'), 40_000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 600)); // a few watchdog intervals (WATCHDOG_USEC / 2 = 200 ms)
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { ns: string; msg: string });
@@ -110,5 +117,10 @@ describe('process: wildfire-edge run under a signal', () => {
     expect(idx('pump', 'pump stopped')).toBeGreaterThan(-1);
     expect(idx('mqtt', 'mqtt core closed')).toBeGreaterThan(idx('pump', 'pump stopped'));
     expect(idx('app', 'stopped')).toBeGreaterThan(idx('mqtt', 'mqtt core closed'));
+    // systemd heard READY (after the parts started), watchdog pings from the main thread, then STOPPING.
+    const told = readFileSync(notes, 'utf8').trim().split('\n');
+    expect(told[0]).toMatch(/^READY=1 STATUS=node sig running/);
+    expect(told).toContain('WATCHDOG=1');
+    expect(told[told.length - 1]).toBe('STOPPING=1');
   });
 });
