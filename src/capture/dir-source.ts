@@ -7,7 +7,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
 import type { FrameSource, SourceHandlers, SourceSpec } from './source.js';
 
 const IMAGE = /\.(jpe?g|png|webp)$/i;
@@ -38,6 +37,7 @@ export function createDirSource(spec: SourceSpec, handlers: SourceHandlers): Fra
 
   const decode = async (file: string): Promise<Buffer | null> => {
     try {
+      const sharp = (await import('sharp')).default;
       return await sharp(file, { failOn: 'error' }).removeAlpha().toColourspace('srgb').resize(spec.width, spec.height, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
     } catch {
       return null;

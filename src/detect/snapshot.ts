@@ -7,7 +7,6 @@
  */
 import { mkdir, readdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
 
 /** A detection to draw. */
 export interface DrawBox {
@@ -37,6 +36,8 @@ export function overlaySvg(width: number, height: number, boxes: readonly DrawBo
 
 /** Encodes an rgb24 frame with boxes drawn as JPEG. */
 export async function encodeSnapshot(rgb: Uint8Array, width: number, height: number, boxes: readonly DrawBox[], quality = 75): Promise<Buffer> {
+  // Loaded on first use: libvips costs RSS a node without detections never needs.
+  const sharp = (await import('sharp')).default;
   return sharp(rgb, { raw: { width, height, channels: 3 } })
     .composite([{ input: Buffer.from(overlaySvg(width, height, boxes)), top: 0, left: 0 }])
     .jpeg({ quality })
