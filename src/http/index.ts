@@ -42,6 +42,7 @@ export interface HttpServer {
 }
 
 const OWNER = 'http';
+const MAX_SSE_CLIENTS = 16;
 const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
 
 /** Build the status page / `/metrics` / `/healthz` server (issue 7). */
@@ -118,6 +119,11 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
     } else if (path === '/metrics') {
       send(res, 200, exporter.contentType, await exporter.render());
     } else if (path === '/events') {
+      // Each stream costs a JSON render every period: bound them (a forgotten tab loop, a scanner).
+      if (clients.size >= MAX_SSE_CLIENTS) {
+        send(res, 429, 'text/plain; charset=utf-8', 'too many live views; use /api/status\n');
+        return;
+      }
       res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream', connection: 'keep-alive' });
       res.write('retry: 2000\n\n');
       clients.add(res);
