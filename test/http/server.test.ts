@@ -202,4 +202,15 @@ describe('status server', () => {
     expect(again.ok).toBe(true);
     servers.push(b);
   });
+
+  it('bounds the number of live SSE views', async () => {
+    const { base } = await start();
+    const ac = new AbortController();
+    const open = await Promise.all(Array.from({ length: 16 }, () => fetch(base + '/events', { signal: ac.signal })));
+    expect(open.every((r) => r.status === 200)).toBe(true);
+    const extra = await fetch(base + '/events');
+    expect(extra.status).toBe(429);
+    expect((await fetch(base + '/api/status')).status).toBe(200);
+    ac.abort();
+  });
 });
