@@ -197,7 +197,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
   'dry-run': {
     doc: 'flow sensor never sees water: stop and latch ERROR after priming + maxDryRunTime',
-    pump: { pins: { flowSensor: 6 }, timings: { primingDuration: 10, maxDryRunTime: 30 } },
+    pump: { pins: { flowSensor: 6 }, timings: { primingDuration: 10, maxDryRunTime: 30, startConfirmSeconds: 120 } },
     steps: [{ at: 0, trigger: {} }],
     until: 120,
   },

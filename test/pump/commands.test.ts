@@ -99,6 +99,15 @@ describe('fire/trigger admission', () => {
     expect(rig.controller.snapshot().state.lastTriggerId).toBe('t1');
   });
 
+  it('50 triggers at once start exactly one sequence (scenario 18)', async () => {
+    const { link, rig } = await rigWithLink();
+    for (let i = 0; i < 50; i++) link.inject('fire/trigger', { action: 'trigger', id: `burst-${i}` });
+    rig.advanceTo(10);
+    expect(rig.transitions().filter((t) => t.startsWith('IDLE>PRIMING'))).toHaveLength(1);
+    expect(rig.transitions().filter((t) => t.startsWith('PRIMING>STARTING'))).toHaveLength(1);
+    expect(rig.state()).toBe('RUNNING');
+  });
+
   it('retained triggers are never acted on', async () => {
     const { link, rig } = await rigWithLink();
     link.inject('fire/trigger', { action: 'trigger', id: 't1' }, { retained: true });
