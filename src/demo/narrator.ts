@@ -48,13 +48,13 @@ export function narrate(o: NarratorOptions): { timings: DemoTimings; stop: () =>
     const area = Math.max(0, (x2 - x1) * (y2 - y1)) * 100;
     o.say(`${at()} DETECTION camera ${camera}: ${best.label} score ${best.score.toFixed(2)}, box ${area.toFixed(1)} % of the frame (track ${best.track})`);
   });
+  // The trigger event is what the local pump receives (before consensus publishes its new state).
+  o.bus.on('trigger', OWNER, (t) => {
+    timings.triggerMs ??= o.elapsedMs();
+    o.say(`${at()} CONSENSUS TRIGGER: fire confirmed by ${t.consensus_cameras?.join(', ') ?? '?'}; trigger ${t.id} sent to the pump`);
+  });
   o.bus.on('consensus.state', OWNER, (s) => {
-    if (s.decided) {
-      timings.triggerMs ??= o.elapsedMs();
-      o.say(`${at()} CONSENSUS TRIGGER: fire confirmed by ${s.decided.consensus_cameras?.join(', ') ?? '?'} (threshold ${s.threshold}); trigger ${s.decided.id} sent to the pump`);
-    } else {
-      o.say(`${at()} consensus ${s.state}${s.cameras_seeing_fire.length ? ` (seeing fire: ${s.cameras_seeing_fire.join(', ')})` : ''}`);
-    }
+    if (!s.decided) o.say(`${at()} consensus ${s.state}${s.cameras_seeing_fire.length ? ` (seeing fire: ${s.cameras_seeing_fire.join(', ')})` : ''}`);
   });
   o.bus.on('pump.event', OWNER, (e) => {
     if (e.from !== e.to && e.to) o.say(`${at()} PUMP ${e.from ?? '-'} → ${e.to}${e.reason ? ` (${e.reason})` : ''}`);
