@@ -185,6 +185,8 @@ ensure_user() {
 install_app() {
   [ -f "$DIST/$APP.mjs" ] || die "no $DIST/$APP.mjs: run 'npm run build' first (or pass --dist DIR)"
   [ -f "$DIST/package.json" ] || die "no $DIST/package.json: the build writes it beside the bundle"
+  # Upgrade: stop the service before its files and native modules are replaced under it.
+  if [ -f "$ROOT/etc/systemd/system/$APP.service" ]; then run systemctl stop "$APP.service"; fi
   mkdir -p "$ROOT/opt/$APP"
   # Replace the application files but keep node_modules (npm ci below reconciles it).
   find "$ROOT/opt/$APP" -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
@@ -346,7 +348,7 @@ main() {
   if [ "$FRESH_CONFIG" -eq 1 ]; then
     say "next: edit /etc/$APP/config.yaml (cameras, broker), check it, then: sudo systemctl start $APP"
   else
-    run systemctl try-restart "$APP.service"
+    run systemctl restart "$APP.service"
   fi
   say "a reboot is needed once for the hardware watchdog (dtparam=watchdog=on)"
 }

@@ -118,7 +118,11 @@ describe('install.sh --dry-run', () => {
     expect(snapshot(m.root)).toEqual(first);
     expect(r2.out).toContain('keeping existing /etc/wildfire-edge/config.yaml');
     expect(r2.out).not.toContain('==> wrote');
-    expect(r2.out).toContain('+ systemctl try-restart wildfire-edge.service');
+    // An upgrade stops the service before replacing its files and starts it again at the end.
+    const lines = r2.out.split('\n');
+    expect(lines.indexOf('+ systemctl stop wildfire-edge.service')).toBeGreaterThanOrEqual(0);
+    expect(lines.indexOf('+ systemctl stop wildfire-edge.service')).toBeLessThan(lines.indexOf('+ npm ci --omit=dev --no-audit --no-fund --prefix /opt/wildfire-edge'));
+    expect(lines.indexOf('+ systemctl restart wildfire-edge.service')).toBeGreaterThan(lines.indexOf('+ systemctl daemon-reload'));
   });
 
   it('never overwrites an existing config', () => {
