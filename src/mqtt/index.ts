@@ -3,7 +3,8 @@
  * Parts depend on {@link MqttLink}; main.ts builds the core with {@link createMqttCore}.
  */
 export type { MqttLink, ConnectionState, ConnectionListener, PublishOptions, InboundMeta, PayloadParser, Priority } from './link.js';
-export { createMqttCore, type MqttCore, type MqttCoreOptions, type MqttCoreSnapshot } from './mqtt-core.js';
+export { createMqttCore } from './mqtt-core.js';
+export type { MqttCore, MqttCoreOptions, MqttCoreSnapshot } from './core-types.js';
 export { mqttConfigSchema, topicPrefixSchema, type MqttConfig, type OutboxConfig } from './config.js';
 export { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions } from './embedded-broker.js';
 export {

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { MetricSnapshot } from '../core/metrics.js';
-import { systemRandom, type Random } from '../core/random.js';
-import { CodedError } from '../core/result.js';
+import { systemRandom } from '../core/random.js';
 import type { Logger } from '../log/logger.js';
 import { redactUrl } from '../log/redact.js';
 import { topics } from '../topics/topics.js';
@@ -14,59 +12,21 @@ import { ConnectionStats } from './core-metrics.js';
 import { ConnectionMachine } from './connection-machine.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js';
 import { Inbound } from './inbound.js';
-import type { ConnectionListener, ConnectionState, InboundMeta, MqttLink, PayloadParser, PublishOptions } from './link.js';
+import type { ConnectionListener, ConnectionState, InboundMeta, PayloadParser, PublishOptions } from './link.js';
 import { Outbox, type OutboxInput } from './outbox.js';
 import { FileOutboxStore } from './outbox-file-store.js';
 import { MemoryOutboxStore, type OutboxStore } from './outbox-store.js';
 import { Delivery } from './delivery.js';
 import { encodePayload, priorityOf, toWire } from './topic-rules.js';
 import { WireConnection, type WireOptions } from './wire-client.js';
+import { baseWireOptions, readTlsFiles } from './wire-options.js';
+import type { MqttCore, MqttCoreOptions, MqttCoreSnapshot } from './core-types.js';
 
 /**
  * The resilient MQTT core (MQTT-CORE.md): wires the pure state machine and backoff, the durable
  * outbox, inbound dispatch and the mqtt.js wire adapter into one {@link MqttLink}. Sending itself
  * (replay order, in-flight window, last values after replay) lives in `delivery.ts`.
  */
-
-/** Options of {@link createMqttCore} (one options object, STYLE.md rule 5). */
-export interface MqttCoreOptions {
-  config: MqttConfig;
-  /** Node id (`<node>` in topics); the client id is `wfe-<node>`. */
-  nodeId: string;
-  /** The outbox lives in `<stateDir>/outbox/`. */
-  stateDir: string;
-  logger: Logger;
-  clock?: Clock;
-  random?: Random;
-  /** Outbox storage override (tests); default the on-disk segment log. */
-  store?: OutboxStore;
-}
-
-/** What the status page shows (no secrets). */
-export interface MqttCoreSnapshot {
-  state: ConnectionState;
-  stateSeconds: number;
-  /** Broker URL with credentials redacted. */
-  url: string;
-  embedded: boolean;
-  clientId: string;
-  protocolVersion: 4 | 5;
-  consecutiveFailures: number;
-  outbox: { depth: number; bytes: number; inflight: number };
-  lastError: string | null;
-}
-
-/** The MQTT core: the link every part uses plus lifecycle and observability. */
-export interface MqttCore extends MqttLink {
-  /** Open the outbox (recovering what a previous run left), start the embedded broker when no url is set, begin connecting. Resolves without waiting for the broker. */
-  start(): Promise<void>;
-  /** Publish `offline`, flush the outbox for at most `closeGraceMs`, disconnect, cancel timers. Never throws; idempotent. */
-  close(): Promise<void>;
-  /** Resolves when every QoS 1 message published so far is written to the outbox per the fsync policy. */
-  flush(): Promise<void>;
-  metrics(): MetricSnapshot;
-  snapshot(): MqttCoreSnapshot;
-}
 
 /** Build the core. Nothing happens until `start()`. */
 export function createMqttCore(opts: MqttCoreOptions): MqttCore {
@@ -99,7 +59,7 @@ class MqttCoreImpl implements MqttCore {
   private closed = false;
   private attemptsSinceConnected = 0;
   private lastTransitionAt: number;
-  private readonly counts = { publishRejected: 0, droppedClosed: 0, listenerErrors: 0 };
+  private readonly counts = { publishRejected: 0, droppedClosed: 0, droppedBeforeStart: 0, listenerErrors: 0 };
 
   constructor(opts: MqttCoreOptions) {
     this.cfg = opts.config;
@@ -153,15 +113,7 @@ class MqttCoreImpl implements MqttCore {
 
   private async doStart(): Promise<void> {
     const c = this.cfg;
-    const read = async (what: string, path: string | undefined) => {
-      if (path === undefined) return undefined;
-      try {
-        return await readFile(path);
-      } catch (err) {
-        throw new CodedError('mqtt_tls_file', `mqtt.${what}: cannot read ${path} (${(err as Error).message}); fix the path or remove the key`);
-      }
-    };
-    const [ca, cert, key] = [await read('ca', c.ca), await read('cert', c.cert), await read('key', c.key)];
+    const tls = await readTlsFiles(c);
     if (!c.verifyHostname) this.log.warn('TLS certificate and hostname verification is OFF (mqtt.verifyHostname: false): the broker is not authenticated');
     if (!this.url) {
       if (c.protocolVersion === 5) this.log.warn('the embedded broker speaks MQTT 3.1.1; using protocol version 4');
@@ -169,18 +121,7 @@ class MqttCoreImpl implements MqttCore {
       this.embedded = await startEmbeddedBroker({ host: c.embedded.host, port: c.embedded.port, logger: this.log });
       this.url = this.embedded.url;
     }
-    this.wireBase = {
-      clientId: this.clientId,
-      username: c.username,
-      password: c.password,
-      ca,
-      cert,
-      key,
-      rejectUnauthorized: c.verifyHostname,
-      keepaliveSeconds: c.keepaliveSeconds,
-      connectTimeoutMs: c.connectTimeoutSeconds * 1000,
-      will: { topic: toWire(c.topicPrefix, topics.availability(this.nodeId)), payload: 'offline', qos: 1, retain: true },
-    };
+    this.wireBase = { ...tls, ...baseWireOptions(c, this.clientId, toWire(c.topicPrefix, topics.availability(this.nodeId))) };
     try {
       await this.outbox.open();
     } catch (err) {
@@ -243,8 +184,9 @@ class MqttCoreImpl implements MqttCore {
     }
     const input: OutboxInput = { id, topic, payload: buf, priority: opts.priority ?? priorityOf(topic), createdAt: now };
     if (opts.expirySeconds !== undefined) input.expiresAt = now + opts.expirySeconds * 1000;
-    if (this.preOpen) this.preOpen.push(input);
-    else this.outbox.add(input);
+    if (!this.preOpen) this.outbox.add(input);
+    else if (this.preOpen.length < this.cfg.outbox.maxMessages) this.preOpen.push(input);
+    else this.counts.droppedBeforeStart++; // start() never called: bounded like the outbox
   }
 
   setLastValue(topic: string, payload: string | Buffer | object, opts: { qos?: 0 | 1 } = {}): void {
@@ -299,6 +241,8 @@ class MqttCoreImpl implements MqttCore {
       inbound_duplicate_copies_total: this.inbound.counts.duplicateCopies,
       publish_refused_total: this.counts.publishRejected,
       dropped_after_close_total: this.counts.droppedClosed,
+      dropped_before_start_total: this.counts.droppedBeforeStart,
+      listener_errors_total: this.counts.listenerErrors,
     };
   }
 

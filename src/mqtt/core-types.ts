@@ -1,0 +1,49 @@
+import type { Clock } from '../core/clock.js';
+import type { MetricSnapshot } from '../core/metrics.js';
+import type { Random } from '../core/random.js';
+import type { Logger } from '../log/logger.js';
+import type { MqttConfig } from './config.js';
+import type { ConnectionState, MqttLink } from './link.js';
+import type { OutboxStore } from './outbox-store.js';
+
+/** Public types of the MQTT core (re-exported by index.ts). */
+
+/** Options of {@link createMqttCore} (one options object, STYLE.md rule 5). */
+export interface MqttCoreOptions {
+  config: MqttConfig;
+  /** Node id (`<node>` in topics); the client id is `wfe-<node>`. */
+  nodeId: string;
+  /** The outbox lives in `<stateDir>/outbox/`. */
+  stateDir: string;
+  logger: Logger;
+  clock?: Clock;
+  random?: Random;
+  /** Outbox storage override (tests); default the on-disk segment log. */
+  store?: OutboxStore;
+}
+
+/** What the status page shows (no secrets). */
+export interface MqttCoreSnapshot {
+  state: ConnectionState;
+  stateSeconds: number;
+  /** Broker URL with credentials redacted. */
+  url: string;
+  embedded: boolean;
+  clientId: string;
+  protocolVersion: 4 | 5;
+  consecutiveFailures: number;
+  outbox: { depth: number; bytes: number; inflight: number };
+  lastError: string | null;
+}
+
+/** The MQTT core: the link every part uses plus lifecycle and observability. */
+export interface MqttCore extends MqttLink {
+  /** Open the outbox (recovering what a previous run left), start the embedded broker when no url is set, begin connecting. Resolves without waiting for the broker. */
+  start(): Promise<void>;
+  /** Publish `offline`, flush the outbox for at most `closeGraceMs`, disconnect, cancel timers. Never throws; idempotent. */
+  close(): Promise<void>;
+  /** Resolves when every QoS 1 message published so far is written to the outbox per the fsync policy. */
+  flush(): Promise<void>;
+  metrics(): MetricSnapshot;
+  snapshot(): MqttCoreSnapshot;
+}
