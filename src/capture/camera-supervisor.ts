@@ -123,7 +123,7 @@ export class CameraSupervisor {
     this.emaIntervalMs = 0;
     this.go('starting', reason);
     this.source = this.opts.factory(
-      { url: c.url, width: c.width, height: c.height, fps: c.fps, loop: c.loop, rtspTransport: c.rtspTransport, timeoutSeconds: c.timeoutSeconds },
+      { url: c.url, width: c.width, height: c.height, fps: c.fps, loop: c.loop, rtspTransport: c.rtspTransport, timeoutSeconds: c.timeoutSeconds, httpMode: c.httpMode },
       {
         onFrame: (frame) => {
           if (gen === this.generation) this.frame(frame);

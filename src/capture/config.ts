@@ -40,6 +40,7 @@ export const cameraConfigSchema = z
     height: z.number().int().min(32).max(2160).default(360).describe('Frame height delivered to the detector.'),
     loop: z.boolean().default(false).describe('Video files and image folders start over at the end.'),
     rtspTransport: z.enum(['tcp', 'udp']).default('tcp').describe('RTSP transport (udp for servers without interleaved TCP).'),
+    httpMode: z.enum(['stream', 'snapshot']).default('stream').describe('http(s) cameras: an MJPEG stream (ffmpeg) or a snapshot URL polled at fps.'),
     stallSeconds: z.number().gt(0).max(3600).default(20).describe('No complete frame for this long restarts the source.'),
     timeoutSeconds: z.number().gt(0).max(300).default(10).describe('Network socket timeout of RTSP/HTTP sources.'),
     restartMinSeconds: z.number().gt(0).max(600).default(2).describe('First restart delay after a failure (jittered, doubling).'),

@@ -9,5 +9,6 @@ export { FrameSlot, type TakenFrame } from './frame-slot.js';
 export { defaultSourceFactory } from './sources.js';
 export { createFfmpegSource, type FfmpegSourceOptions } from './ffmpeg-source.js';
 export { createDirSource } from './dir-source.js';
+export { createHttpSnapshotSource } from './http-snapshot-source.js';
 export { ffmpegCommand } from './ffmpeg-args.js';
 export type { FrameSource, SourceEnd, SourceFactory, SourceHandlers, SourceSpec } from './source.js';

@@ -41,6 +41,8 @@ export interface SourceSpec {
   loop: boolean;
   rtspTransport: 'tcp' | 'udp';
   timeoutSeconds: number;
+  /** `http(s)://` URLs: an MJPEG (or other) stream through ffmpeg, or a polled snapshot URL [stream]. */
+  httpMode?: 'stream' | 'snapshot';
 }
 
 /** Builds a source for one camera. */

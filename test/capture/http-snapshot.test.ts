@@ -1,0 +1,70 @@
+/**
+ * HTTP snapshot cameras against a real local HTTP server: Basic auth from the URL's credentials,
+ * frames at the camera size, a failing server → clear status error (credentials redacted) →
+ * recovery once it answers again.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CameraSupervisor } from '../../src/capture/camera-supervisor.js';
+import { cameraConfigSchema } from '../../src/capture/config.js';
+import { splitCredentials } from '../../src/capture/http-snapshot-source.js';
+import { defaultSourceFactory } from '../../src/capture/sources.js';
+import { systemClock } from '../../src/core/clock.js';
+import { seededRandom } from '../../src/core/random.js';
+
+let server: Server;
+let port = 0;
+let failing = false;
+const auths: Array<string | undefined> = [];
+let jpeg: Buffer;
+
+beforeAll(async () => {
+  jpeg = await sharp({ create: { width: 400, height: 300, channels: 3, background: { r: 250, g: 120, b: 0 } } }).jpeg().toBuffer();
+  server = createServer((req, res) => {
+    auths.push(req.headers.authorization);
+    if (failing) {
+      res.writeHead(503).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+const until = async (cond: () => boolean, ms: number, what: string) => {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('HTTP snapshot camera', () => {
+  it('splits credentials into a Basic header', () => {
+    expect(splitCredentials('http://ad%40min:p%3Ass@cam:8080/snap.jpg')).toEqual({ url: 'http://cam:8080/snap.jpg', headers: { authorization: `Basic ${Buffer.from('ad@min:p:ss').toString('base64')}` } });
+    expect(splitCredentials('http://cam/snap.jpg').headers).toEqual({});
+  });
+
+  it('polls at fps with auth, scales frames, reports a failing server and recovers', async () => {
+    const camera = cameraConfigSchema.parse({ id: 'gate', url: `http://admin:s3cret@127.0.0.1:${port}/snap.jpg`, httpMode: 'snapshot', fps: 10, width: 160, height: 90, restartMinSeconds: 0.1, restartMaxSeconds: 0.2 });
+    const sup = new CameraSupervisor({ camera, clock: systemClock, random: seededRandom(1), factory: defaultSourceFactory() });
+    sup.start();
+    await until(() => sup.status().frames >= 3, 10_000, 'snapshot frames');
+    expect(auths[0]).toBe(`Basic ${Buffer.from('admin:s3cret').toString('base64')}`);
+    const f = sup.slot.take()!;
+    expect(f.data.length).toBe(160 * 90 * 3);
+    const mid = (45 * 160 + 80) * 3;
+    expect(Math.abs(f.data[mid] - 250) + Math.abs(f.data[mid + 1] - 120) + f.data[mid + 2]).toBeLessThan(20);
+
+    failing = true;
+    await until(() => sup.status().status === 'error', 10_000, 'status error');
+    expect(sup.status().error).toBe('snapshot request failed: HTTP 503 Service Unavailable');
+    failing = false;
+    await until(() => sup.status().status === 'online', 10_000, 'recovery');
+    await sup.stop();
+  });
+});
