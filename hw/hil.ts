@@ -155,7 +155,7 @@ export class HilRig {
   /** Safe stop, advancing virtual time through the stop pulse. */
   async stop(): Promise<void> {
     const p = this.controller.stop();
-    this.advance(this.config.timings.ignitionOffDuration + 0.001);
+    this.advance(this.config.timings.ignitionOffDuration);
     await p;
   }
   /** Human-readable timeline. */

@@ -322,9 +322,20 @@ class Controller implements PumpController {
     this.io.forceAllOff();
     if (engineRan) {
       this.io.set('ignitionOff', true);
+      // An output is on during the pulse, so the dead-man heartbeat keeps toggling (Safety 7).
+      let hb = this.hbLevel;
+      let beat: TimerHandle | undefined;
+      const toggle = () => {
+        hb = !hb;
+        this.io.heartbeat(hb);
+        beat = this.opts.clock.setTimer(HEARTBEAT_MS, toggle);
+      };
+      if (this.io.hasHeartbeat()) toggle();
       const ms = this.opts.config.timings.ignitionOffDuration * 1000;
       await new Promise<void>((r) => this.opts.clock.setTimer(ms, r));
+      beat?.cancel();
       this.io.set('ignitionOff', false);
+      this.io.heartbeat(false);
     }
     this.out = allOff();
     this.log.info('pump stopped: all outputs off', { engineRan });

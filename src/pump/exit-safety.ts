@@ -19,7 +19,7 @@ export interface PumpExitSafetyOptions {
    * rest of its shutdown (MQTT `offline` last).
    */
   onSafe?: (why: string, exitCode: number) => void;
-  /** Hard deadline for the safe stop before onSafe is called anyway (default 30 s). */
+  /** Hard deadline for the safe stop before onSafe is called anyway (default 45 s: longer than the longest stop pulse, 30 s). */
   deadlineMs?: number;
 }
 
@@ -42,7 +42,7 @@ export function installPumpExitSafety(o: PumpExitSafetyOptions): () => void {
     const deadline = setTimeout(() => {
       log.error('safe stop did not finish before the deadline; exiting anyway', { why });
       finish();
-    }, o.deadlineMs ?? 30_000);
+    }, o.deadlineMs ?? 45_000);
     o.controller
       .stop()
       .catch((err: unknown) => log.error('safe stop failed', { err: String(err) }))

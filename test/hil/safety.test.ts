@@ -445,6 +445,17 @@ describe('sensors, start confirmation, manual valve, heartbeat, mock warning', (
     expect(hb.at(-1)?.t).toBeLessThanOrEqual(98.1);
   });
 
+  it('heartbeat keeps beating through the exit stop pulse, then stops low', async () => {
+    const rig = await HilRig.create({ pump: fast({}, { pins: { heartbeat: 4 } }) });
+    rig.trigger();
+    rig.advanceTo(10);
+    await rig.stop(); // stop pulse 10–11
+    const during = rig.edges(['heartbeat']).filter((e) => e.t >= 10 && e.t < 11);
+    expect(during.length).toBeGreaterThanOrEqual(9);
+    expect(intervals(rig.edges(), 'ignitionOff')).toEqual([[10, 11]]);
+    expect(rig.on('heartbeat')).toBe(false);
+  });
+
   it('mock driver: a loud warning every minute', async () => {
     const logger = memoryLogger();
     const rig = await HilRig.create({ pump: fast(), logger });
