@@ -323,6 +323,25 @@ describe('reference defects that must not happen here', () => {
     expect(intervals(rig.edges(), 'ignitionOn').at(-1)).toEqual([202, 262]);
   });
 
+  it('R4 (stop): after an emergency stop, the next run honours fire-off and, with continuous triggers, the limit', async () => {
+    const rig = await HilRig.create({ pump: fast({ operatorHoldSeconds: 0 }) });
+    rig.trigger();
+    rig.advanceTo(10);
+    rig.command('stop'); // IO off at 10, pulse 10–11, COOLDOWN
+    rig.advanceTo(12);
+    rig.trigger(); // run 2: I = 14, fire-off from 12 → RPM 42, IO off 44
+    rig.advanceTo(60);
+    expect(intervals(rig.edges(), 'ignitionOn')).toEqual([[2, 10], [14, 44]]);
+    rig.command('stop');
+    rig.command('reset');
+    rig.advanceTo(100);
+    for (let t = 100; t < 200; t++) {
+      rig.advanceTo(t);
+      rig.trigger(); // run 3: I = 102 → limit at 162 despite the triggers
+    }
+    expect(intervals(rig.edges(), 'ignitionOn').at(-1)).toEqual([102, 162]);
+  });
+
   it('R6: a trigger during a graceful reduction returns to RUNNING for a full fire-off delay', async () => {
     const rig = await HilRig.create({ pump: fast({ maxEngineRuntime: 200 }) });
     rig.trigger();
