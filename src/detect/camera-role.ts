@@ -54,8 +54,6 @@ export interface CameraRole {
   metrics(): MetricSnapshot;
 }
 
-const OWNER = 'detect';
-
 /** Builds the camera role. */
 export function createCameraRole(opts: CameraRoleOptions): CameraRole {
   const clock = opts.clock ?? systemClock;
@@ -104,6 +102,8 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
         // Empty results are heartbeats: at most one per publishEmptyEverySeconds (TOPICS.md).
         if (empty && last !== undefined && now - last < opts.detect.publishEmptyEverySeconds * 1000) return;
         lastPublished.set(msg.camera, now);
+        // Box and score ranges are guaranteed by the detector (clamped, x1 < x2); scores are clamped
+        // here too because a model without a final sigmoid could exceed 1.
         const message: DetectionMessage = {
           v: 1,
           id: `${opts.nodeId}-${msg.camera}-${boot}-${++counter}`,
@@ -111,7 +111,7 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
           ts: clock.wallNow() / 1000,
           camera_id: msg.camera,
           frame: { width: msg.width, height: msg.height, seq: msg.seq, captured_at: msg.capturedAt / 1000 },
-          model: { name: model?.name ?? 'unknown', threshold: model?.threshold ?? opts.detect.threshold },
+          model: { name: model?.name ?? 'unknown', hash: model?.hash, threshold: model?.threshold ?? opts.detect.threshold },
           detections: msg.detections.map((d) => ({ label: d.label, score: Math.min(1, Math.max(0, d.score)), box: d.box, track: d.track })),
         };
         if (empty) m.heartbeats++;
@@ -122,10 +122,16 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
         return;
       }
       case 'status':
-        if (msg.reason !== 'refresh') log.info('camera status', { camera: msg.camera, status: msg.status.status, reason: redactUrl(msg.reason) });
+        // Transitions are logged (errors loudly); the periodic refresh only updates the topic.
+        if (msg.reason !== 'refresh') {
+          const fields = { camera: msg.camera, status: msg.status.status, reason: redactUrl(msg.reason) };
+          if (msg.status.status === 'error') log.warn('camera status', fields);
+          else log.info('camera status', fields);
+        }
         publishStatus(msg.camera, msg.status);
         return;
       case 'snapshot': {
+        // Structured clone delivered a Uint8Array; wrap it as a Buffer without copying.
         const jpeg = Buffer.from(msg.jpeg.buffer, msg.jpeg.byteOffset, msg.jpeg.byteLength);
         m.snapshots_published++;
         opts.link?.setLastValue(topics.cameraSnapshot(msg.camera), jpeg, { qos: 0 });
@@ -143,6 +149,7 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
     }
   };
 
+  // One worker, one ORT session (DESIGN.md: several sessions in several workers crashed in the field).
   const host = new WorkerHost({
     init: { cameras: opts.cameras, detect: opts.detect, stateDir: opts.stateDir, seed: opts.worker?.seed },
     logger: wlog,
@@ -175,7 +182,6 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
     },
     async stop() {
       await host.stop();
-      opts.bus.removeOwner(OWNER);
     },
     snapshot() {
       return { worker: host.state, model, cameras: { ...statuses }, detector: { ...stats, restarts: host.restarts } };

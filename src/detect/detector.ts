@@ -51,6 +51,8 @@ export interface Detector {
   readonly layout: Layout;
   /** Model name for detection messages (sidecar name or file name). */
   readonly modelName: string;
+  /** First 12 hex digits of the model file's SHA-256. */
+  readonly modelHash: string;
   readonly threshold: number;
   /** Detects in one `width × height` rgb24 frame (`rgb.length ≥ width·height·3`). Calls are serialised. */
   detect(rgb: Uint8Array, width: number, height: number): Promise<RawDetection[]>;
@@ -135,6 +137,7 @@ export async function createDetector(opts: DetectorOptions): Promise<Result<Dete
     labelsSource: file.value.labelsSource,
     layout,
     modelName: file.value.name,
+    modelHash: file.value.hash,
     threshold,
     detect(rgb, fw, fh) {
       // Serialise: the input tensor and decode buffers are shared.

@@ -4,6 +4,7 @@
  * `{name, inputSize, classes, threshold}`) and an optional labels file. File I/O lives here so the
  * detector's decision logic stays testable.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Result } from '../core/result.js';
@@ -28,6 +29,8 @@ export interface ModelFileInfo {
   labels: string[] | null;
   labelsSource: 'labels-file' | 'onnx-names' | 'sidecar' | 'none';
   sidecar: ModelSidecar | null;
+  /** First 12 hex digits of the file's SHA-256 (`model.hash` in detection messages). */
+  hash: string;
 }
 
 /** Path of the sidecar JSON of `modelPath` (`x.onnx` → `x.json`). */
@@ -94,5 +97,6 @@ export function inspectModelFile(modelPath: string, labelsPath?: string): Result
     if (existsSync(beside) && (labels = parseLabelsText(readFileSync(beside, 'utf8')))) labelsSource = 'labels-file';
   }
   const name = typeof side.value?.name === 'string' && side.value.name ? side.value.name : basename(modelPath, extname(modelPath));
-  return ok({ name, labels, labelsSource, sidecar: side.value });
+  const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
+  return ok({ name, labels, labelsSource, sidecar: side.value, hash });
 }

@@ -43,6 +43,7 @@ export const fromWorkerSchema = z.discriminatedUnion('type', [
     type: z.literal('ready'),
     model: z.object({
       name: z.string(),
+      hash: z.string(),
       layout: z.string(),
       labels: z.array(z.string()),
       labelsSource: z.string(),

@@ -62,9 +62,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime | null
   const detector = loaded.value;
   opts.post({
     type: 'ready',
-    model: { name: detector.modelName, layout: detector.layout, labels: detector.labels, labelsSource: detector.labelsSource, threshold: detector.threshold, inputSize: detector.inputSize },
+    model: { name: detector.modelName, hash: detector.modelHash, layout: detector.layout, labels: detector.labels, labelsSource: detector.labelsSource, threshold: detector.threshold, inputSize: detector.inputSize },
   });
   const factory = opts.factory ?? defaultSourceFactory();
+  // The loop sleeps until a frame arrives (or the next camera becomes due); a frame wakes it.
   let wake: (() => void) | null = null;
   const wakeUp = () => {
     const w = wake;
@@ -104,6 +105,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime | null
   let inferSum = 0;
   let inferMax = 0;
   let inferN = 0;
+  // Periodic timers live until stop(); each slot holds the currently armed one-shot timer.
   const timers: TimerHandle[] = [];
   const every = (ms: number, fn: () => void) => {
     const arm = () => {
@@ -168,6 +170,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime | null
         });
         continue;
       }
+      // Round-robin: the next pick starts after this camera, so a fast one cannot starve the others.
       last = pick.index;
       const cam = cams[pick.index];
       cam.lastRun = clock.now();
@@ -181,11 +184,15 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime | null
         inferSum += ms;
         inferN++;
         if (ms > inferMax) inferMax = ms;
+        // Only the small result array becomes objects; frame, tensor and decode buffers are reused.
         const tracks = cam.tracker.assign(dets, cam.lastRun);
         const out = dets.map((x, k) => ({ label: x.label, score: x.score, box: x.box, track: tracks[k] }));
+        // Empty results are posted too: the main thread rate-limits them into heartbeats.
         opts.post({ type: 'detections', camera: cam.cfg.id, seq: frame.seq, capturedAt: frame.capturedAt, width: cam.cfg.width, height: cam.cfg.height, inferMs: ms, detections: out });
         if (out.length) snapshot(cam, frame.data, out, frame.capturedAt);
       } catch (err) {
+        // A failed frame is counted and logged; the loop goes on with the next frame (DESIGN.md
+        // "Failure model": bad input never stops the process).
         errors++;
         opts.post({ type: 'log', level: 'error', msg: 'inference failed', fields: { camera: cam.cfg.id, error: err instanceof Error ? err.message : String(err) } });
       }

@@ -98,6 +98,11 @@ describe('camera role (worker thread, real sources)', () => {
     await until(() => existsSync(join(s.stateDir, 'snapshots')) && readdirSync(join(s.stateDir, 'snapshots')).length === 1, 5_000, 'the snapshot on disk');
     // Rate limit: one snapshot per 60 s.
     expect(s.role.metrics().detect_snapshots).toBe(1);
+    const snap = s.role.snapshot();
+    expect(snap.worker).toBe('running');
+    expect(snap.model).toMatchObject({ name: 'yolov8-const', layout: 'yolov8', labels: ['fire', 'smoke'], hash: expect.stringMatching(/^[0-9a-f]{12}$/) });
+    expect(snap.cameras.north).toMatchObject({ status: 'online', url: 'lavfi:testsrc=size=320x180:rate=5' });
+    expect(msgs[0].model?.hash).toBe(snap.model?.hash);
   });
 
   it('publishes empty heartbeats at most every publishEmptyEverySeconds (image folder, no ffmpeg)', async () => {
