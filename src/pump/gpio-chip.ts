@@ -40,6 +40,9 @@ export interface ChipGpioOptions {
  * line as empty and keeps going), so a SIGKILLed Node process would leave it running with the
  * lines latched. It is therefore started through `setpriv --pdeathsig KILL`: the kernel kills it
  * the moment its parent (us) dies, and releases the lines.
+ *
+ * Writes are asynchronous (a line on a pipe), so every burst of writes is followed ~20 ms later
+ * by a `get`, and the reply must match what was set; a mismatch is a driver fault (→ ERROR).
  */
 export class ChipGpioDriver implements GpioDriver {
   readonly kind = 'gpiochip' as const;
@@ -49,7 +52,13 @@ export class ChipGpioDriver implements GpioDriver {
   private closing = false;
   private chip = '';
   private stdout = '';
+  private lineBuf = '';
   private stderr = '';
+  /** Levels we asked for; every `get` reply is checked against the snapshot taken when it was sent. */
+  private readonly expected = new Map<number, Level>();
+  private readonly pendingChecks: Array<Map<number, Level>> = [];
+  private verifyTimer: NodeJS.Timeout | undefined;
+  private faulted = false;
   private readonly inputLevels = new Map<number, Level>();
   private groups: Array<{ bias: 'pull-up' | 'pull-down'; pins: number[] }> = [];
   private poller: NodeJS.Timeout | undefined;
@@ -87,7 +96,8 @@ export class ChipGpioDriver implements GpioDriver {
     const proc = spawn(setpriv, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc = proc;
     this.alive = true;
-    proc.stdout?.on('data', (d: Buffer) => (this.stdout += d.toString()));
+    for (const o of spec.outputs) this.expected.set(o.pin, o.initial);
+    proc.stdout?.on('data', (d: Buffer) => this.onStdout(d.toString()));
     proc.stderr?.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-2000)));
     proc.stdin?.on('error', () => undefined); // EPIPE surfaces through 'exit' below
     proc.on('exit', (code, signal) => {
@@ -120,6 +130,12 @@ export class ChipGpioDriver implements GpioDriver {
   write(pin: number, level: Level): Result<void> {
     if (!this.alive || !this.proc?.stdin?.writable) return fail(`gpioset is not running: ${this.stderr.trim() || 'exited'}`);
     this.proc.stdin.write(`set ${pin}=${level}\n`);
+    this.expected.set(pin, level);
+    // Read back shortly after (batched): the line must report what we set, or the driver faults.
+    this.verifyTimer ??= setTimeout(() => {
+      this.verifyTimer = undefined;
+      this.sendGet();
+    }, 20);
     return ok(undefined);
   }
 
@@ -129,6 +145,7 @@ export class ChipGpioDriver implements GpioDriver {
 
   async close(): Promise<void> {
     this.closing = true;
+    if (this.verifyTimer) clearTimeout(this.verifyTimer);
     if (this.poller) clearInterval(this.poller);
     this.poller = undefined;
     const proc = this.proc;
@@ -146,13 +163,43 @@ export class ChipGpioDriver implements GpioDriver {
 
   private async handshake(pins: number[]): Promise<Result<void>> {
     const deadline = Date.now() + (this.opts.readyTimeoutMs ?? 3000);
-    this.proc?.stdin?.write('get\n');
+    this.sendGet();
     while (Date.now() < deadline) {
       if (!this.alive) return fail(`gpiochip driver: gpioset exited while requesting lines ${pins.join(',')} on ${this.chip}: ${this.stderr.trim()}. Fix: check no other process holds them (gpioinfo)`);
       if (pins.every((p) => new RegExp(`"?${p}"?=`).test(this.stdout))) return ok(undefined);
       await new Promise((r) => setTimeout(r, 10));
     }
     return fail(`gpiochip driver: gpioset did not answer within ${this.opts.readyTimeoutMs ?? 3000} ms`);
+  }
+
+  private sendGet(): void {
+    if (!this.alive || !this.proc?.stdin?.writable) return;
+    this.pendingChecks.push(new Map(this.expected));
+    this.proc.stdin.write('get\n');
+  }
+
+  /** gpioset's replies to `get`: `"18"=active "23"=inactive` (after a `gpioset> ` prompt when piped). */
+  private onStdout(chunk: string): void {
+    this.stdout = (this.stdout + chunk).slice(-8000);
+    this.lineBuf += chunk;
+    let nl: number;
+    while ((nl = this.lineBuf.indexOf('\n')) >= 0) {
+      const line = this.lineBuf.slice(0, nl);
+      this.lineBuf = this.lineBuf.slice(nl + 1);
+      const pairs = [...line.matchAll(/"?(\d+)"?=(active|inactive)/g)];
+      if (pairs.length === 0) continue;
+      const want = this.pendingChecks.shift();
+      if (!want || this.faulted || this.closing) continue;
+      for (const [, pin, v] of pairs) {
+        const got: Level = v === 'active' ? 1 : 0;
+        const exp = want.get(Number(pin));
+        if (exp !== undefined && exp !== got) {
+          this.faulted = true;
+          this.onFault?.(`gpioset reports line ${pin} = ${got} but ${exp} was set: the output is not following`);
+          return;
+        }
+      }
+    }
   }
 
   /** One input sample per bias group; repeated failures are a driver fault (fail safe). */

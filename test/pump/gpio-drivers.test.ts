@@ -120,6 +120,27 @@ describe('gpiochip driver', () => {
     await d.close();
   });
 
+  it('reads every write back: a line that does not follow is a driver fault', async () => {
+    const f = fakeTools();
+    process.env.FAKE_GPIO_STUCK = '24';
+    const d = new ChipGpioDriver({ gpioset: f.tool('gpioset'), gpioget: f.tool('gpioget'), gpiodetect: f.tool('gpiodetect'), sysDevices: '/nonexistent' });
+    try {
+      expect((await d.open({ outputs: [{ pin: 18, initial: 0 }, { pin: 24, initial: 0 }], inputs: [] })).ok).toBe(true);
+      const faults: string[] = [];
+      d.onFault = (r) => faults.push(r);
+      d.write(18, 1);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(faults).toEqual([]); // line 18 follows
+      d.write(24, 1);
+      const end = Date.now() + 5000;
+      while (faults.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      expect(faults[0]).toMatch(/line 24 = 0 but 1 was set/);
+    } finally {
+      delete process.env.FAKE_GPIO_STUCK;
+      await d.close();
+    }
+  });
+
   it('reports a fault when the gpioset process dies, and writes then fail', async () => {
     const f = fakeTools();
     const d = new ChipGpioDriver({ gpioset: f.tool('gpioset'), gpioget: f.tool('gpioget'), gpiodetect: f.tool('gpiodetect'), sysDevices: '/nonexistent' });
