@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { TestMosquitto } from '../helpers/mosquitto.js';
+import type { Clock } from '../../src/core/clock.js';
 import { memoryLogger, silentLogger, type Logger } from '../../src/log/logger.js';
 import { createMqttCore, mqttConfigSchema, type MqttCore } from '../../src/mqtt/index.js';
 
@@ -36,8 +37,9 @@ export function tempDir(prefix = 'wfe-mqtt-'): string {
 }
 
 /** A core on `url` with test settings. */
-export function makeCore(o: { url?: string; nodeId?: string; stateDir?: string; logger?: Logger; config?: Record<string, unknown> }): MqttCore {
+export function makeCore(o: { url?: string; nodeId?: string; stateDir?: string; logger?: Logger; config?: Record<string, unknown>; clock?: Clock }): MqttCore {
   return createMqttCore({
+    clock: o.clock,
     config: testConfig({ ...(o.url ? { url: o.url } : {}), ...o.config }),
     nodeId: o.nodeId ?? 'node-a',
     stateDir: o.stateDir ?? tempDir(),
@@ -60,6 +62,8 @@ export interface Got {
   text: string;
   retain: boolean;
   json?: Record<string, unknown>;
+  /** MQTT 5 message-expiry interval, when present. */
+  expiry?: number;
 }
 
 /**
@@ -82,7 +86,7 @@ export class Observer {
       } catch {
         json = undefined;
       }
-      o.got.push({ topic, text, retain: packet.retain, json });
+      o.got.push({ topic, text, retain: packet.retain, json, expiry: packet.properties?.messageExpiryInterval });
     });
     await new Promise<void>((resolve, reject) => {
       o.client.once('connect', () => o.client.subscribe(filters, { qos: 1 }, (err) => (err ? reject(err) : resolve())));

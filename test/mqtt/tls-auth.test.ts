@@ -23,21 +23,23 @@ function makePki() {
   };
   leaf('server', '127.0.0.1', 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   leaf('client', 'wfe-node', 'extendedKeyUsage=clientAuth\n');
-  for (const n of ['server.key', 'server.crt', 'test-ca.crt']) chmodSync(f(n), 0o644);
+  leaf('elsewhere', 'broker.elsewhere.example', 'subjectAltName=DNS:broker.elsewhere.example\n');
+  for (const n of ['server.key', 'server.crt', 'elsewhere.key', 'elsewhere.crt', 'test-ca.crt']) chmodSync(f(n), 0o644);
 }
 makePki();
 execFileSync('mosquitto_passwd', ['-b', '-c', f('passwd'), 'node', 'right-password']);
 chmodSync(f('passwd'), 0o644);
 
-const tlsConf = (requireCert: boolean) =>
-  [`cafile ${f('test-ca.crt')}`, `certfile ${f('server.crt')}`, `keyfile ${f('server.key')}`, `require_certificate ${requireCert}`].join('\n');
+const tlsConf = (requireCert: boolean, leaf = 'server') =>
+  [`cafile ${f('test-ca.crt')}`, `certfile ${f(`${leaf}.crt`)}`, `keyfile ${f(`${leaf}.key`)}`, `require_certificate ${requireCert}`].join('\n');
 const tlsBroker = new TestMosquitto({ extraConfig: tlsConf(false) });
 const mtlsBroker = new TestMosquitto({ extraConfig: tlsConf(true) });
+const wrongHostBroker = new TestMosquitto({ extraConfig: tlsConf(false, 'elsewhere') });
 const authBroker = new TestMosquitto({
   config: ['listener {port} 127.0.0.1', 'allow_anonymous false', `password_file ${f('passwd')}`, 'persistence false', 'log_dest stderr', 'log_type error'].join('\n'),
 });
-beforeAll(() => Promise.all([tlsBroker.start(), mtlsBroker.start(), authBroker.start()]));
-afterAll(() => Promise.all([tlsBroker.stop(), mtlsBroker.stop(), authBroker.stop()]));
+beforeAll(() => Promise.all([tlsBroker.start(), mtlsBroker.start(), authBroker.start(), wrongHostBroker.start()]));
+afterAll(() => Promise.all([tlsBroker.stop(), mtlsBroker.stop(), authBroker.stop(), wrongHostBroker.stop()]));
 
 const mqtts = (b: TestMosquitto) => `mqtts://127.0.0.1:${b.port}`;
 
@@ -63,6 +65,12 @@ describe('TLS and authentication against Mosquitto', () => {
     expect((core.metrics().connect_failures_total as Record<string, number>).tls).toBeGreaterThanOrEqual(2);
     expect(core.snapshot().lastError).toMatch(/^TLS: /);
     expect(logger.lines.some((l) => l.msg === 'connect attempt failed' && l.code === 'tls')).toBe(true);
+    await core.close();
+  });
+
+  it('hostname verification: a valid certificate for another host name is refused', async () => {
+    const { core } = await attempt(mqtts(wrongHostBroker), { ca: f('test-ca.crt') }, false);
+    expect(core.snapshot().lastError).toMatch(/^TLS: .*(altname|Hostname|IP: 127\.0\.0\.1)/i);
     await core.close();
   });
 
