@@ -258,10 +258,13 @@ export class PumpMachine {
     const now = this.clock.now();
     if (name === 'emergencyButton') {
       // Edge-triggered manual start; held or bounced presses within 1 s count once (scenario 41).
+      // A button already held at boot (prev unknown → initial value) needs a release first.
       if (value && prev === false && now - this.lastButtonAt >= 1000) {
         this.lastButtonAt = now;
         this.onCommand('start', 'button');
       }
+      this.refreshOutputs();
+      return;
     }
     if (name === 'reservoirFloat' && value && s.name === 'REFILLING') {
       this.enter(cooldown(now, s.mainValve ? s.valveCloseAt : now, this.t.cooldownDuration), 'float_full');
