@@ -31,6 +31,8 @@ export interface RigOptions {
   nodeId?: string;
   /** Do not call start() (restart tests inspect the boot). */
   noStart?: boolean;
+  /** Logical input levels already present when the process starts (e.g. a button held at boot). */
+  inputs?: Partial<Record<InputRole, boolean>>;
 }
 
 /** A logical output edge. */
@@ -63,6 +65,10 @@ export class HilRig {
     const clock = o.clock ?? new VirtualClock(1_764_200_000_000, 0);
     const config = pumpConfigSchema.parse({ ...o.pump, driver: 'mock' });
     const driver = new MockGpioDriver({ clock });
+    for (const [role, on] of Object.entries(o.inputs ?? {}) as Array<[InputRole, boolean]>) {
+      const spec = config.pins[role];
+      if (spec) driver.setInput(spec.pin, on !== spec.activeLow ? 1 : 0);
+    }
     const bus = createAppBus();
     const stateDir = o.stateDir ?? mkdtempSync(join(tmpdir(), 'wfe-hil-'));
     const r = await createPumpController({

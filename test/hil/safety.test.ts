@@ -450,6 +450,17 @@ describe('sensors, start confirmation, manual valve, heartbeat, mock warning', (
     expect(r2.eventsNamed('command_accepted').filter((e) => e.source === 'button')).toHaveLength(1);
   });
 
+  it('a button already held at boot does nothing until released and pressed again (scenario 42)', async () => {
+    const rig = await HilRig.create({ pump: fast({}, { pins: { emergencyButton: { pin: 16, activeLow: true } } }), inputs: { emergencyButton: true } });
+    rig.advanceTo(5);
+    expect(rig.state()).toBe('IDLE');
+    rig.setInput('emergencyButton', false);
+    rig.advanceTo(6);
+    rig.setInput('emergencyButton', true);
+    rig.advanceTo(6.1);
+    expect(rig.state()).toBe('PRIMING');
+  });
+
   it('heartbeat: 5 Hz square wave while any output is on, low when all are off', async () => {
     const rig = await HilRig.create({ pump: fast({}, { pins: { heartbeat: 4 } }) });
     rig.advanceTo(5);
