@@ -111,3 +111,32 @@ describe('RTSP from a real local server (rtsp-server-perl, UDP)', () => {
     await stopBoth(srv);
   });
 });
+
+describe('RTSP over TCP (interleaved) from GStreamer\'s RTSP server', () => {
+  it('frames arrive with the default transport (tcp); a killed server goes offline; a restarted one recovers', async () => {
+    const port = await freePort();
+    const start = async () => {
+      // The server refuses UDP SETUP, so frames prove the TCP path.
+      const p = spawn('/usr/bin/python3', ['test/capture/gst-rtsp-server.py', String(port)], { stdio: 'ignore' });
+      procs.push(p);
+      await waitForPort(port, 15_000);
+      return p;
+    };
+    const kill = async (p: ChildProcess) => {
+      const done = new Promise((r) => p.once('exit', r));
+      p.kill('SIGKILL');
+      await done;
+    };
+    let server = await start();
+    const { sup } = camera(`rtsp://127.0.0.1:${port}/cam1`, { stallSeconds: 8, timeoutSeconds: 2 });
+    expect(cameraConfigSchema.parse({ id: 'x', url: 'rtsp://h/p' }).rtspTransport).toBe('tcp');
+    await until(() => sup.status().frames >= 5, 30_000, 'RTSP/TCP frames');
+    expect(sup.status().status).toBe('online');
+    await kill(server);
+    await until(() => sup.status().status !== 'online', 15_000, 'offline after the server died');
+    const before = sup.status().frames;
+    server = await start();
+    await until(() => sup.status().status === 'online' && sup.status().frames > before + 3, 40_000, 'recovery');
+    await kill(server);
+  });
+});
