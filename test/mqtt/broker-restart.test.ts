@@ -81,6 +81,8 @@ describe('broker restarts while publishing QoS 1 at a steady rate', () => {
     await waitFor(() => core.connectionState() === 'CONNECTED');
     core.setLastValue('lv/state', { state: 'idle' });
     await waitFor(() => obs.on('lv/state').length === 1);
+    // (the first value may itself have gone out as a "republish" if the connected event was still in flight)
+    const republishedBefore = core.metrics().last_values_republished_total as number;
     await broker.stop('SIGTERM');
     await waitFor(() => core.connectionState() !== 'CONNECTED');
     for (let i = 0; i < 50; i++) core.publish('lv/queued', { seq: i }, { qos: 1 });
@@ -93,11 +95,12 @@ describe('broker restarts while publishing QoS 1 at a steady rate', () => {
     const first = live().find((g) => g.topic === 'lv/state')!;
     const tail = live().slice(live().indexOf(first) + 1);
     const lastQueued = tail.map((g) => g.topic).lastIndexOf('lv/queued');
-    const stateIdx = tail.findIndex((g) => g.topic === 'lv/state');
+    const stateIdx = tail.findIndex((g) => g.topic === 'lv/state' && g.json!.state !== 'idle');
     expect(stateIdx).toBeGreaterThan(lastQueued);
-    expect(tail.filter((g) => g.topic === 'lv/state').map((g) => g.json!.state)).toEqual(['triggered']);
+    // Only the current value is republished (a broker-side redelivery of the old 'idle' may appear).
+    expect(tail.filter((g) => g.topic === 'lv/state' && g.json!.state !== 'idle').map((g) => g.json!.state)).toEqual(['triggered']);
     checkStream(obs.on('lv/queued'), 50);
-    expect(core.metrics().last_values_republished_total).toBe(1);
+    expect(core.metrics().last_values_republished_total).toBe(republishedBefore + 1);
     await core.close();
     await obs.stop();
   });
