@@ -22,10 +22,12 @@ const esc = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`)
 export function overlaySvg(width: number, height: number, boxes: readonly DrawBox[]): string {
   const stroke = Math.max(2, Math.round(Math.min(width, height) / 180));
   const font = Math.max(10, Math.round(height / 28));
-  const parts = boxes.map((b) => {
+  const parts = boxes.map((b, i) => {
     const [x1, y1, x2, y2] = [b.box[0] * width, b.box[1] * height, b.box[2] * width, b.box[3] * height];
     const c = COLOURS[b.label] ?? '#ffd000';
-    const ty = y1 > font + 2 ? y1 - 3 : y2 + font;
+    // Alternate captions above/below: fire and smoke often share one box, and captions must not overlap.
+    const above = i % 2 === 0 ? y1 > font + 2 : y2 + font > height;
+    const ty = above ? y1 - 3 : y2 + font;
     return (
       `<rect x="${x1.toFixed(1)}" y="${y1.toFixed(1)}" width="${(x2 - x1).toFixed(1)}" height="${(y2 - y1).toFixed(1)}" fill="none" stroke="${c}" stroke-width="${stroke}"/>` +
       `<text x="${x1.toFixed(1)}" y="${ty.toFixed(1)}" fill="${c}" font-family="sans-serif" font-size="${font}" font-weight="bold">${esc(b.label)} ${(b.score * 100).toFixed(0)}%</text>`

@@ -93,7 +93,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime | null
         random,
         factory,
         onFrame: wakeUp,
-        onTransition: (_from, _to, reason, status) => opts.post({ type: 'status', camera: cfg.id, reason, status }),
+        // The idle → starting transition at boot is not news (it would read "offline" on every
+        // start); the first status published is the camera's first real state.
+        onTransition: (from, _to, reason, status) => {
+          if (from !== 'idle') opts.post({ type: 'status', camera: cfg.id, reason, status });
+        },
       });
       return cam;
     });
