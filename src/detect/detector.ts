@@ -85,6 +85,9 @@ export async function createDetector(opts: DetectorOptions): Promise<Result<Dete
   if (typeof h !== 'number' || typeof w !== 'number') {
     if (!side) return refuse(`input ${fmt(ish)} has a symbolic size; export with a fixed size or set inputSize in the model's .json sidecar`);
     h = w = side;
+  } else if (side && (h !== side || w !== side)) {
+    // The sidecar describes a different export: the model file was probably swapped.
+    return refuse(`input is ${fmt(ish)} but the model's .json sidecar says inputSize ${side}; use the matching pair of files`);
   }
   if (session.outputType !== 'float32') return refuse(`output ${session.outputName} is ${session.outputType}; expected float32`);
   const pre = new Preprocessor(w, h);

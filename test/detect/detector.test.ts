@@ -149,6 +149,19 @@ describe('model refusal messages', () => {
     expect(await refuse(join(FIX, 'yolov8-const.onnx'), { labelsPath: p })).toMatch(/with C = 3 classes/);
   });
 
+  it('a sidecar .json whose inputSize differs from the model input', async () => {
+    const dir = mkdtempSync(join(tmp, 'side-'));
+    writeFileSync(join(dir, 'm.onnx'), readFileSync(join(FIX, 'yolov8-const.onnx')));
+    writeFileSync(join(dir, 'm.json'), JSON.stringify({ name: 'm', inputSize: 640, classes: ['fire', 'smoke'] }));
+    expect(await refuse(join(dir, 'm.onnx'))).toMatch(/input is \[1, 3, 320, 320\] but the model's \.json sidecar says inputSize 640/);
+    writeFileSync(join(dir, 'm.json'), '{broken');
+    expect(await refuse(join(dir, 'm.onnx'))).toMatch(/m\.json is not valid JSON/);
+    writeFileSync(join(dir, 'm.json'), JSON.stringify({ name: 'wfe-test', inputSize: 320 }));
+    const ok = await createDetector({ modelPath: join(dir, 'm.onnx'), threshold: 0.5, threads: 1 });
+    expect(ok.ok && ok.value.modelName).toBe('wfe-test');
+    if (ok.ok) await ok.value.close();
+  });
+
   it('a labels file overrides the names metadata', async () => {
     const p = join(tmp, 'ab.txt');
     writeFileSync(p, '# comment\nflame\nhaze\n');
