@@ -115,6 +115,19 @@ function copyInto(rgb: Uint8Array, plan: LetterboxPlan, out: Float32Array): void
   const { dstW, dstH, newW, newH, padX, padY } = plan;
   const plane = dstW * dstH;
   const inv = 1 / 255;
+  if (padX === 0) {
+    // Full-width rows (landscape frames): the image area is one contiguous run per plane.
+    const n = newW * newH;
+    const p0 = padY * dstW;
+    const p1 = p0 + plane;
+    const p2 = p1 + plane;
+    for (let k = 0, i = 0; k < n; k++, i += 3) {
+      out[p0 + k] = rgb[i] * inv;
+      out[p1 + k] = rgb[i + 1] * inv;
+      out[p2 + k] = rgb[i + 2] * inv;
+    }
+    return;
+  }
   let i = 0;
   for (let y = 0; y < newH; y++) {
     let o = (y + padY) * dstW + padX;
