@@ -94,8 +94,8 @@ export async function run(): Promise<BenchFigure[]> {
   const one = await cameraRun(model, 1, 8000);
   const four = await cameraRun(model, 4, 8000);
   figures.push(
-    { name: 'detect.fps_1_camera', value: one.fps, unit: 'fps', note: `${note}; lavfi 640x360 at 30 fps (saturated), worker thread` },
-    { name: 'detect.fps_4_cameras', value: four.fps, unit: 'fps', note: `${note}; 4 × lavfi 640x360 at 30 fps, round-robin` },
+    { name: 'detect.fps_1_camera', value: one.fps, unit: 'fps', note: `${note}; one lavfi camera at 640x360, 30 fps offered (the camera's rate caps it), worker thread` },
+    { name: 'detect.fps_4_cameras', value: four.fps, unit: 'fps', note: `${note}; 4 × lavfi 640x360, 30 fps each offered, round-robin; 4 ffmpeg processes share the cores` },
     { name: 'detect.main_loop_delay_p99', value: four.loopP99, unit: 'ms', goal: '<= 10', note: 'main thread while the worker is saturated (4 cameras)' },
   );
   // Peak RSS of a deployed-like process (bundled worker, plain node): at the default 2 fps and flat out.
