@@ -141,12 +141,10 @@ export class WorkerHost {
       });
       w.on('exit', (code) => {
         if (this.worker === w) this.worker = null;
-        if (fatal !== null) {
-          this.state = 'failed';
-          return;
-        }
-        if (!settled) {
-          this.state = 'failed';
+        // Before `ready` the caller of spawn() decides: start() reports the reason, a restart counts
+        // it as one more crash. Only the very first start leaves the host `failed` here.
+        if (fatal !== null || !settled) {
+          if (this.state === 'starting') this.state = 'failed';
           settle(fail(`detector worker exited with code ${code} before it was ready${lastError ? `: ${lastError}` : ''}`));
           return;
         }

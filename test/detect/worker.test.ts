@@ -2,7 +2,7 @@
  * The worker thread as the main thread sees it: main-thread timers keep firing while the worker
  * runs inference back to back, and a crashed worker is restarted (bounded backoff) and resumes.
  */
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -94,5 +94,37 @@ describe('detector worker', () => {
     const atCrash = count();
     await until(() => host!.state === 'running' && count() >= atCrash + 3, 30_000, 'detections after the restart');
     expect(host.restarts).toBe(1);
+  });
+
+  it('restarts that fail before ready count as crashes; the host gives up loudly after maxCrashes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wfe-giveup-'));
+    const model = join(dir, 'm.onnx');
+    copyFileSync(join(FIX, 'yolov8-const.onnx'), model);
+    const crashes: Array<[string, boolean]> = [];
+    host = new WorkerHost({
+      init: {
+        cameras: [cameraConfigSchema.parse({ id: 'c1', url: 'lavfi:testsrc=size=160x90:rate=5', fps: 5, width: 160, height: 90 })],
+        detect: detectConfigSchema.parse({ model, threshold: 0.5, threads: 1, snapshot: { enabled: false } }),
+        stateDir: dir,
+      },
+      logger: silentLogger(),
+      clock: systemClock,
+      random: seededRandom(2),
+      onMessage: () => undefined,
+      onCrash: (reason, gaveUp) => crashes.push([reason, gaveUp]),
+      restartMinMs: 50,
+      restartMaxMs: 100,
+      maxCrashes: 2,
+    });
+    expect((await host.start()).ok).toBe(true);
+    // The model disappears, then the worker dies: every restart is refused before `ready`.
+    rmSync(model);
+    await host.kill();
+    await until(() => crashes.some((c) => c[1]), 40_000, 'the host to give up');
+    expect(crashes.map((c) => c[1])).toEqual([false, false, true]);
+    expect(crashes[1][0]).toMatch(/model file not found/);
+    expect(crashes[2][0]).toMatch(/gave up after 2 restarts/);
+    expect(host.state).toBe('failed');
+    expect(host.restarts).toBe(2);
   });
 });
