@@ -1,5 +1,5 @@
 /**
- * HTTP snapshot cameras against a real local HTTP server: Basic auth from the URL's credentials,
+ * HTTP cameras against a real local HTTP server: snapshot URLs (Basic auth from the URL's credentials,
  * frames at the camera size, a failing server → clear status error (credentials redacted) →
  * recovery once it answers again.
  */
@@ -26,6 +26,17 @@ beforeAll(async () => {
     auths.push(req.headers.authorization);
     if (failing) {
       res.writeHead(503).end();
+      return;
+    }
+    if (req.url === '/stream.mjpg') {
+      // An MJPEG stream as IP cameras serve it: multipart/x-mixed-replace, one JPEG per part.
+      res.writeHead(200, { 'content-type': 'multipart/x-mixed-replace; boundary=frame' });
+      const iv = setInterval(() => {
+        res.write(`--frame\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\n\r\n`);
+        res.write(jpeg);
+        res.write('\r\n');
+      }, 100);
+      req.on('close', () => clearInterval(iv));
       return;
     }
     res.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg);
@@ -65,6 +76,18 @@ describe('HTTP snapshot camera', () => {
     expect(sup.status().error).toBe('snapshot request failed: HTTP 503 Service Unavailable');
     failing = false;
     await until(() => sup.status().status === 'online', 10_000, 'recovery');
+    await sup.stop();
+  });
+
+  it('an MJPEG stream (httpMode: stream) goes through ffmpeg at the camera size', async () => {
+    const camera = cameraConfigSchema.parse({ id: 'mj', url: `http://127.0.0.1:${port}/stream.mjpg`, fps: 5, width: 160, height: 90 });
+    const sup = new CameraSupervisor({ camera, clock: systemClock, random: seededRandom(1), factory: defaultSourceFactory({ killGraceMs: 500 }) });
+    sup.start();
+    await until(() => sup.status().frames >= 3, 20_000, 'MJPEG frames');
+    const f = sup.slot.take()!;
+    expect(f.data.length).toBe(160 * 90 * 3);
+    const mid = (45 * 160 + 80) * 3;
+    expect(Math.abs(f.data[mid] - 250) + Math.abs(f.data[mid + 1] - 120) + f.data[mid + 2]).toBeLessThan(30);
     await sup.stop();
   });
 });
