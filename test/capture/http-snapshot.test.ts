@@ -1,7 +1,7 @@
 /**
- * HTTP cameras against a real local HTTP server: snapshot URLs (Basic auth from the URL's credentials,
- * frames at the camera size, a failing server → clear status error (credentials redacted) →
- * recovery once it answers again.
+ * HTTP cameras against a real local HTTP server. Snapshot URLs: Basic auth from the URL's
+ * credentials, frames at the camera size, a failing server gives a clear status error, then
+ * recovery once it answers again. MJPEG streams: decoded by ffmpeg at the camera size.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
