@@ -26,6 +26,7 @@ SIZE = 320
 STRIDES = (8, 16, 32)
 NAMES = ['fire', 'smoke']
 HERE = os.path.dirname(os.path.abspath(__file__))
+EXPORTING = False  # set during ONNX export: CBA then uses plain Conv ops
 
 
 # ---------------------------------------------------------------- model
@@ -34,12 +35,21 @@ class CBA(nn.Module):
 
     def __init__(self, cin, cout, k=1, s=1, groups=1, act=True):
         super().__init__()
-        self.conv = nn.Conv2d(cin, cout, k, s, k // 2, groups=groups, bias=False)
+        self.conv = nn.Conv2d(cin, cout, k, s, (k // 2) if k % 2 else 0, groups=groups, bias=False)
         self.bn = nn.BatchNorm2d(cout)
         self.act = nn.SiLU() if act else nn.Identity()
 
     def forward(self, x):
-        return self.act(self.bn(self.conv(x)))
+        c = self.conv
+        if c.kernel_size == (1, 1) and c.groups == 1 and not EXPORTING:
+            # Pointwise conv as a matmul: this torch build's 1x1 Conv2d path is several times slower
+            # on CPU than BLAS (same maths; the export uses the Conv op).
+            b, ch, h, w = x.shape
+            y = (c.weight.view(c.out_channels, ch) @ x.reshape(b, ch, h * w)).view(b, c.out_channels, h, w)
+            if c.bias is not None:
+                y = y + c.bias.view(1, -1, 1, 1)
+            return self.act(self.bn(y))
+        return self.act(self.bn(c(x)))
 
     def fuse(self):
         self.conv = torch.nn.utils.fusion.fuse_conv_bn_eval(self.conv, self.bn)
@@ -64,11 +74,12 @@ class Net(nn.Module):
     def __init__(self, w=(16, 32, 64, 96, 160), neck=64, nc=2):
         super().__init__()
         self.nc = nc
-        self.stem = CBA(3, w[0], 3, 2)                                            # 160
-        self.s2 = nn.Sequential(DW(w[0], w[1], 3, 2), DW(w[1], w[1]))              # 80
-        self.s3 = nn.Sequential(DW(w[1], w[2], 3, 2), DW(w[2], w[2]), DW(w[2], w[2]))  # 40 (P3)
-        self.s4 = nn.Sequential(DW(w[2], w[3], 3, 2), DW(w[3], w[3], 5), DW(w[3], w[3], 5))  # 20 (P4)
-        self.s5 = nn.Sequential(DW(w[3], w[4], 3, 2), DW(w[4], w[4], 5), DW(w[4], w[4], 5))  # 10 (P5)
+        # Patchify stem (4x4, stride 4) straight to 1/4 resolution: the half-resolution layers of a
+        # classic stem dominated CPU training time (memory-bound BN/SiLU, slow depthwise backward).
+        self.stem = CBA(3, w[1], 4, 4)                                               # 80
+        self.s3 = nn.Sequential(CBA(w[1], w[2], 3, 2), DW(w[2], w[2]))               # 40 (P3)
+        self.s4 = nn.Sequential(CBA(w[2], w[3], 3, 2), DW(w[3], w[3], 5))            # 20 (P4)
+        self.s5 = nn.Sequential(CBA(w[3], w[4], 3, 2), DW(w[4], w[4], 5), DW(w[4], w[4], 5))  # 10 (P5)
         self.l3, self.l4, self.l5 = CBA(w[2], neck), CBA(w[3], neck), CBA(w[4], neck)
         self.t4, self.t3 = DW(neck, neck, 5), DW(neck, neck, 3)
         self.d3, self.d4 = CBA(neck, neck, 3, 2, groups=neck), CBA(neck, neck, 3, 2, groups=neck)
@@ -81,7 +92,7 @@ class Net(nn.Module):
 
     def forward(self, x):
         """Raw outputs (B, 4 + nc, A): ltrb logits then class logits, levels concatenated."""
-        p3 = self.s3(self.s2(self.stem(x)))
+        p3 = self.s3(self.stem(x))
         p4 = self.s4(p3)
         p5 = self.s5(p4)
         f5 = self.l5(p5)
@@ -368,6 +379,8 @@ def export(model, out_path, threshold):
     import copy
 
     import onnx
+    global EXPORTING
+    EXPORTING = True
     m = copy.deepcopy(model).eval()
     for mod in m.modules():
         if isinstance(mod, CBA):
@@ -413,16 +426,18 @@ def export(model, out_path, threshold):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--data', default=os.path.join(HERE, '.cache', 'data.npz'))
-    ap.add_argument('--epochs', type=int, default=14)
-    ap.add_argument('--batch', type=int, default=24)
-    ap.add_argument('--lr', type=float, default=3e-3)
+    ap.add_argument('--epochs', type=int, default=12)
+    ap.add_argument('--batch', type=int, default=16)
+    ap.add_argument('--lr', type=float, default=2e-3)
     ap.add_argument('--seed', type=int, default=1)
-    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--out', default=os.path.join(HERE, 'wfe-firesmoke-320.onnx'))
     ap.add_argument('--run', default=os.path.join(HERE, 'runs', 'default'))
-    ap.add_argument('--train-size', type=int, default=256, help='input size for all but the last epochs')
+    ap.add_argument('--train-size', type=int, default=224, help='input size for all but the last epochs')
     ap.add_argument('--final-epochs', type=int, default=2, help='last epochs trained at 320')
     ap.add_argument('--iters', type=int, default=100, help='iterations per epoch (0: one pass over the data)')
+    ap.add_argument('--photo-weight', type=float, default=2.0, help='sampling weight of photos/ images (hard ones +1)')
+    ap.add_argument('--init', default='', help='start from these weights (a previous stage\'s last.pt)')
     ap.add_argument('--bench', action='store_true', help='time a few iterations and exit')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -433,6 +448,9 @@ def main():
     model = Net()
     nparam = sum(p.numel() for p in model.parameters())
     print(f'params {nparam}', flush=True)
+    if args.init:
+        model.load_state_dict(torch.load(args.init))
+        print(f'initialised from {args.init}', flush=True)
     ema = Net()
     ema.load_state_dict(model.state_dict())
     for p in ema.parameters():
@@ -440,8 +458,8 @@ def main():
     train_idx = np.nonzero(data.part == 0)[0]
     # sampling weights: everyday negatives (photos/) twice, so false alarms are learnt against
     w = np.ones(len(train_idx))
-    w[(data.kind[train_idx] == 1)] = 2.0
-    w[(data.kind[train_idx] == 1) & (data.hard[train_idx] == 1)] = 3.0
+    w[(data.kind[train_idx] == 1)] = args.photo_weight
+    w[(data.kind[train_idx] == 1) & (data.hard[train_idx] == 1)] = args.photo_weight + 1
     # fire-wrpgm is frames of a few videos (near-duplicates): half weight
     w[np.char.startswith(data.name[train_idx].astype(str), 'fw_')] *= 0.5
     w /= w.sum()
@@ -493,6 +511,8 @@ def main():
               f'loss cls {agg[0] / iters:.4f} box {agg[1] / iters:.4f} img {agg[2] / iters:.4f} '
               f'tune {json.dumps(rep)}', flush=True)
         torch.save(ema.state_dict(), os.path.join(args.run, 'last.pt'))
+        if rep:  # an interim export, to try the runtime path while training goes on
+            export(ema, os.path.join(args.run, 'interim.onnx'), rep['threshold'])
     rep = tuning_report(ema, data)
     print(f'final tuning report {json.dumps(rep)}', flush=True)
     export(ema, args.out, rep['threshold'])

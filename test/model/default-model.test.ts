@@ -1,0 +1,101 @@
+/**
+ * The shipped default model (issue 6) through the real runtime path: sharp decode → the detector's
+ * letterbox, ONNX session, decode, NMS and the operating threshold from the model's sidecar JSON.
+ * The sample images are from the TRAIN split (see NOTICE): these tests pin that the shipped files
+ * load and behave, they do not measure accuracy (models/README.md does, on val).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Detector } from '../../src/detect/detector.js';
+import { createDetector } from '../../src/detect/detector.js';
+
+const MODEL = 'models/wfe-firesmoke-320.onnx';
+const SIDECAR = 'models/wfe-firesmoke-320.json';
+const SAMPLES = 'test/fixtures/samples';
+
+interface Sidecar {
+  name: string;
+  file: string;
+  inputSize: number;
+  layout: string;
+  classes: string[];
+  threshold: number;
+  iouThreshold: number;
+}
+const sidecar = JSON.parse(readFileSync(SIDECAR, 'utf8')) as Sidecar;
+
+async function rgbOf(path: string): Promise<{ data: Uint8Array; width: number; height: number }> {
+  const { data, info } = await sharp(path).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+}
+
+const list = (dir: string) =>
+  readdirSync(join(SAMPLES, dir))
+    .filter((f) => f.endsWith('.jpg'))
+    .sort()
+    .map((f) => join(SAMPLES, dir, f));
+
+describe('shipped model files', () => {
+  it('has the sidecar keys other parts read, and fits the size budget', () => {
+    expect(Object.keys(sidecar).sort()).toEqual(['classes', 'file', 'inputSize', 'iouThreshold', 'layout', 'name', 'threshold']);
+    expect(sidecar).toMatchObject({ name: 'wfe-firesmoke-320', file: 'wfe-firesmoke-320.onnx', inputSize: 320, layout: 'yolov8', classes: ['fire', 'smoke'], iouThreshold: 0.45 });
+    expect(sidecar.threshold).toBeGreaterThan(0.05);
+    expect(sidecar.threshold).toBeLessThan(0.95);
+    expect(statSync(MODEL).size).toBeLessThanOrEqual(4 * 1024 * 1024);
+    expect(readFileSync('models/wfe-firesmoke-320.labels.txt', 'utf8').trim().split('\n')).toEqual(['fire', 'smoke']);
+  });
+});
+
+describe('shipped model through the runtime path', () => {
+  let det: Detector;
+  beforeAll(async () => {
+    const r = await createDetector({ modelPath: MODEL, threshold: sidecar.threshold, iouThreshold: sidecar.iouThreshold, threads: 1 });
+    if (!r.ok) throw new Error(r.reason);
+    det = r.value;
+  });
+  afterAll(async () => {
+    await det?.close();
+  });
+
+  it('is read as YOLOv8 layout at 320 with class names from the ONNX metadata', () => {
+    expect(det.layout).toBe('yolov8');
+    expect(det.inputSize).toEqual({ width: 320, height: 320 });
+    expect(det.labels).toEqual(['fire', 'smoke']);
+    // Ultralytics-style `names` metadata wins over the sidecar and the labels file.
+    expect(det.labelsSource).toBe('onnx-names');
+  });
+
+  const fire = list('fire');
+  const negative = list('negative');
+  it('has samples to check', () => {
+    expect(fire.length).toBeGreaterThanOrEqual(3);
+    expect(negative.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it.each(fire)('detects fire in %s', async (file) => {
+    const im = await rgbOf(file);
+    const found = await det.detect(im.data, im.width, im.height);
+    const fires = found.filter((d) => d.label === 'fire');
+    expect(fires.length).toBeGreaterThan(0);
+    for (const d of fires) {
+      expect(d.score).toBeGreaterThanOrEqual(sidecar.threshold);
+      expect(d.box[2]).toBeGreaterThan(d.box[0]);
+      expect(d.box[3]).toBeGreaterThan(d.box[1]);
+    }
+  });
+
+  it.each(negative)('detects nothing in %s', async (file) => {
+    const im = await rgbOf(file);
+    const found = await det.detect(im.data, im.width, im.height);
+    expect(found.map((d) => `${d.label} ${d.score.toFixed(3)}`)).toEqual([]);
+  });
+
+  it('gives no detections on a flat grey frame', async () => {
+    const w = 640;
+    const h = 360;
+    const found = await det.detect(new Uint8Array(w * h * 3).fill(128), w, h);
+    expect(found).toEqual([]);
+  });
+});
