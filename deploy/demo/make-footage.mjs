@@ -16,14 +16,20 @@ const W = 320;
 const H = 240;
 const QUALITY = 72;
 
-/** Clips: every source is a TRAIN-split file (checked below against split.tsv / labels.tsv). */
+/**
+ * Clips: every source is a TRAIN-split file (checked below against split.tsv / labels.tsv). The
+ * fire photos were chosen because the shipped model detects their fire in (nearly) every frame of
+ * the zoom with a box that keeps growing (grass and brush fires seen from a distance, what a
+ * sentinel camera sees); 16 frames at ×1.05 stay within the photos' own resolution (≤ 512 px), so
+ * the fire stays sharp. Re-check when the model changes.
+ */
 const CLIPS = [
-  { out: 'deploy/demo/footage/fire-north', kind: 'zoom', file: 'boxes/images/43_jpg.rf.278fde376e5642dd0602ce69f29b5266.jpg', frames: 24, zoomPerFrame: 1.045 },
-  { out: 'test/fixtures/footage/fire-east', kind: 'zoom', file: 'boxes/images/1026_jpg.rf.1a21d44480572b7dcd79e6ae0ec220c1.jpg', frames: 24, zoomPerFrame: 1.045, mp4: true },
+  { out: 'deploy/demo/footage/fire-north', kind: 'zoom', file: 'boxes/images/915_jpg.rf.1bddc76a50fe71011ee3271196cfff3b.jpg', frames: 16, zoomPerFrame: 1.05 },
+  { out: 'test/fixtures/footage/fire-east', kind: 'zoom', file: 'boxes/images/8_jpg.rf.2dab1d94d37d361c4d37a90929dba3f8.jpg', frames: 16, zoomPerFrame: 1.05, mp4: true },
   {
     out: 'test/fixtures/footage/negative',
     kind: 'slideshow',
-    files: ['img_6a82c6e146', 'img_5ed66f6aae', 'img_249853e3de', 'img_ac7443dd7b', 'img_1a90ddf95d', 'img_9700a574ba'].map((id) => `photos/images/${id}.jpg`),
+    files: ['img_6a82c6e146', 'img_249853e3de', 'img_ac7443dd7b', 'img_9700a574ba'].map((id) => `photos/images/${id}.jpg`),
     framesEach: 4,
     zoomPerFrame: 1.04,
   },
