@@ -1,11 +1,11 @@
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/mosquitto.js';
+import { freePort, TestMosquitto } from '../helpers/mosquitto.js';
 import { attachWorkerPublisher } from '../../src/mqtt/index.js';
-import { makeCore, Observer, persistentBroker, tempDir, waitFor, type Got } from './helpers.js';
+import { brokerPid, FreezableProxy, makeCore, Observer, tempDir, waitFor, type Got } from './helpers.js';
 
-const broker = persistentBroker();
+// As in broker-restart.test.ts: no broker persistence; the core gets back in only after the observer.
+const broker = new TestMosquitto({ persistence: false });
 beforeAll(() => broker.start());
 afterAll(() => broker.stop());
 
@@ -13,51 +13,11 @@ afterAll(() => broker.stop());
 const firsts = (got: Got[]) => [...new Map(got.map((g) => [g.json!.id as string, g.json!.seq as number])).values()];
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-/**
- * A TCP proxy in front of the broker that can freeze: existing connections stay open but carry
- * nothing in either direction (a half-open link: a dead Wi-Fi, a silently rebooted router).
- */
-class FreezableProxy {
-  private server!: Server;
-  port = 0;
-  private frozen = false;
-  private pairs: Array<[Socket, Socket]> = [];
-  async start(target: number): Promise<void> {
-    this.port = await freePort();
-    this.server = createServer((client) => {
-      const upstream = connect(target, '127.0.0.1');
-      this.pairs.push([client, upstream]);
-      const fwd = (from: Socket, to: Socket) => from.on('data', (d) => !this.frozen && !(from as Socket & { dead?: boolean }).dead && to.write(d));
-      fwd(client, upstream);
-      fwd(upstream, client);
-      const end = () => {
-        client.destroy();
-        upstream.destroy();
-      };
-      client.on('error', end).on('close', end);
-      upstream.on('error', end).on('close', end);
-    });
-    await new Promise<void>((r) => this.server.listen(this.port, '127.0.0.1', () => r()));
-  }
-  /** Stop forwarding on current connections forever (they never recover: half-open). */
-  freeze(): void {
-    for (const [a, b] of this.pairs) {
-      (a as Socket & { dead?: boolean }).dead = true;
-      (b as Socket & { dead?: boolean }).dead = true;
-    }
-    this.pairs = [];
-  }
-  async stop(): Promise<void> {
-    for (const [a, b] of this.pairs) (a.destroy(), b.destroy());
-    await new Promise<void>((r) => this.server.close(() => r()));
-  }
-}
-
 describe('concurrency: main thread and a worker thread publishing while the link flaps', () => {
   it('nothing lost, per-publisher order kept, across broker restarts and a half-open link', async () => {
     const proxy = new FreezableProxy();
     await proxy.start(broker.port);
-    const obs = await Observer.start(broker.url, ['test/main', 'test/worker'], { clientId: 'obs-conc' });
+    const obs = await Observer.start(broker.url, ['test/main', 'test/worker'], { clientId: 'obs-conc', clean: true });
     const core = makeCore({ url: `mqtt://127.0.0.1:${proxy.port}`, nodeId: 'conc', config: { keepaliveSeconds: 1 } });
     await core.start();
     await waitFor(() => core.connectionState() === 'CONNECTED');
@@ -76,10 +36,17 @@ describe('concurrency: main thread and a worker thread publishing while the link
     // 2) broker restarts (obs reconnects with its persistent session)
     for (const sig of ['SIGKILL', 'SIGTERM'] as const) {
       await new Promise((r) => setTimeout(r, 150));
+      proxy.open = false;
+      if (sig === 'SIGKILL') {
+        process.kill(brokerPid(broker), 'SIGSTOP'); // hung, then crashed (see broker-restart.test.ts)
+        await new Promise((r) => setTimeout(r, 100));
+      }
       await broker.stop(sig);
       await new Promise((r) => setTimeout(r, 100));
       await broker.start();
-      await waitFor(() => core.connectionState() === 'CONNECTED' && obs.client.connected, 10_000, 'reconnected after restart');
+      await waitFor(() => obs.subscribed, 10_000, 'observer back');
+      proxy.open = true;
+      await waitFor(() => core.connectionState() === 'CONNECTED', 10_000, 'reconnected after restart');
     }
     await new Promise((r) => setTimeout(r, 150));
     clearInterval(timer);

@@ -1,8 +1,9 @@
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import { TestMosquitto } from '../helpers/mosquitto.js';
+import { freePort, TestMosquitto } from '../helpers/mosquitto.js';
 import type { Clock } from '../../src/core/clock.js';
 import { memoryLogger, silentLogger, type Logger } from '../../src/log/logger.js';
 import { createMqttCore, mqttConfigSchema, type MqttCore } from '../../src/mqtt/index.js';
@@ -73,6 +74,8 @@ export interface Got {
 export class Observer {
   readonly got: Got[] = [];
   client!: MqttClient;
+  /** True from the SUBACK after a connect until the connection closes. */
+  subscribed = false;
 
   static async start(url: string, filters: string[], opts: Partial<IClientOptions> = {}): Promise<Observer> {
     const o = new Observer();
@@ -88,8 +91,16 @@ export class Observer {
       }
       o.got.push({ topic, text, retain: packet.retain, json, expiry: packet.properties?.messageExpiryInterval });
     });
+    // Subscribe on EVERY connect (a restarted broker without persistence forgets subscriptions).
     await new Promise<void>((resolve, reject) => {
-      o.client.once('connect', () => o.client.subscribe(filters, { qos: 1 }, (err) => (err ? reject(err) : resolve())));
+      o.client.on('connect', () =>
+        o.client.subscribe(filters, { qos: 1 }, (err) => {
+          if (err) return reject(err);
+          o.subscribed = true;
+          resolve();
+        }),
+      );
+      o.client.on('close', () => (o.subscribed = false));
     });
     return o;
   }
@@ -105,3 +116,61 @@ export class Observer {
 
 /** Memory logger handy for asserting logged reasons. */
 export { memoryLogger };
+
+/**
+ * A TCP proxy in front of the broker that can freeze: existing connections stay open but carry
+ * nothing in either direction (a half-open link: a dead Wi-Fi, a silently rebooted router).
+ */
+export class FreezableProxy {
+  /** While false, new connections are closed at once (the broker looks unreachable to the core). */
+  open = true;
+  private server!: Server;
+  port = 0;
+  private frozen = false;
+  private pairs: Array<[Socket, Socket]> = [];
+  async start(target: number): Promise<void> {
+    this.port = await freePort();
+    this.server = createServer((client) => {
+      if (!this.open) return void client.destroy();
+      const upstream = tcpConnect(target, '127.0.0.1');
+      this.pairs.push([client, upstream]);
+      const fwd = (from: Socket, to: Socket) => from.on('data', (d) => !this.frozen && !(from as Socket & { dead?: boolean }).dead && to.write(d));
+      fwd(client, upstream);
+      fwd(upstream, client);
+      const end = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', end).on('close', end);
+      upstream.on('error', end).on('close', end);
+    });
+    await new Promise<void>((r) => this.server.listen(this.port, '127.0.0.1', () => r()));
+  }
+  /** Stop forwarding on current connections forever (they never recover: half-open). */
+  freeze(): void {
+    for (const [a, b] of this.pairs) {
+      (a as Socket & { dead?: boolean }).dead = true;
+      (b as Socket & { dead?: boolean }).dead = true;
+    }
+    this.pairs = [];
+  }
+  async stop(): Promise<void> {
+    for (const [a, b] of this.pairs) (a.destroy(), b.destroy());
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+
+/** Pid of a TestMosquitto's process (found by its config path). */
+export function brokerPid(b: { dir: string }): number {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(`${b.dir}/mosquitto.conf`)) return Number(d);
+    } catch {
+      // the process went away while we looked
+    }
+  }
+  throw new Error('broker pid not found');
+}
+
