@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { TestMosquitto } from '../helpers/mosquitto.js';
 import { jsonParser } from '../../src/mqtt/index.js';
-import { makeCore, memoryLogger, Observer, waitFor } from './helpers.js';
+import { FreezableProxy, makeCore, memoryLogger, Observer, waitFor } from './helpers.js';
 
 const broker = new TestMosquitto();
 beforeAll(() => broker.start());
@@ -88,6 +88,32 @@ describe('mqtt core against Mosquitto', () => {
     expect(good).toHaveLength(2);
     await core.close();
     await pub.stop();
+  });
+
+  it('FAILED after N attempts is loud (log, metric, state) and keeps probing; the failed event is delivered after recovery', async () => {
+    const gate = new FreezableProxy();
+    await gate.start(broker.port);
+    gate.open = false; // the broker looks unreachable: every attempt is cut at once
+    const obs = await Observer.start(broker.url, ['system/pi-f/connection']);
+    const log = memoryLogger('warn');
+    const core = makeCore({ url: `mqtt://127.0.0.1:${gate.port}`, nodeId: 'pi-f', logger: log, config: { maxReconnectAttempts: 3 } });
+    const states: string[] = [];
+    core.onConnectionState((_f, t) => states.push(t));
+    await core.start();
+    await waitFor(() => core.connectionState() === 'FAILED', 10_000);
+    expect(core.metrics().failed_total).toBe(1);
+    expect(core.snapshot().state).toBe('FAILED');
+    expect(log.lines.some((l) => l.level === 50 && /mqtt link FAILED/.test(l.msg))).toBe(true);
+    const failuresAtFailed = core.metrics().consecutive_failures as number;
+    await waitFor(() => (core.metrics().consecutive_failures as number) > failuresAtFailed, 5000, 'still probing');
+    gate.open = true;
+    await waitFor(() => obs.got.length >= 2, 10_000);
+    expect(states).toEqual(['CONNECTING', 'RECONNECTING', 'FAILED', 'CONNECTED']);
+    expect(obs.got.map((g) => g.json!.event)).toEqual(['failed', 'connected']);
+    expect(obs.got[0].json).toMatchObject({ attempts: 3, node_id: 'pi-f' });
+    await core.close();
+    await obs.stop();
+    await gate.stop();
   });
 
   it('QoS 0 is never queued while offline', async () => {
