@@ -62,6 +62,8 @@ function allowedOf(s: JsonSchema): string {
 
 function showDefault(key: string, s: JsonSchema, required: boolean): string {
   if (key === 'node.id') return 'hostname, sanitised';
+  // Read from the shipped model's sidecar at load time; the docs must not change with the model.
+  if (key === 'detect.threshold') return 'the model card\'s operating threshold';
   if (s.default === undefined) return required ? '**required**' : '—';
   if (typeof s.default === 'object' && s.default !== null && Object.keys(s.default).length === 0 && !Array.isArray(s.default)) return '';
   return `\`${JSON.stringify(s.default)}\``;
