@@ -2,6 +2,7 @@ import { createCameraRole, type CameraRole } from '../detect/index.js';
 import type { WireContext } from './context.js';
 import type { AppPart } from './part.js';
 import { resolveAsset } from './paths.js';
+import { guardedLink } from './guarded-link.js';
 
 /**
  * The camera role: one worker thread owns the cameras' sources, the frame slots and the ONNX
@@ -11,6 +12,7 @@ import { resolveAsset } from './paths.js';
  */
 export function wireCamera(ctx: WireContext): { part: AppPart; role: CameraRole } {
   const detect = ctx.config.detect;
+  const guarded = ctx.link ? guardedLink(ctx.link, ctx.logger.child('detect.link')) : null; // local first
   const role = createCameraRole({
     cameras: ctx.config.cameras,
     detect: { ...detect, model: resolveAsset(detect.model), ...(detect.labels ? { labels: resolveAsset(detect.labels) } : {}) },
@@ -18,7 +20,7 @@ export function wireCamera(ctx: WireContext): { part: AppPart; role: CameraRole 
     stateDir: ctx.stateDir,
     logger: ctx.logger.child('detect'),
     bus: ctx.bus,
-    link: ctx.link,
+    link: guarded?.link,
     clock: ctx.clock,
     random: ctx.random,
   });
@@ -29,7 +31,7 @@ export function wireCamera(ctx: WireContext): { part: AppPart; role: CameraRole 
     start: () => role.start(),
     stop: () => role.stop(),
     snapshot: () => role.snapshot(),
-    metrics: () => role.metrics(),
+    metrics: () => ({ ...role.metrics(), link_errors: guarded?.errors() ?? 0 }),
   };
   return { part, role };
 }

@@ -2,6 +2,7 @@ import { createConsensus, type ConsensusService } from '../consensus/index.js';
 import { ok } from '../core/result.js';
 import type { WireContext } from './context.js';
 import type { AppPart } from './part.js';
+import { guardedLink } from './guarded-link.js';
 
 /** Options for {@link wireConsensus}. */
 export interface WireConsensusOptions {
@@ -15,13 +16,14 @@ export interface WireConsensusOptions {
 /** The consensus part: local detections via the bus, remote ones via MQTT; triggers to both. */
 export function wireConsensus(opts: WireConsensusOptions): { part: AppPart; service: ConsensusService } {
   const { ctx } = opts;
+  const guarded = ctx.link ? guardedLink(ctx.link, ctx.logger.child('consensus.link')) : null; // local first
   const service = createConsensus({
     config: ctx.config.consensus,
     nodeId: ctx.nodeId,
     logger: ctx.logger.child('consensus'),
     clock: ctx.clock,
     bus: ctx.bus,
-    link: ctx.link,
+    link: guarded?.link,
     modelThreshold: opts.modelThreshold,
     clockSynced: opts.clockSynced,
   });
@@ -35,7 +37,7 @@ export function wireConsensus(opts: WireConsensusOptions): { part: AppPart; serv
     },
     stop: () => service.stop(),
     snapshot: () => service.snapshot(),
-    metrics: () => service.metrics(),
+    metrics: () => ({ ...service.metrics(), link_errors: guarded?.errors() ?? 0 }),
   };
   return { part, service };
 }

@@ -2,6 +2,7 @@ import { fail, ok, type Result } from '../core/result.js';
 import { createPumpController, installPumpExitSafety, type GpioDriver, type PumpController } from '../pump/index.js';
 import type { WireContext } from './context.js';
 import type { AppPart } from './part.js';
+import { guardedLink } from './guarded-link.js';
 
 /** Options for {@link wirePump}. */
 export interface WirePumpOptions {
@@ -23,6 +24,7 @@ export interface WirePumpOptions {
 export async function wirePump(opts: WirePumpOptions): Promise<Result<{ part: AppPart; controller: () => PumpController | null }>> {
   const { ctx } = opts;
   let controller: PumpController | null = null;
+  const guarded = ctx.link ? guardedLink(ctx.link, ctx.logger.child('pump.link')) : null; // local first
   let dispose: (() => void) | null = null;
   const part: AppPart = {
     name: 'pump',
@@ -35,7 +37,7 @@ export async function wirePump(opts: WirePumpOptions): Promise<Result<{ part: Ap
         logger: ctx.logger,
         clock: ctx.clock,
         bus: ctx.bus,
-        link: ctx.link,
+        link: guarded?.link,
         driver: opts.driver,
         clockSynced: opts.clockSynced,
         triggerTtlSeconds: ctx.config.consensus.triggerTtlSeconds,
@@ -52,7 +54,7 @@ export async function wirePump(opts: WirePumpOptions): Promise<Result<{ part: Ap
       dispose?.();
     },
     snapshot: () => controller?.snapshot() ?? null,
-    metrics: () => controller?.metrics() ?? {},
+    metrics: () => ({ ...(controller?.metrics() ?? {}), link_errors: guarded?.errors() ?? 0 }),
   };
   return ok({ part, controller: () => controller });
 }

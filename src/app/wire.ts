@@ -41,8 +41,8 @@ export interface BuiltParts {
 }
 
 /**
- * Build every part the config asks for, in start order: broker → MQTT core → pump (outputs off
- * first, listening before anything can trigger) → consensus → camera → telemetry, notify, http.
+ * Build every part the config asks for, in start order: broker + MQTT core → notify → pump
+ * (outputs off first, listening before anything can trigger) → consensus → camera → telemetry → http.
  * Building creates objects only; nothing binds or connects until the app starts the parts.
  */
 export async function buildParts(ctx: WireContext, overrides: PartOverrides): Promise<Result<BuiltParts>> {
@@ -56,6 +56,10 @@ export async function buildParts(ctx: WireContext, overrides: PartOverrides): Pr
   ctx.link = mqtt.core;
   parts.push(mqtt.part);
   sources.mqtt = () => ({ ...mqtt.core.snapshot() });
+
+  // Notifications start right after the link so they hear everything from the pump's boot on
+  // (a pump ERROR at boot, the first trigger); built even without webhooks so counters exist.
+  parts.push(wireNotify(ctx).part);
 
   // Telemetry is built first (started late) because consensus and pump read its clock-sync flag.
   const tel = wireTelemetry({ ctx, sources, env: overrides.env });
@@ -83,8 +87,6 @@ export async function buildParts(ctx: WireContext, overrides: PartOverrides): Pr
     sources.consensus = () => ({ ...c.service.snapshot() });
   }
 
-  // Notifications are built even without webhooks (nothing is sent) so the counters exist.
-  parts.push(wireNotify(ctx).part);
   let cameraSnap: (() => unknown) | undefined;
   if (roles.has('camera')) {
     const cam = wireCamera(ctx);

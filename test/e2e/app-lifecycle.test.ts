@@ -30,13 +30,13 @@ function config(extra: Record<string, unknown> = {}) {
 }
 
 describe('app wiring (in process, embedded broker)', () => {
-  it('starts broker+MQTT, pump, consensus, notify, telemetry, status page in order and stops pump first, broker last', async () => {
+  it('starts broker+MQTT, notify, pump, consensus, telemetry, status page in order and stops pump first, broker last', async () => {
     const logger = memoryLogger('info');
     const gpio = new MockGpioDriver({ clock: systemClock });
     const app = createApp({ config: config(), logger, overrides: { pumpDriver: gpio } });
     const started = await app.start();
     expect(started).toEqual({ ok: true, value: undefined });
-    expect(app.parts().map((p) => p.name)).toEqual(['mqtt', 'pump', 'consensus', 'notify', 'telemetry', 'http']);
+    expect(app.parts().map((p) => p.name)).toEqual(['mqtt', 'notify', 'pump', 'consensus', 'telemetry', 'http']);
     // The status page serves the part snapshots, pump pin levels included.
     const url = app.statusUrl();
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
@@ -122,5 +122,32 @@ describe('process: wildfire-edge run under a signal', () => {
     expect(told[0]).toMatch(/^READY=1 STATUS=node sig running/);
     expect(told).toContain('WATCHDOG=1');
     expect(told[told.length - 1]).toBe('STOPPING=1');
+  });
+});
+
+describe('guarded link (local first even when the link misbehaves)', () => {
+  it('a throwing publish/setLastValue never reaches the part; errors are counted and logged once per streak', async () => {
+    const { guardedLink } = await import('../../src/app/guarded-link.js');
+    const { FakeLink } = await import('../helpers/fake-link.js');
+    const inner = new FakeLink('n1');
+    let broken = true;
+    const realPublish = inner.publish.bind(inner);
+    inner.publish = (t, p, o) => {
+      if (broken) throw new TypeError('boom');
+      realPublish(t, p, o);
+    };
+    inner.setLastValue = () => {
+      throw new TypeError('boom');
+    };
+    const logger = memoryLogger('info');
+    const g = guardedLink(inner, logger);
+    expect(() => g.link.publish('fire/trigger', { a: 1 }, { qos: 1 })).not.toThrow();
+    expect(() => g.link.setLastValue('pump/n1/state', { s: 1 })).not.toThrow();
+    expect(g.errors()).toBe(2);
+    expect(logger.lines.filter((l) => l.level === 50)).toHaveLength(1);
+    broken = false;
+    g.link.publish('fire/trigger', { a: 2 }, { qos: 1 });
+    expect(inner.published.map((m) => m.topic)).toEqual(['fire/trigger']);
+    expect(g.link.nodeId).toBe('n1');
   });
 });
