@@ -55,8 +55,11 @@ def main():
     negp = [n for n in neg if n[2] == 'photos']
     negb = [n for n in neg if n[2] == 'boxes']
     pick_n = [negp[j] for j in rng.choice(len(negp), 3, replace=False)] + [negb[j] for j in rng.choice(len(negb), 1, replace=False)]
+    sources = ['file\tsource\tsplit\tlicence']
     for sub, picks in (('fire', pick_f), ('negative', pick_n)):
         os.makedirs(os.path.join(OUT, sub), exist_ok=True)
+        for old in os.listdir(os.path.join(OUT, sub)):
+            os.remove(os.path.join(OUT, sub, old))
         for s, name, part in picks:
             src = os.path.join(DATA, part, 'images', name if part == 'boxes' else name + '.jpg')
             im = Image.open(src).convert('RGB')
@@ -65,9 +68,13 @@ def main():
             dst = os.path.join(OUT, sub, f'{part}-{base}.jpg')
             im.save(dst, quality=85)
             lic = 'hot-fire v9 (Roboflow Universe), public domain' if part == 'boxes' else 'Open Images via wildfire-watch, CC BY 2.0'
+            sources.append(f'{sub}/{os.path.basename(dst)}\tfire-dev {part}/images/{os.path.basename(src)}\ttrain\t{lic}')
             print(f'  test/fixtures/samples/{sub}/{os.path.basename(dst)}: fire-dev {part}/images/{os.path.basename(src)} '
                   f'(train split), {lic}; python score {abs(s):.3f}')
+    with open(os.path.join(OUT, 'SOURCES.tsv'), 'w') as f:
+        f.write('\n'.join(sources) + '\n')
 
 
 if __name__ == '__main__':
     main()
+

@@ -62,11 +62,15 @@ export class Delivery {
     this.pump();
   }
 
-  /** Coalesce many "entry became durable" notifications into one pump per microtask. */
+  /**
+   * Coalesce many notifications (entries became durable, PUBACKs parsed from one socket read) into
+   * one pump on the next turn of the event loop, so a window of messages goes out in one socket
+   * write instead of one syscall per message.
+   */
   schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    queueMicrotask(() => {
+    setImmediate(() => {
       this.scheduled = false;
       this.pump();
     });
@@ -105,6 +109,12 @@ export class Delivery {
   pump(): void {
     const c = this.conn;
     if (!c) return;
+    c.batch(() => this.fill(c));
+    this.checkBarrier();
+    this.notifyDrain();
+  }
+
+  private fill(c: WireConnection): void {
     const ob = this.opts.outbox;
     while (c.usable && ob.inflightCount < this.opts.maxInflight) {
       const now = this.opts.clock.wallNow();
@@ -116,8 +126,6 @@ export class Delivery {
       if (e.rec.expiresAt !== undefined && this.opts.messageExpiry()) expiry = Math.max(1, Math.ceil((e.rec.expiresAt - now) / 1000));
       c.publish1(toWire(this.opts.prefix, e.rec.topic), e.rec.payload, false, expiry, (o) => this.outcome(c, seq, e.rec.topic, o));
     }
-    this.checkBarrier();
-    this.notifyDrain();
   }
 
   private outcome(c: WireConnection, seq: number, topic: string, o: PublishOutcome): void {
@@ -126,7 +134,7 @@ export class Delivery {
     else this.counts.sent++;
     // A PUBACK is true even from a connection that has since gone: the broker has the message.
     this.opts.outbox.ack(seq);
-    if (c === this.conn) this.pump();
+    if (c === this.conn) this.schedule();
     else this.notifyDrain();
   }
 

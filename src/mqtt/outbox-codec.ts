@@ -54,22 +54,25 @@ function frame(body: Buffer): Buffer {
   return out;
 }
 
-/** Encode a message record as one frame. */
+/** Encode a message record as one frame (one allocation: the body is written in place). */
 export function encodeMessage(rec: OutboxRecord): Buffer {
-  const id = Buffer.from(rec.id, 'utf8');
-  const topic = Buffer.from(rec.topic, 'utf8');
-  const body = Buffer.allocUnsafe(1 + 8 + 1 + 8 + 8 + 2 + id.length + 2 + topic.length + rec.payload.length);
-  let o = body.writeUInt8(TYPE_MSG, 0);
-  o = body.writeDoubleLE(rec.seq, o);
-  o = body.writeUInt8(rec.priority, o);
-  o = body.writeDoubleLE(rec.createdAt, o);
-  o = body.writeDoubleLE(rec.expiresAt ?? Number.NaN, o);
-  o = body.writeUInt16LE(id.length, o);
-  o += id.copy(body, o);
-  o = body.writeUInt16LE(topic.length, o);
-  o += topic.copy(body, o);
-  rec.payload.copy(body, o);
-  return frame(body);
+  const idLen = Buffer.byteLength(rec.id, 'utf8');
+  const topicLen = Buffer.byteLength(rec.topic, 'utf8');
+  const bodyLen = 1 + 8 + 1 + 8 + 8 + 2 + idLen + 2 + topicLen + rec.payload.length;
+  const out = Buffer.allocUnsafe(HEADER + bodyLen);
+  let o = out.writeUInt8(TYPE_MSG, HEADER);
+  o = out.writeDoubleLE(rec.seq, o);
+  o = out.writeUInt8(rec.priority, o);
+  o = out.writeDoubleLE(rec.createdAt, o);
+  o = out.writeDoubleLE(rec.expiresAt ?? Number.NaN, o);
+  o = out.writeUInt16LE(idLen, o);
+  o += out.write(rec.id, o, 'utf8');
+  o = out.writeUInt16LE(topicLen, o);
+  o += out.write(rec.topic, o, 'utf8');
+  rec.payload.copy(out, o);
+  out.writeUInt32LE(bodyLen, 0);
+  out.writeUInt32LE(crc32(out.subarray(HEADER)), 4);
+  return out;
 }
 
 /** Encode a tombstone for `seq`. */

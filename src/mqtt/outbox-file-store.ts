@@ -55,6 +55,8 @@ export class FileOutboxStore implements OutboxStore {
   private pendingSeqs: number[] = [];
   private pendingHasMsg = false;
   private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  /** The promise shared by the records appended since the current batch was taken. */
+  private batchPromise: Promise<void> | undefined;
   private committing: Promise<void> | undefined;
   private lastSync = 0;
   private syncTimer: NodeJS.Timeout | undefined;
@@ -113,8 +115,9 @@ export class FileOutboxStore implements OutboxStore {
     this.pending.push(f);
     this.pendingSeqs.push(rec.seq);
     this.pendingHasMsg = true;
-    const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    this.kick();
+    // Every record of a batch shares one promise: group commit without a promise per message.
+    const p = (this.batchPromise ??= new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject })));
+    this.kick(); // may take the batch synchronously (and clear batchPromise): return our local
     return p;
   }
 
@@ -171,6 +174,7 @@ export class FileOutboxStore implements OutboxStore {
       this.pending = [];
       this.pendingSeqs = [];
       this.waiters = [];
+      this.batchPromise = undefined;
       this.pendingHasMsg = false;
       try {
         if (!this.active) throw new Error('outbox store is not open');

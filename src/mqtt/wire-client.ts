@@ -124,6 +124,17 @@ export class WireConnection {
     });
   }
 
+  /** Run `fn` with the socket corked, so the packets it writes leave in one write (fewer syscalls). */
+  batch(fn: () => void): void {
+    const stream = this.client.stream as { cork?: () => void; uncork?: () => void } | undefined;
+    stream?.cork?.();
+    try {
+      fn();
+    } finally {
+      stream?.uncork?.();
+    }
+  }
+
   /** QoS 0 publish (fire and forget). */
   publish0(topic: string, payload: Buffer, retain: boolean): void {
     this.client.publish(topic, payload, { qos: 0, retain });

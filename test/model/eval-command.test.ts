@@ -59,7 +59,8 @@ describe('eval command', () => {
     expect(await evalCommand(['--images', 'x'], a.io)).toBe(2);
     expect(a.err.join('\n')).toContain('--model FILE is required');
     const b = capture();
-    writeFileSync(join(dir, 'l.tsv'), 'id\tfire\nboxes-0086_jpg\t1\n');
+    const one = readdirSync('test/fixtures/samples/fire')[0].replace(/\.jpg$/, '');
+    writeFileSync(join(dir, 'l.tsv'), `id\tfire\n${one}\t1\n`);
     expect(await evalCommand(['--model', join(dir, 'missing.onnx'), '--images', 'test/fixtures/samples/fire', '--labels', join(dir, 'l.tsv')], b.io)).toBe(1);
     expect(b.err.join('\n')).toMatch(/missing\.onnx/);
   });

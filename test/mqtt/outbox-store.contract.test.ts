@@ -59,7 +59,9 @@ for (const impl of impls) {
       const s = impl.open(place);
       expect(await s.open()).toEqual([]);
       const recs = [rec(1), rec(2, { expiresAt: 1_764_200_100_000 }), rec(3, { payload: Buffer.from([0, 255, 10, 13]) })];
-      await Promise.all(recs.map((r) => s.append(r)));
+      const ps = recs.map((r) => s.append(r));
+      for (const p of ps) expect(p).toBeInstanceOf(Promise);
+      await Promise.all(ps);
       await s.close();
       const again = impl.open(place);
       expect(await again.open()).toEqual(recs);
@@ -83,7 +85,9 @@ for (const impl of impls) {
       const place = impl.newPlace();
       const s = impl.open(place);
       await s.open();
-      await s.append(rec(7));
+      const p = s.append(rec(7));
+      expect(p).toBeInstanceOf(Promise);
+      await p;
       // No close(): a reader opening the place now (as after SIGKILL) must already see it.
       const reader = impl.open(place);
       expect((await reader.open()).map((r) => r.seq)).toEqual([7]);
