@@ -45,6 +45,8 @@ class MqttCoreImpl implements MqttCore {
   private readonly delivery: Delivery;
   private readonly stats: ConnectionStats;
   private readonly clientId: string;
+  // Message ids are `<bootId>-<counter>`: unique across restarts without a random id per message
+  // (receivers de-duplicate at-least-once deliveries by id, MQTT-CORE.md "Delivery").
   private readonly bootId = randomUUID().replace(/-/g, '').slice(0, 12);
   private idSeq = 0;
   private wire: { attempt: number; conn: WireConnection } | undefined;
@@ -68,6 +70,7 @@ class MqttCoreImpl implements MqttCore {
     this.log = opts.logger.child('mqtt');
     this.clock = opts.clock ?? systemClock;
     this.url = this.cfg.url;
+    // MQTT 5 for external brokers (expiry, subscription ids, reason codes); aedes speaks 3.1.1.
     this.protocolVersion = this.cfg.protocolVersion ?? (this.cfg.url ? 5 : 4);
     this.stats = new ConnectionStats(this.clock);
     this.lastTransitionAt = this.clock.now();
@@ -131,6 +134,8 @@ class MqttCoreImpl implements MqttCore {
       this.outbox.replaceStore(this.store);
       await this.outbox.open();
     }
+    // Publishes made before start() waited in memory; they go into the outbox after the recovered
+    // messages, so seqs stay increasing and the replay order is the publish order.
     const early = this.preOpen ?? [];
     this.preOpen = undefined;
     for (const m of early) this.outbox.add(m);
@@ -145,13 +150,16 @@ class MqttCoreImpl implements MqttCore {
   }
 
   private async doClose(): Promise<void> {
+    // A failed start was already reported to start()'s caller; close must still release what exists.
     await this.startPromise?.catch(() => undefined);
     const deadline = this.clock.now() + this.cfg.closeGraceMs;
     // MQTT-CORE.md "Shutdown": offline first, then flush for at most the grace period.
     if (this.machine.state === 'CONNECTED' && this.wire) this.delivery.sendRetained(toWire(this.cfg.topicPrefix, topics.availability(this.nodeId)), Buffer.from('offline'), 1);
     await this.delivery.waitDrained(deadline, () => this.machine.state === 'CONNECTED');
+    // From here on publishes are counted as dropped: nothing may race the disconnect.
     this.closed = true;
     if (this.machine.state === 'CONNECTED' && this.wire) await this.wire.conn.disconnect(Math.max(100, deadline - this.clock.now()));
+    // The machine cancels its timers and aborts any attempt in progress (close racing a reconnect).
     this.machine.handle({ type: 'close', reason: 'close' });
     this.delivery.detach();
     await this.outbox.flush().catch(() => undefined);
@@ -216,6 +224,7 @@ class MqttCoreImpl implements MqttCore {
 
   // ---- observability ---------------------------------------------------------------------------
 
+  /** Flat counters and gauges (src/http renders them as Prometheus text; names in README.md). */
   metrics(): MetricSnapshot {
     const st = this.store.stats();
     return {
@@ -246,6 +255,7 @@ class MqttCoreImpl implements MqttCore {
     };
   }
 
+  /** For the status page: no secrets (URL credentials redacted). */
   snapshot(): MqttCoreSnapshot {
     return {
       state: this.machine.state,
@@ -262,6 +272,7 @@ class MqttCoreImpl implements MqttCore {
 
   // ---- connection ------------------------------------------------------------------------------
 
+  /** Effect of the machine: one fresh mqtt.js connection per attempt (no mqtt.js reconnect). */
   private openAttempt(attempt: number): void {
     this.attemptsSinceConnected++;
     const conn = new WireConnection({ ...this.wireBase!, url: this.url!, protocolVersion: this.protocolVersion }, {
@@ -296,6 +307,10 @@ class MqttCoreImpl implements MqttCore {
     });
   }
 
+  /**
+   * Every transition: metrics, one log line (FAILED at error level: it must be loud), connection
+   * events into the outbox, and on CONNECTED the connect sequence of MQTT-CORE.md.
+   */
   private onTransition(from: ConnectionState, to: ConnectionState, reason: string): void {
     const now = this.clock.now();
     const previousMs = Math.round(now - this.lastTransitionAt);
@@ -342,6 +357,7 @@ class MqttCoreImpl implements MqttCore {
   }
 }
 
+/** A topic we may publish to: non-empty, within MQTT's length limit, no wildcard, no NUL. */
 function validTopic(t: string): boolean {
   return t.length > 0 && t.length < 65536 && !/[+#\u0000]/.test(t);
 }
