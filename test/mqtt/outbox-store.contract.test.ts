@@ -31,14 +31,46 @@ const impls: Impl[] = [
     tearTail: () => undefined, // a memory store has no partial writes
   },
   {
-    name: 'FileOutboxStore',
+    name: 'FileOutboxStore (fsync=always)',
     newPlace: () => {
       const d = mkdtempSync(join(tmpdir(), 'wfe-outbox-'));
       dirs.push(d);
       return d;
     },
     open: (place, segmentBytes = 1 << 20) =>
-      new FileOutboxStore({ dir: place as string, fsync: 'always', fsyncIntervalMs: 1000, groupCommitMs: 0, segmentBytes, logger: silentLogger() }),
+      new FileOutboxStore({ dir: place as string, fsync: 'always', fsyncIntervalMs: 20, groupCommitMs: 0, segmentBytes, logger: silentLogger() }),
+    tearTail: (place) => {
+      const dir = place as string;
+      const last = readdirSync(dir).filter((f) => f.endsWith('.log')).sort().at(-1)!;
+      const frame = encodeMessage(rec(999_999));
+      appendFileSync(join(dir, last), frame.subarray(0, frame.length - 7)); // power cut mid-write
+    },
+  },
+  {
+    name: 'FileOutboxStore (fsync=interval)',
+    newPlace: () => {
+      const d = mkdtempSync(join(tmpdir(), 'wfe-outbox-'));
+      dirs.push(d);
+      return d;
+    },
+    open: (place, segmentBytes = 1 << 20) =>
+      new FileOutboxStore({ dir: place as string, fsync: 'interval', fsyncIntervalMs: 20, groupCommitMs: 0, segmentBytes, logger: silentLogger() }),
+    tearTail: (place) => {
+      const dir = place as string;
+      const last = readdirSync(dir).filter((f) => f.endsWith('.log')).sort().at(-1)!;
+      const frame = encodeMessage(rec(999_999));
+      appendFileSync(join(dir, last), frame.subarray(0, frame.length - 7)); // power cut mid-write
+    },
+  },
+  {
+    name: 'FileOutboxStore (fsync=never)',
+    newPlace: () => {
+      const d = mkdtempSync(join(tmpdir(), 'wfe-outbox-'));
+      dirs.push(d);
+      return d;
+    },
+    open: (place, segmentBytes = 1 << 20) =>
+      new FileOutboxStore({ dir: place as string, fsync: 'never', fsyncIntervalMs: 20, groupCommitMs: 0, segmentBytes, logger: silentLogger() }),
     tearTail: (place) => {
       const dir = place as string;
       const last = readdirSync(dir).filter((f) => f.endsWith('.log')).sort().at(-1)!;
