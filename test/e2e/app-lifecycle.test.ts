@@ -151,3 +151,44 @@ describe('guarded link (local first even when the link misbehaves)', () => {
     expect(g.link.nodeId).toBe('n1');
   });
 });
+
+describe('process: an uncaught exception', () => {
+  it('puts the pump safe (valve closed, state published), logs fatal and exits non-zero', async () => {
+    const mqttMod = await import('mqtt');
+    const dir = mkdtempSync(join(tmpdir(), 'wfe-crash-'));
+    const cfg = join(dir, 'c.yaml');
+    writeFileSync(cfg, `node: { id: crash }\nroles: [consensus, pump]\nstateDir: ${dir}/state\nmqtt: { embedded: { port: 0 } }\npump: { driver: mock }\nhttp: { enabled: false }\n`);
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './test/e2e/fixtures/crash-on-usr2.mjs', 'src/main.ts', 'run', '--config', cfg], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NOTIFY_SOCKET: '', MQTT_URL: '' },
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    expect(await waitFor(() => out.includes('"node running"'), 40_000)).toBe(true);
+    const brokerLine = out.split('\n').find((l) => l.includes('"embedded MQTT broker listening"'));
+    const port = Number((JSON.parse(brokerLine ?? '{}') as { port?: number }).port);
+    expect(port).toBeGreaterThan(0);
+    // A trigger over MQTT opens the main valve (seen on the retained pump state).
+    const states: Array<{ state: string; outputs: Record<string, boolean> }> = [];
+    const c = mqttMod.default.connect(`mqtt://127.0.0.1:${port}`, { protocolVersion: 4, reconnectPeriod: 0 });
+    await new Promise<void>((resolve) => c.once('connect', () => c.subscribe('pump/crash/state', { qos: 1 }, () => resolve())));
+    c.on('message', (_t, p) => states.push(JSON.parse(p.toString()) as { state: string; outputs: Record<string, boolean> }));
+    const now = Date.now() / 1000;
+    c.publish('fire/trigger', JSON.stringify({ action: 'trigger', v: 1, id: 'crash-1', node_id: 'test', ts: now, timestamp: now, expires_at: now + 60 }), { qos: 1 });
+    expect(await waitFor(() => states.some((s) => s.outputs?.mainValve === true), 15_000)).toBe(true);
+
+    child.kill('SIGUSR2');
+    expect(await exited).toBe(1);
+    c.end(true);
+    const lines = out.trim().split('\n').flatMap((l) => { try { return [JSON.parse(l) as { ns: string; msg: string; level: number }]; } catch { return []; } });
+    const fatal = lines.findIndex((l) => l.level === 60 && /uncaught exception/.test(l.msg));
+    const safe = lines.findIndex((l) => l.ns === 'pump' && l.msg.startsWith('pump stopped'));
+    expect(fatal).toBeGreaterThan(-1);
+    expect(safe).toBeGreaterThan(fatal);
+    // The last pump state the broker got before it closed: every output off.
+    const last = states[states.length - 1];
+    expect(Object.values(last.outputs).every((v) => v === false)).toBe(true);
+  });
+});
