@@ -192,3 +192,29 @@ describe('process: an uncaught exception', () => {
     expect(Object.values(last.outputs).every((v) => v === false)).toBe(true);
   });
 });
+
+describe('lifecycle deadline', () => {
+  it('a part that never stops cannot hold the process: the hard exit deadline fires', async () => {
+    const { createLifecycle } = await import('../../src/app/index.js');
+    const exits: number[] = [];
+    const lc = createLifecycle({ logger: memoryLogger('info'), hardExitMs: 200, exit: (c) => void exits.push(c) });
+    const hung = { stop: () => new Promise<void>(() => undefined) } as unknown as import('../../src/app/index.js').App;
+    void lc.run(hung);
+    lc.request('test', 0);
+    lc.request('again', 0); // idempotent: one stop, one deadline
+    await new Promise((r) => setTimeout(r, 400));
+    expect(exits).toEqual([1]);
+  });
+
+  it('a stop that finishes resolves run() with the requested code and no hard exit', async () => {
+    const { createLifecycle } = await import('../../src/app/index.js');
+    const exits: number[] = [];
+    const lc = createLifecycle({ logger: memoryLogger('info'), hardExitMs: 200, exit: (c) => void exits.push(c) });
+    const app = { stop: async () => undefined } as unknown as import('../../src/app/index.js').App;
+    const done = lc.run(app);
+    lc.request('fatal', 1);
+    expect(await done).toBe(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(exits).toEqual([]);
+  });
+});
