@@ -3,9 +3,11 @@ import { TestMosquitto } from '../helpers/mosquitto.js';
 import { brokerPid, FreezableProxy, makeCore, Observer, waitFor, type Got } from './helpers.js';
 
 // No broker persistence: the observer re-subscribes after each restart, and the core reaches the
-// broker through a gate that opens only once the observer is back. So everything the broker
-// accepted has a live subscriber, and what is tested is OUR delivery, not Mosquitto's persistence
-// window (a PUBACKed message lost inside a crashing broker is beyond any client).
+// broker through a gate that opens only once the observer is back. While publishing at a steady
+// rate, the gate also cuts the core's link the instant before the broker is signalled: a message
+// the broker PUBACKs while shutting down or crashing, after the (clean-session) observer is gone,
+// is lost inside the broker and beyond any client. The core still sees the link drop, the broker
+// down (refused attempts), and the broker back; the LV test lets the broker close the link itself.
 const broker = new TestMosquitto({ persistence: false });
 const gate = new FreezableProxy();
 beforeAll(async () => {
@@ -18,9 +20,10 @@ afterAll(async () => {
 });
 
 /** Take the broker down with `sig` while the core keeps publishing, bring it back, let the core in. */
-async function outage(sig: NodeJS.Signals, downMs: number, core: { connectionState(): string }, obs: Observer): Promise<void> {
+async function outage(sig: NodeJS.Signals, downMs: number, core: { connectionState(): string }, obs: Observer, cut = true): Promise<void> {
   gate.open = false;
-  if (sig === 'SIGKILL') {
+  if (cut) gate.cut();
+  else if (sig === 'SIGKILL') {
     // A hung broker that then crashes; the pause lets bytes it already wrote reach the observer.
     process.kill(brokerPid(broker), 'SIGSTOP');
     await new Promise((r) => setTimeout(r, 100));
@@ -117,7 +120,7 @@ describe('broker restarts while publishing QoS 1 at a steady rate', () => {
     await waitFor(() => obs.on('lv/state').length === 1);
     // (the first value may itself have gone out as a "republish" if the connected event was still in flight)
     const republishedBefore = core.metrics().last_values_republished_total as number;
-    const down = outage('SIGTERM', 300, core, obs);
+    const down = outage('SIGTERM', 300, core, obs, false);
     await waitFor(() => core.connectionState() !== 'CONNECTED');
     for (let i = 0; i < 50; i++) core.publish('lv/queued', { seq: i }, { qos: 1 });
     core.setLastValue('lv/state', { state: 'watching' });

@@ -154,6 +154,11 @@ export class FreezableProxy {
     }
     this.pairs = [];
   }
+  /** Drop every current connection at once (both sides closed). */
+  cut(): void {
+    for (const [a, b] of this.pairs) (a.destroy(), b.destroy());
+    this.pairs = [];
+  }
   async stop(): Promise<void> {
     for (const [a, b] of this.pairs) (a.destroy(), b.destroy());
     await new Promise<void>((r) => this.server.close(() => r()));
