@@ -9,7 +9,7 @@ import type { Logger } from '../log/logger.js';
 import type { WireContext } from './context.js';
 import { withDeadline, type AppPart } from './part.js';
 import { readVersion } from './paths.js';
-import { buildParts, STOP_ORDER, type PartOverrides } from './wire.js';
+import { buildParts, stopRank, type PartOverrides } from './wire.js';
 
 /** Options for {@link createApp}: one object (STYLE.md rule 5). */
 export interface AppOptions {
@@ -66,7 +66,7 @@ export function createApp(opts: AppOptions): App {
     log.info('stopping', { reason });
     for (const p of started) if (p.stopping) await withDeadline(p.stopping().catch(() => undefined), 1000, () => undefined);
     // Safety order (issue 7): pump safe first, then producers, then the link, then the broker.
-    const order = [...started].sort((a, b) => STOP_ORDER.indexOf(a.name) - STOP_ORDER.indexOf(b.name));
+    const order = [...started].sort((a, b) => stopRank(a.name) - stopRank(b.name));
     for (const p of order) {
       const t0 = Date.now();
       await withDeadline(

@@ -1,7 +1,8 @@
 /** The wiring of one node: build parts from config, start them in order, stop them safely. */
 export { createApp, type App, type AppOptions } from './app.js';
 export { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle.js';
-export { STOP_ORDER, type PartOverrides } from './wire.js';
+export { STOP_ORDER, stopRank, type PartOverrides } from './wire.js';
+export { discoveryMessages, type DiscoveryMessage } from './homeassistant.js';
 export type { AppPart } from './part.js';
 export type { WireContext } from './context.js';
 export { assetRoot, resolveAsset, readVersion, isBundle } from './paths.js';

@@ -10,6 +10,7 @@ import { wireMqtt } from './wire-mqtt.js';
 import { wirePump } from './wire-pump.js';
 import { wireNotify } from './wire-notify.js';
 import { wireCamera } from './wire-camera.js';
+import { wireHomeAssistant } from './homeassistant.js';
 import type { GpioDriver } from '../pump/index.js';
 import { wireTelemetry } from './wire-telemetry.js';
 
@@ -17,7 +18,13 @@ import { wireTelemetry } from './wire-telemetry.js';
  * Stop order (issue 7): the pump is made safe first, then the producers (camera, consensus), then
  * the observers, then the MQTT link (publishes `offline`, flushes the outbox), the broker last.
  */
-export const STOP_ORDER: readonly string[] = ['pump', 'camera', 'consensus', 'notify', 'telemetry', 'http', 'mqtt', 'broker'];
+export const STOP_ORDER: readonly string[] = ['pump', 'camera', 'consensus', 'notify', 'telemetry', 'homeassistant', 'http', 'mqtt', 'broker'];
+
+/** Position of a part in the stop order; parts not listed (test probes) stop just before the link. */
+export function stopRank(name: string): number {
+  const i = STOP_ORDER.indexOf(name);
+  return i >= 0 ? i : STOP_ORDER.indexOf('mqtt') - 0.5;
+}
 
 /** Replacement pieces for tests and the demo; production passes none. */
 export interface PartOverrides {
@@ -96,6 +103,7 @@ export async function buildParts(ctx: WireContext, overrides: PartOverrides): Pr
     sources.detector = () => ({ state: cam.role.snapshot().worker });
   }
   parts.push(tel.part);
+  if (config.homeassistant.discovery) parts.push(wireHomeAssistant(config, mqtt.core, ctx.version));
   let statusUrl: () => string | null = () => null;
   for (const p of parts) if (p.metrics) metrics[p.name] = p.metrics.bind(p);
   if (config.http.enabled) {

@@ -218,3 +218,33 @@ describe('lifecycle deadline', () => {
     expect(exits).toEqual([]);
   });
 });
+
+describe('Home Assistant discovery', () => {
+  it('with homeassistant.discovery the node publishes retained configs pointing at its own state topics', async () => {
+    const mqttMod = await import('mqtt');
+    const logger = memoryLogger('info');
+    const app = createApp({
+      config: config({ homeassistant: { discovery: true }, mqtt: { embedded: { port: 0 }, topicPrefix: 'site1', closeGraceMs: 500 } }),
+      logger,
+      overrides: { pumpDriver: new MockGpioDriver({ clock: systemClock }) },
+    });
+    expect((await app.start()).ok).toBe(true);
+    const url = (app.snapshot().mqtt as { url: string }).url;
+    const got = new Map<string, Record<string, unknown>>();
+    const c = mqttMod.default.connect(url, { protocolVersion: 4 });
+    await new Promise<void>((resolve) => c.once('connect', () => c.subscribe('homeassistant/#', { qos: 1 }, () => resolve())));
+    c.on('message', (t, p) => got.set(t, JSON.parse(p.toString()) as Record<string, unknown>));
+    expect(await waitFor(() => got.size >= 4, 10_000)).toBe(true);
+    expect([...got.keys()].sort()).toEqual([
+      'homeassistant/binary_sensor/wfe_wiring/main_valve/config',
+      'homeassistant/sensor/wfe_wiring/consensus/config',
+      'homeassistant/sensor/wfe_wiring/health/config',
+      'homeassistant/sensor/wfe_wiring/pump_state/config',
+    ]);
+    const valve = got.get('homeassistant/binary_sensor/wfe_wiring/main_valve/config')!;
+    expect(valve.state_topic).toBe('site1/pump/wiring/state'); // the prefix goes on our topics only
+    expect(valve.availability_topic).toBe('site1/system/wiring/availability');
+    c.end(true);
+    await app.stop('test');
+  });
+});
