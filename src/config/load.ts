@@ -2,9 +2,9 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseDocument, stringify } from 'yaml';
 import { applyAssetDefaults } from './assets.js';
 import { applyEnvOverrides } from './env.js';
-import { formatProblems, problemsFromZod, type ConfigProblem } from './errors.js';
+import { formatKey, formatProblems, problemsFromZod, type ConfigProblem } from './errors.js';
 import { MIGRATIONS, migrateRaw, type Migration } from './migrate.js';
-import { buildConfigSchema, systemConfigEnvironment, type AppConfig, type ConfigEnvironment } from './schema.js';
+import { buildConfigSchema, crossPartIssues, ROLES, systemConfigEnvironment, type AppConfig, type ConfigEnvironment } from './schema.js';
 
 /** A loaded config plus what the loader did to get it (for the start log). */
 export interface LoadedConfig {
@@ -34,6 +34,14 @@ export interface ParseOptions {
   migrations?: Readonly<Record<number, Migration>>;
 }
 
+/** The raw input seen with the defaults the cross-part rules need (roles: all; no cameras). */
+function rawView(raw: Record<string, unknown>): { roles: string[]; pump: { driver?: unknown }; cameras: Array<{ id?: unknown }> } {
+  const obj = (x: unknown): Record<string, unknown> => (x && typeof x === 'object' && !Array.isArray(x) ? (x as Record<string, unknown>) : {});
+  const roles = Array.isArray(raw.roles) ? raw.roles.filter((r): r is string => typeof r === 'string') : [...ROLES];
+  const cameras = Array.isArray(raw.cameras) ? raw.cameras.map((c) => obj(c)) : [];
+  return { roles, pump: { driver: obj(raw.pump).driver }, cameras };
+}
+
 function failWith(source: string, problems: ConfigProblem[]): LoadResult {
   return { ok: false, reason: formatProblems(source, problems), problems };
 }
@@ -50,7 +58,18 @@ export function parseConfigObject(raw: unknown, source: string, opts: ParseOptio
   const schema = buildConfigSchema(opts.environment ?? systemConfigEnvironment(opts.env ?? {}));
   const input = applyAssetDefaults(withEnv);
   const parsed = schema.safeParse(input);
-  if (!parsed.success) return failWith(source, problemsFromZod(parsed.error, input));
+  if (!parsed.success) {
+    // Cross-part rules only run on an otherwise valid config; check them on the raw input too so
+    // one round of fixes is enough (every problem at once).
+    const problems = problemsFromZod(parsed.error, input);
+    for (const i of crossPartIssues(rawView(input))) {
+      const key = formatKey(i.path);
+      if (!problems.some((p) => p.key === key || p.key.startsWith(`${key}.`) || p.key.startsWith(`${key}[`))) {
+        problems.push({ key, value: i.input === undefined ? '(missing)' : JSON.stringify(i.input), allowed: i.message });
+      }
+    }
+    return failWith(source, problems);
+  }
   return {
     ok: true,
     value: {

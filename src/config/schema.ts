@@ -91,34 +91,39 @@ export function buildBaseSchema(envi: ConfigEnvironment) {
 export function buildConfigSchema(envi: ConfigEnvironment) {
   return buildBaseSchema(envi)
     .superRefine((cfg, ctx) => {
-      // DESIGN.md "Configuration": nothing drives real relays by accident.
-      if (cfg.roles.includes('pump') && !cfg.pump.driver) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['pump', 'driver'],
-          message: 'required with the pump role: choose rpio, gpiochip, mock or auto (or remove "pump" from roles)',
-          input: undefined,
-        });
-      }
-      if (cfg.roles.includes('camera') && cfg.cameras.length === 0) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['cameras'],
-          message: 'the camera role needs at least one camera ({id, url}) (or remove "camera" from roles)',
-          input: cfg.cameras,
-        });
-      }
-      const ids = cfg.cameras.map((c) => c.id);
-      const dup = ids.find((id, i) => ids.indexOf(id) !== i);
-      if (dup !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['cameras'], message: `camera ids must be unique ("${dup}" repeats)`, input: dup });
-      }
+      for (const i of crossPartIssues(cfg)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message, input: i.input });
     })
     .transform((cfg) => ({
       ...cfg,
       // The default state dir depends on node.id, so it is filled after parsing.
       stateDir: cfg.stateDir ?? envi.stateDirectory ?? join(envi.cwd, 'var', cfg.node.id),
     }));
+}
+
+/** One cross-part problem (path, message, offending value). */
+export interface CrossPartIssue {
+  path: string[];
+  message: string;
+  input: unknown;
+}
+
+/**
+ * Rules that span sections (DESIGN.md "Configuration"). Run by the schema on a valid config, and by
+ * the loader on the raw input when other keys are invalid, so every problem is reported at once.
+ */
+export function crossPartIssues(cfg: { roles: readonly string[]; pump: { driver?: unknown }; cameras: ReadonlyArray<{ id?: unknown }> }): CrossPartIssue[] {
+  const out: CrossPartIssue[] = [];
+  // Nothing drives real relays by accident: the pump role needs an explicit driver.
+  if (cfg.roles.includes('pump') && !cfg.pump.driver) {
+    out.push({ path: ['pump', 'driver'], message: 'required with the pump role: choose rpio, gpiochip, mock or auto (or remove "pump" from roles)', input: undefined });
+  }
+  if (cfg.roles.includes('camera') && cfg.cameras.length === 0) {
+    out.push({ path: ['cameras'], message: 'the camera role needs at least one camera ({id, url}) (or remove "camera" from roles)', input: cfg.cameras });
+  }
+  const ids = cfg.cameras.map((c) => c.id);
+  const dup = ids.find((id, i) => id !== undefined && ids.indexOf(id) !== i);
+  if (dup !== undefined) out.push({ path: ['cameras'], message: `camera ids must be unique ("${String(dup)}" repeats)`, input: dup });
+  return out;
 }
 
 /** The validated, defaulted configuration every part receives a section of. */

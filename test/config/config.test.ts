@@ -71,6 +71,11 @@ describe('composed config', () => {
     expect(r.reason).not.toContain('12345678');
   });
 
+  it('reports cross-part rules together with ordinary errors (one round of fixes)', () => {
+    const r = parseConfigObject({ roles: ['pump', 'camera'], log: { level: 'loud' } }, 't', { environment: envi });
+    expect(!r.ok && r.problems.map((p) => p.key)).toEqual(['log.level', 'pump.driver', 'cameras']);
+  });
+
   it('applies env overrides (MQTT_URL, NODE_ID, LOG_LEVEL, HTTP_PORT) over file values and validates them', () => {
     const r = parseConfigObject({ ...minimal, mqtt: { url: 'mqtt://file:1883' }, node: { id: 'file' } }, 't', {
       environment: envi,
