@@ -37,7 +37,7 @@ await build({
 mkdirSync(join(out, 'models'), { recursive: true });
 if (existsSync('models')) {
   for (const f of readdirSync('models')) {
-    if (/^wfe-.*\.(onnx|json|txt|md)$/.test(f) || /^labels.*\.txt$/.test(f) || f === 'MODEL_CARD.md') cpSync(join('models', f), join(out, 'models', f));
+    if (/^wfe-.*\.(onnx|json|txt|md)$/.test(f) || /^labels.*\.txt$/.test(f) || f === 'README.md') cpSync(join('models', f), join(out, 'models', f));
   }
 }
 if (existsSync('deploy/demo')) {
