@@ -44,6 +44,10 @@ describe('app wiring (in process, embedded broker)', () => {
     expect(status.pump.state).toBe('IDLE');
     expect(status.pump.pins.mainValve).toEqual({ pin: DEFAULT_PINS.mainValve, level: 0 });
     expect(await waitFor(() => (app.snapshot().mqtt as { state: string }).state === 'CONNECTED', 10_000)).toBe(true);
+    // /metrics carries every wired part's counters (Prometheus text), /healthz the health verdict.
+    const metrics = await (await fetch(`${url}metrics`)).text();
+    for (const part of ['mqtt', 'pump', 'consensus', 'notify', 'telemetry', 'http']) expect(metrics, part).toMatch(new RegExp(`^wfe_${part}_\\w+`, 'm'));
+    expect((await fetch(`${url}healthz`)).status).toBe(200);
 
     // A local trigger on the bus (as consensus would send) opens the valve: pins are live.
     const now = Date.now() / 1000;
