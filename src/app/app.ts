@@ -19,7 +19,7 @@ export interface AppOptions {
   random?: Random;
   /** Test and demo hooks (replacement drivers, extra listeners); production passes none. */
   overrides?: PartOverrides;
-  /** Per-part stop deadline (ms); the process-level hard exit is the CLI's. Default 5000. */
+  /** Per-part stop deadline (ms) unless the part sets its own; the process-level hard exit is the CLI's. Default 5000. */
   stopPartMs?: number;
 }
 
@@ -39,6 +39,16 @@ export interface App {
   parts(): readonly AppPart[];
   /** The status page URL once bound, else null. */
   statusUrl(): string | null;
+}
+
+/**
+ * Longest clean stop of a node with this config: the pump's engine stop pulse (never cut short,
+ * PUMP.md Safety 7) plus the MQTT close grace plus slack for the other parts. The CLI's hard exit
+ * deadline is derived from it.
+ */
+export function stopBudgetMs(config: AppConfig): number {
+  const pump = config.roles.includes('pump') ? config.pump.timings.ignitionOffDuration * 1000 + 5000 : 0;
+  return pump + config.mqtt.closeGraceMs + 10_000;
 }
 
 /** Build the node's parts from config (nothing starts until {@link App.start}). */
@@ -69,10 +79,11 @@ export function createApp(opts: AppOptions): App {
     const order = [...started].sort((a, b) => stopRank(a.name) - stopRank(b.name));
     for (const p of order) {
       const t0 = Date.now();
+      const deadline = p.stopDeadlineMs ?? stopPartMs;
       await withDeadline(
         p.stop().catch((e: unknown) => log.error('part stop failed', { part: p.name, error: String(e) })),
-        stopPartMs,
-        () => log.error('part stop timed out; moving on', { part: p.name, deadline_ms: stopPartMs }),
+        deadline,
+        () => log.error('part stop timed out; moving on', { part: p.name, deadline_ms: deadline }),
       );
       log.debug('part stopped', { part: p.name, ms: Date.now() - t0 });
     }

@@ -10,6 +10,11 @@ export interface AppPart {
   readonly name: string;
   /** Safety parts (pump) refuse to be skipped: a failed start stops the whole node. */
   readonly critical: boolean;
+  /**
+   * How long its stop may take before the app moves on (default: the app's per-part deadline).
+   * The pump's stop includes the engine stop pulse, which must never be cut short.
+   */
+  readonly stopDeadlineMs?: number;
   start(): Promise<Result<void>>;
   stop(): Promise<void>;
   snapshot?(): unknown;

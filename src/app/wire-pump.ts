@@ -29,6 +29,8 @@ export async function wirePump(opts: WirePumpOptions): Promise<Result<{ part: Ap
   const part: AppPart = {
     name: 'pump',
     critical: true,
+    // The safe stop includes the ignition-off pulse: it must run to its end (PUMP.md Safety 7).
+    stopDeadlineMs: ctx.config.pump.timings.ignitionOffDuration * 1000 + 5000,
     async start() {
       const r = await createPumpController({
         config: ctx.config.pump,

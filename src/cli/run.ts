@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createApp, createLifecycle, type App, type PartOverrides } from '../app/index.js';
+import { createApp, createLifecycle, stopBudgetMs, type App, type PartOverrides } from '../app/index.js';
 import { loadConfigFile, type LoadedConfig } from '../config/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import type { CliIo } from './io.js';
@@ -49,7 +49,8 @@ export async function runLoaded(loaded: LoadedConfig, logger: Logger, hooks: Run
     env_overrides: loaded.envApplied,
     ...(loaded.migratedFrom !== undefined ? { migrated_from: loaded.migratedFrom, backup: loaded.backupPath } : {}),
   });
-  const lifecycle = createLifecycle({ logger });
+  // The hard exit comes after the longest clean stop (engine stop pulse included), never before.
+  const lifecycle = createLifecycle({ logger, hardExitMs: stopBudgetMs(loaded.config) });
   const app = createApp({
     config: loaded.config,
     logger,

@@ -252,3 +252,29 @@ describe('Home Assistant discovery', () => {
     await app.stop('test');
   });
 });
+
+describe('stop with the engine running', () => {
+  it('waits for the whole engine stop pulse even when the per-part deadline is shorter', async () => {
+    const logger = memoryLogger('info');
+    const gpio = new MockGpioDriver({ clock: systemClock });
+    const cfg = config({ pump: { driver: 'mock', timings: { ...SHORT_PUMP_TIMINGS, ignitionOffDuration: 1.2 } }, http: { enabled: false } });
+    const app = createApp({ config: cfg, logger, overrides: { pumpDriver: gpio }, stopPartMs: 100 });
+    expect((await app.start()).ok).toBe(true);
+    const now = Date.now() / 1000;
+    app.bus.emit('trigger', { action: 'trigger', v: 1, id: 'run-1', node_id: 'wiring', ts: now, timestamp: now, expires_at: now + 60 });
+    // The engine circuit is on once the start sequence has run.
+    expect(await waitFor(() => gpio.level(DEFAULT_PINS.ignitionOn) === 1, 10_000)).toBe(true);
+    await app.stop('test');
+    const off = gpio.timeline.filter((c) => c.pin === DEFAULT_PINS.ignitionOff && c.kind === 'output');
+    const rise = off.find((c) => c.level === 1);
+    const fall = off.find((c) => c.level === 0 && rise !== undefined && c.t > rise.t);
+    expect(rise).toBeDefined();
+    expect(fall).toBeDefined();
+    // The full pulse (1.2 s), although the app's per-part deadline was 100 ms.
+    expect(fall!.t - rise!.t).toBeGreaterThanOrEqual(1150);
+    expect(Object.values(gpio.levels()).every((l) => l === 0)).toBe(true);
+    const msgs = logger.lines.map((l) => `${l.ns}: ${l.msg}`);
+    expect(msgs.findIndex((m) => m.startsWith('app.mqtt: mqtt core closed'))).toBeGreaterThan(msgs.findIndex((m) => m.startsWith('app.pump: pump stopped')));
+    expect(msgs.some((m) => m.includes('part stop timed out'))).toBe(false);
+  });
+});
