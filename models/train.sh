@@ -3,8 +3,10 @@
 # fixed seed on this machine: installs Debian's PyTorch if missing, caches the letterboxed training
 # images (+ synthetic composites), trains, picks the operating threshold on our own held-out part
 # of `train`, exports ONNX. Never reads the `val` split. Log: models/runs/<run>/train.log.
-# Two stages from a fixed seed: stage 1 (12 epochs of 100 iterations, 224 px then 320 px for the last
-# 2) and stage 2 (a warm restart from stage 1's weights: 10 more epochs, the last at 320 px, photos/ images sampled more).
+# Three stages from fixed seeds: stage 1 (12 epochs of 100 iterations, 224 px then 320 px for the
+# last 2), then two warm restarts from the previous stage's weights (10 and 12 epochs, the last one
+# at 320 px, photos/ images sampled more). The stages are what fitted in the compute this machine
+# had on the day; see models/README.md "Training budget".
 # Usage: models/train.sh [run-name]
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -34,5 +36,7 @@ LOG="runs/$RUN/train.log"
   fi
   nice -n 19 "$PY" train.py --run "runs/$RUN/stage1" --out "runs/$RUN/stage1/stage1.onnx" --seed 1
   nice -n 19 "$PY" train.py --run "runs/$RUN/stage2" --init "runs/$RUN/stage1/last.pt" --seed 2 \
-    --epochs 10 --final-epochs 1 --lr 1e-3 --photo-weight 3 --out wfe-firesmoke-320.onnx
+    --epochs 10 --final-epochs 1 --lr 1e-3 --photo-weight 3 --out "runs/$RUN/stage2/stage2.onnx"
+  nice -n 19 "$PY" train.py --run "runs/$RUN/stage3" --init "runs/$RUN/stage2/last.pt" --seed 3 \
+    --epochs 12 --final-epochs 1 --lr 1e-3 --photo-weight 3 --out wfe-firesmoke-320.onnx
 } 2>&1 | grep --line-buffered -v -e 'UserWarning' -e '_C._jit_pass' | tee "$LOG"
