@@ -106,15 +106,15 @@ export function formatReport(r: EvalReport): string {
       const ap = d.ap50[c];
       lines.push(`${pad(c === 0 ? `${d.name} (${d.images})` : '', 16)}${pad(name, 8)}${pad(pct(d.operating.recall[c]), 40)}${pad(pct(d.operating.classFalseAlarm[c]), 38)}${ap === null ? '-' : `${ap.toFixed(3)} (${d.boxes[c]} boxes)`}`);
     });
-    lines.push(`${pad('', 16)}${pad('any', 8)}false alarms on images with neither class: ${pct(d.operating.falseAlarm)}; hard negatives: ${pct(d.operating.hardFalseAlarm)}`);
+    lines.push(`${pad('', 16)}${pad('any', 8)}${pad(pct(d.operating.anyRecall), 40)}false alarms on images with neither class: ${pct(d.operating.falseAlarm)}; hard negatives: ${pct(d.operating.hardFalseAlarm)}`);
   }
   lines.push('');
   lines.push(`threshold sweep (all datasets, image level)`);
-  lines.push(`${pad('thr', 7)}${r.classes.map((c) => pad(`${c} recall`, 14) + pad(`${c} prec`, 12)).join('')}${pad('false alarm', 13)}hard FA`);
+  lines.push(`${pad('thr', 7)}${r.classes.map((c) => pad(`${c} recall`, 14) + pad(`${c} prec`, 12)).join('')}${pad('any recall', 12)}${pad('false alarm', 13)}hard FA`);
   for (const s of r.sweep) {
     const v = (p: Proportion) => (p.rate === null ? 'n/a' : p.rate.toFixed(3));
     const mark = s.threshold === r.threshold ? ' <- operating' : '';
-    lines.push(`${pad(s.threshold.toFixed(3), 7)}${r.classes.map((_, c) => pad(v(s.recall[c]), 14) + pad(v(s.precision[c]), 12)).join('')}${pad(v(s.falseAlarm), 13)}${v(s.hardFalseAlarm)}${mark}`);
+    lines.push(`${pad(s.threshold.toFixed(3), 7)}${r.classes.map((_, c) => pad(v(s.recall[c]), 14) + pad(v(s.precision[c]), 12)).join('')}${pad(v(s.anyRecall), 12)}${pad(v(s.falseAlarm), 13)}${v(s.hardFalseAlarm)}${mark}`);
   }
   lines.push('');
   lines.push(`false alarms (${r.failures.falseAlarms.length}): ${r.failures.falseAlarms.join(' ') || '-'}`);

@@ -151,6 +151,11 @@ export interface ImageLevel {
   falseAlarm: Proportion;
   /** Same, restricted to hard negatives. */
   hardFalseAlarm: Proportion;
+  /**
+   * Images with at least one class in which any class was detected: what consensus sees, since it
+   * counts fire and smoke alike (a fire reported only as smoke still raises the alarm).
+   */
+  anyRecall: Proportion;
   /** Per class: of the images where the class was detected, the share that has it. */
   precision: Proportion[];
 }
@@ -183,9 +188,15 @@ export function imageLevel(images: readonly ImageOutcome[], classCount: number, 
   let fa = 0;
   let hardN = 0;
   let hardFa = 0;
+  let posAny = 0;
+  let hitAny = 0;
   for (const im of images) {
-    if (im.present.some(Boolean)) continue;
     const any = im.maxScore.some((s) => s >= threshold);
+    if (im.present.some(Boolean)) {
+      posAny++;
+      if (any) hitAny++;
+      continue;
+    }
     neg++;
     if (any) fa++;
     if (im.hard) {
@@ -193,7 +204,7 @@ export function imageLevel(images: readonly ImageOutcome[], classCount: number, 
       if (any) hardFa++;
     }
   }
-  return { threshold, recall, classFalseAlarm, falseAlarm: wilson(fa, neg), hardFalseAlarm: wilson(hardFa, hardN), precision };
+  return { threshold, recall, classFalseAlarm, falseAlarm: wilson(fa, neg), hardFalseAlarm: wilson(hardFa, hardN), precision, anyRecall: wilson(hitAny, posAny) };
 }
 
 /** Thresholds of the sweep: 0.05, 0.10 … 0.95 plus the operating one, sorted, without duplicates. */

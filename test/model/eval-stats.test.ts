@@ -87,6 +87,8 @@ describe('imageLevel', () => {
     expect([r.recall[1].k, r.recall[1].n]).toEqual([2, 2]);
     expect([r.falseAlarm.k, r.falseAlarm.n]).toEqual([1, 3]);
     expect([r.hardFalseAlarm.k, r.hardFalseAlarm.n]).toEqual([0, 2]);
+    // fire2 (0.4 fire, 0.6 smoke) counts for "any class" though its fire is missed
+    expect([r.anyRecall.k, r.anyRecall.n]).toEqual([3, 3]);
     // fire detected in fire1 and neg1: precision 1/2; smoke in fire2 and smoke: 2/2
     expect([r.precision[0].k, r.precision[0].n]).toEqual([1, 2]);
     expect([r.classFalseAlarm[0].k, r.classFalseAlarm[0].n]).toEqual([1, 4]);
