@@ -7,6 +7,7 @@ import { buildStatus } from './status.js';
 import { wireConsensus } from './wire-consensus.js';
 import { wireHttp } from './wire-http.js';
 import { wireMqtt } from './wire-mqtt.js';
+import { mqttHealthSource } from './mqtt-health-source.js';
 import { wirePump } from './wire-pump.js';
 import { wireNotify } from './wire-notify.js';
 import { wireCamera } from './wire-camera.js';
@@ -62,7 +63,7 @@ export async function buildParts(ctx: WireContext, overrides: PartOverrides): Pr
   const mqtt = wireMqtt(ctx);
   ctx.link = mqtt.core;
   parts.push(mqtt.part);
-  sources.mqtt = () => ({ ...mqtt.core.snapshot() });
+  sources.mqtt = () => mqttHealthSource(mqtt.core.snapshot(), config.mqtt.outbox);
 
   // Notifications start right after the link so they hear everything from the pump's boot on
   // (a pump ERROR at boot, the first trigger); built even without webhooks so counters exist.
