@@ -64,7 +64,6 @@ def smoke(rng, h, w):
     d = ((u - drift) / width) ** 2
     n = fbm(rng, h, w, 4, 3)
     dens = np.exp(-2 * d) * (0.4 + 0.9 * n) * np.clip(1.2 - v, 0, 1) ** 0.3
-    dens *= np.clip(v * 6, 0, 1) * 0 + 1
     grey = rng.uniform(130, 235)
     tint = np.array([rng.uniform(0.95, 1.08), 1.0, rng.uniform(0.9, 1.08)], np.float32)
     col = np.broadcast_to(np.clip(grey * tint, 0, 255), (h, w, 3)).astype(np.float32)
