@@ -54,7 +54,11 @@ describe('pump over real MQTT (Mosquitto + the MQTT core)', () => {
     const states = got.filter((g) => g.topic === 'pump/pmp/state').map((g) => g.json);
     expect(states.map((s) => s.state)).toEqual(expect.arrayContaining(['IDLE', 'PRIMING', 'STARTING', 'RUNNING']));
     expect(states.find((s) => s.state === 'RUNNING')).toMatchObject({ node_id: 'pmp', v: 1, driver: 'mock', lastTriggerId: 'live-1', outputs: { mainValve: true, ignitionOn: true } });
-    const events = got.filter((g) => g.topic === 'pump/pmp/event').map((g) => `${g.json.event}:${g.json.from}>${g.json.to}`);
+    // Events travel through the durable outbox (QoS 1, written before sending) while state is a
+    // direct last-value publish, so events may arrive after the RUNNING state: wait for them.
+    const eventKeys = () => got.filter((g) => g.topic === 'pump/pmp/event').map((g) => `${g.json.event}:${g.json.from}>${g.json.to}`);
+    await waitFor(() => eventKeys().includes('transition:STARTING>RUNNING'), 'RUNNING transition event on MQTT');
+    const events = eventKeys();
     expect(events).toEqual(expect.arrayContaining(['trigger_refused:IDLE>null', 'transition:IDLE>PRIMING', 'transition:PRIMING>STARTING', 'transition:STARTING>RUNNING']));
 
     // A command with an id is acked on pump/<node>/ack.
