@@ -4,6 +4,8 @@
  * follow one fire's boxes over time (CONSENSUS.md growth rule). Pure; time is passed in.
  */
 
+import { boxIou } from '../core/box-iou.js';
+
 interface Track {
   id: number;
   label: string;
@@ -17,16 +19,6 @@ export interface TrackerOptions {
   iouThreshold?: number;
   /** A track unseen for this long is forgotten [10 000 ms]. */
   maxAgeMs?: number;
-}
-
-/** IoU of two x1,y1,x2,y2 boxes. */
-export function iou(a: readonly number[], b: readonly number[]): number {
-  const iw = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  const ih = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  if (iw <= 0 || ih <= 0) return 0;
-  const inter = iw * ih;
-  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
-  return union > 0 ? inter / union : 0;
 }
 
 /** Greedy IoU association, best-scored detection first. */
@@ -54,7 +46,7 @@ export class IouTracker {
       let bestIou = this.minIou;
       for (const t of this.tracks) {
         if (used.has(t) || t.label !== d.label) continue;
-        const v = iou(t.box, d.box);
+        const v = boxIou(t.box, d.box);
         if (v >= bestIou) {
           bestIou = v;
           best = t;

@@ -3,6 +3,8 @@
  * AP at IoU 0.5, and the image-level threshold sweep. Pure: no I/O, no clock.
  */
 
+import { boxIou } from '../core/box-iou.js';
+
 /** Normalised x1, y1, x2, y2 (x1 < x2, y1 < y2). */
 export type Box = readonly [number, number, number, number];
 
@@ -40,14 +42,7 @@ export function wilson(k: number, n: number, z: number = Z95): Proportion {
 }
 
 /** Intersection over union of two boxes; 0 for degenerate ones. */
-export function iou(a: Box, b: Box): number {
-  const iw = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  const ih = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  if (iw <= 0 || ih <= 0) return 0;
-  const inter = iw * ih;
-  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
-  return union > 0 ? inter / union : 0;
-}
+export const iou: (a: Box, b: Box) => number = boxIou;
 
 /** A ground-truth box of one class. */
 export interface GtBox {
