@@ -19,15 +19,8 @@ export interface OutboxEntry {
   readonly size: number;
 }
 
-/** Input for {@link Outbox.add}. */
-export interface OutboxInput {
-  id: string;
-  topic: string;
-  payload: Buffer;
-  priority: Priority;
-  createdAt: number;
-  expiresAt?: number;
-}
+/** Input for {@link Outbox.add}: a record before the store gives it its order key. */
+export type OutboxInput = Omit<OutboxRecord, 'seq'>;
 
 /** Options of {@link Outbox}. */
 export interface OutboxOptions {
