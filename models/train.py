@@ -121,13 +121,7 @@ ANCHORS = {SIZE: (ANCH, ASTR)}
 def anchors_for(size):
     """Anchor centres and strides for a (square) input size; training may run below 320."""
     if size not in ANCHORS:
-        pts, st = [], []
-        for s in STRIDES:
-            n = size // s
-            ys, xs = torch.meshgrid(torch.arange(n), torch.arange(n), indexing='ij')
-            pts.append(torch.stack([xs.flatten(), ys.flatten()], 1).float() * s + s / 2)
-            st.append(torch.full((n * n,), float(s)))
-        ANCHORS[size] = (torch.cat(pts), torch.cat(st))
+        ANCHORS[size] = make_anchors(size)
     return ANCHORS[size]
 
 
