@@ -1,7 +1,7 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestMosquitto } from '../helpers/mosquitto.js';
-import { FOOTAGE, startNode, waitFor, type NodeUnderTest } from './harness.js';
+import { FIRE_CAMERAS, startNode, waitFor, type NodeUnderTest } from './harness.js';
 
 // Local first (DESIGN.md): the broker dies in the middle of the fire clip; the node's own consensus
 // still starts its own pump through the in-process bus, and the trigger and pump events reach the
@@ -31,10 +31,7 @@ describe('e2e: broker killed mid-clip', () => {
     node = await startNode({
       brokerUrl: broker.url,
       threshold: 2,
-      cameras: [
-        { id: 'north', url: `dir://${FOOTAGE.fireNorthDir}` },
-        { id: 'east', url: FOOTAGE.fireEastMp4 },
-      ],
+      cameras: FIRE_CAMERAS,
     });
     const n = node;
     // Mid-clip: both cameras are seeing fire, no trigger yet.

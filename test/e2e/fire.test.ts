@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PINS } from '../../src/pump/index.js';
 import { TestMosquitto } from '../helpers/mosquitto.js';
-import { FOOTAGE, startNode, waitFor, type NodeUnderTest } from './harness.js';
+import { FIRE_CAMERAS, FOOTAGE, startNode, waitFor, type NodeUnderTest } from './harness.js';
 
 // End to end in one process (issue 7): real Mosquitto, a `dir://` camera (sharp) and an `.mp4`
 // camera (real ffmpeg), the default model in the detector worker, consensus threshold 2, the pump
@@ -19,10 +19,7 @@ describe('e2e: two cameras → consensus → pump', () => {
     node = await startNode({
       brokerUrl: broker.url,
       threshold: 2,
-      cameras: [
-        { id: 'north', url: `dir://${FOOTAGE.fireNorthDir}` },
-        { id: 'east', url: FOOTAGE.fireEastMp4 },
-      ],
+      cameras: FIRE_CAMERAS,
     });
     const n = node;
     expect(await waitFor(() => n.mainValveOpenedAt() !== null, 40_000)).toBe(true);

@@ -16,6 +16,12 @@ export const FOOTAGE = {
   negativeDir: resolve('test/fixtures/footage/negative'),
 };
 
+/** The two-camera fire scene of the e2e tests: a `dir://` camera (sharp) and an `.mp4` camera (real ffmpeg). */
+export const FIRE_CAMERAS = [
+  { id: 'north', url: `dir://${FOOTAGE.fireNorthDir}` },
+  { id: 'east', url: FOOTAGE.fireEastMp4 },
+];
+
 /** Pump timings shortened for tests (mock driver only allows these). */
 export const SHORT_PUMP_TIMINGS = {
   preOpenDelay: 1,
