@@ -325,6 +325,25 @@ def pad_targets(boxes):
     return gt, gc, gv
 
 
+def add_flat_negatives(x, boxes, mil, rng, p):
+    """Replaces a fraction p of the batch (in place) with structureless frames labelled 'neither':
+    a uniform grey or dull colour with a gentle vertical gradient and sensor noise, what a camera
+    sees in fog, against an overcast sky or with a covered lens. Smoke boxes are mostly large grey
+    areas, so without these a flat grey frame scored smoke 0.93."""
+    for b in range(x.shape[0]):
+        if rng.random() >= p:
+            continue
+        grey = rng.uniform(0.05, 1.0)
+        tint = rng.uniform(-0.06, 0.06, 3)
+        top, bottom = grey + rng.uniform(-0.15, 0.15), grey
+        ramp = torch.linspace(top, bottom, SIZE).view(1, SIZE, 1)
+        img = ramp + torch.from_numpy(tint).float().view(3, 1, 1)
+        img = img + torch.randn(3, SIZE, SIZE) * float(rng.uniform(0, 0.03))
+        x[b] = img.clamp(0, 1)
+        boxes[b] = np.zeros((0, 5), np.float32)
+        mil[b] = False
+
+
 class BatchStream(torch.utils.data.IterableDataset):
     """The whole run's augmented batches, in order: (x, gt, gcls, gvalid, mil, size)."""
 
@@ -333,6 +352,7 @@ class BatchStream(torch.utils.data.IterableDataset):
         self.data, self.train_idx, self.w, self.iters = data, train_idx, weights, iters
         self.batch, self.epochs, self.seed = args.batch, args.epochs, args.seed
         self.train_size, self.final_epochs = args.train_size, args.final_epochs
+        self.flat = args.flat_neg
 
     def __iter__(self):
         torch.set_num_threads(1)
@@ -343,6 +363,8 @@ class BatchStream(torch.utils.data.IterableDataset):
             for _ in range(self.iters):
                 idx = rng.choice(self.train_idx, self.batch, p=self.w)
                 x, boxes, mil = augment(self.data, idx, rng)
+                if self.flat > 0:  # no draws at 0, so runs without it keep their batch sequence
+                    add_flat_negatives(x, boxes, mil, rng, self.flat)
                 if size != SIZE:
                     # cheaper epochs at a lower resolution (the net is fully convolutional)
                     x = F.interpolate(x, size=(size, size), mode='bilinear', align_corners=False, antialias=True)
@@ -361,6 +383,14 @@ def image_scores(model, data, idx, bs=64):
         x = data.img[idx[i:i + bs]].permute(0, 3, 1, 2).float() / 255
         out.append(torch.sigmoid(model(x)[:, 4:]).max(2).values)
     return torch.cat(out).numpy()
+
+
+@torch.no_grad()
+def flat_frame_max(model):
+    """Highest class score on uniform frames from black to white (fog, overcast sky, covered lens)."""
+    model.eval()
+    x = torch.linspace(0, 1, 9).view(9, 1, 1, 1).expand(9, 3, SIZE, SIZE).contiguous()
+    return round(float(torch.sigmoid(model(x)[:, 4:]).max()), 3)
 
 
 def tuning_report(model, data, fa_target=0.03):
@@ -390,6 +420,7 @@ def tuning_report(model, data, fa_target=0.03):
         'n_fire': int(fire.sum()), 'n_smoke': int(smoke.sum()), 'n_neg': int(neg.sum()),
         'fire_recall_at_0.5': float((sc[fire, 0] >= 0.5).mean()),
         'false_alarm_at_0.5': float((anys[neg] >= 0.5).mean()),
+        'flat_frame_max': flat_frame_max(model),
     }
     return r
 
@@ -458,6 +489,7 @@ def main():
     ap.add_argument('--iters', type=int, default=100, help='iterations per epoch (0: one pass over the data)')
     ap.add_argument('--photo-weight', type=float, default=2.0, help='sampling weight of photos/ images (hard ones +1)')
     ap.add_argument('--init', default='', help='start from these weights (a previous stage\'s last.pt)')
+    ap.add_argument('--flat-neg', type=float, default=0.0, help='fraction of each batch replaced by flat/fog frames labelled neither')
     ap.add_argument('--tune-every', type=int, default=2, help='tuning report + interim export every N epochs')
     ap.add_argument('--bench', action='store_true', help='time a few iterations and exit')
     args = ap.parse_args()
