@@ -495,7 +495,6 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    rng = np.random.default_rng(args.seed)
     os.makedirs(args.run, exist_ok=True)
     data = Data(args.data)
     model = Net()

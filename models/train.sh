@@ -12,8 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 RUN="${1:-default}"
 PY=/usr/bin/python3   # Debian's interpreter (a pyenv python3 earlier on PATH has no torch)
-# One thread per process (the trainer and its augmentation worker): on a shared 2-core machine, OpenMP/OpenBLAS thread teams at nice 19 spend
-# most of their time waiting at barriers for a descheduled sibling (measured 3x slower than 1 thread).
+# One thread per process (the trainer and its augmentation worker): on a shared 2-core machine,
+# OpenMP/OpenBLAS thread teams at nice 19 spend most of their time waiting at barriers for a
+# descheduled sibling (measured 3x slower than 1 thread).
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 
 if ! "$PY" -c 'import torch, torchvision, onnx, PIL, numpy' 2>/dev/null; then
