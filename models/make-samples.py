@@ -4,10 +4,11 @@
 Fire: hot-fire (public domain) training images whose largest fire box covers much of the frame,
 one per source group, among those the trained model scores clearly above the operating threshold.
 Negative: ordinary photos/ training images (Open Images, CC BY 2.0; not `hard`) and hot-fire
-negatives that the model scores clearly below it. The tests pin that the shipped model loads and
+negatives that the model scores clearly below it. Scores are the shipped graph's (mirror TTA and
+the per-class calibration that train.py's tuning report chooses), against the shipped threshold. The tests pin that the shipped model loads and
 behaves through the runtime path; they are not an accuracy measurement (train images are easy).
 Writes JPEGs downscaled to 320 px on the long side and prints the NOTICE lines.
-Usage: models/make-samples.py runs/<run>/last.pt <threshold>
+Usage: models/make-samples.py runs/<run>/last.pt   (the weights the shipped ONNX was exported from)
 """
 import os
 import sys
@@ -25,13 +26,15 @@ DATA = os.path.join(HERE, '..', '..', 'shared', 'datasets', 'fire-dev')
 
 
 def main():
-    ckpt, thr = sys.argv[1], float(sys.argv[2])
+    ckpt = sys.argv[1]
     torch.set_num_threads(1)
     data = T.Data(os.path.join(HERE, '.cache', 'data.npz'))
     net = T.Net()
     net.load_state_dict(torch.load(ckpt))
+    rep = T.tuning_report(net, data)  # the calibration the export applies
+    thr = rep['threshold']
     idx = np.nonzero((data.part == 0) & (data.kind != 2))[0]
-    sc = T.image_scores(net, data, idx)
+    sc = T.image_scores(net, data, idx, bias=rep['bias'])
     names = data.name[idx].astype(str)
     fire, neg = [], []
     groups = set()

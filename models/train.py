@@ -133,23 +133,44 @@ def decode_ltrb(raw, anch, astr):
 
 
 class Export(nn.Module):
-    """Wraps the net into the Ultralytics YOLOv8 output layout."""
+    """Wraps the net into the Ultralytics YOLOv8 output layout, with two things the runtime's
+    decision ("any box of class c at score >= threshold") gains from and cannot do itself:
 
-    def __init__(self, net):
+    - Mirror test-time augmentation: the image and its left-right mirror run as one batch of 2; for
+      each class, every logit of the original is shifted by half the difference between the two
+      passes' highest logits, so the image-level score is the mean of both views' best logits. Boxes
+      and their ranking come from the original view. Inference costs twice one pass (still ~4 ms).
+    - Per-class calibration: `bias` (a logit offset per class) moves each class's own operating
+      point, chosen on the tuning split, onto the one shipped threshold. Smoke false alarms (grey
+      fur, haze, cloud) sit far higher than fire ones, so one threshold for both classes traded away
+      fire recall to hold smoke's false alarms down.
+    """
+
+    def __init__(self, net, bias=(0.0, 0.0), tta=True):
         super().__init__()
         self.net = net
+        self.tta = tta
         self.register_buffer('anch', ANCH.clone())
         self.register_buffer('astr', ASTR.clone())
+        self.register_buffer('bias', torch.tensor(bias, dtype=torch.float32).view(1, -1, 1))
 
     def forward(self, x):
-        raw = self.net(x)
+        if self.tta:
+            b = x.shape[0]
+            both = self.net(torch.cat([x, torch.flip(x, [3])], 0))
+            raw, mirror = both[:b], both[b:]
+            z = raw[:, 4:]
+            z = z + (mirror[:, 4:].amax(2, keepdim=True) - z.amax(2, keepdim=True)) * 0.5
+        else:
+            raw = self.net(x)
+            z = raw[:, 4:]
         d = torch.exp(raw[:, :4].clamp(-6, 6)) * self.astr[None, None, :]
         x1 = self.anch[:, 0] - d[:, 0]
         y1 = self.anch[:, 1] - d[:, 1]
         x2 = self.anch[:, 0] + d[:, 2]
         y2 = self.anch[:, 1] + d[:, 3]
         box = torch.stack([(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1], 1)
-        return torch.cat([box, torch.sigmoid(raw[:, 4:])], 1)
+        return torch.cat([box, torch.sigmoid(z + self.bias)], 1)
 
 
 # ---------------------------------------------------------------- loss
@@ -374,26 +395,60 @@ class BatchStream(torch.utils.data.IterableDataset):
 
 
 # ---------------------------------------------------------------- evaluation on the tuning part
+OPERATING = 0.5  # the shipped threshold: each class's own operating point is calibrated onto it
+
+
 @torch.no_grad()
-def image_scores(model, data, idx, bs=64):
-    """Per image, the highest class score over all points (what 'any box of class c' means)."""
+def image_scores(model, data, idx, bs=32, bias=(0.0, 0.0)):
+    """Per image, the highest class score over all points (what 'any box of class c' means), through
+    the exported graph (mirror TTA; calibration `bias`, none by default) so that tuning sees what
+    the runtime will."""
     model.eval()
+    ex = Export(model, bias).eval()
     out = []
     for i in range(0, len(idx), bs):
         x = data.img[idx[i:i + bs]].permute(0, 3, 1, 2).float() / 255
-        out.append(torch.sigmoid(model(x)[:, 4:]).max(2).values)
+        out.append(ex(x)[:, 4:].max(2).values)
     return torch.cat(out).numpy()
 
 
 @torch.no_grad()
-def flat_frame_max(model):
-    """Highest class score on uniform frames from black to white (fog, overcast sky, covered lens)."""
+def flat_frame_max(model, bias):
+    """Highest calibrated class score on uniform frames from black to white (fog, overcast sky,
+    covered lens); the shipped threshold is OPERATING."""
     model.eval()
     x = torch.linspace(0, 1, 9).view(9, 1, 1, 1).expand(9, 3, SIZE, SIZE).contiguous()
-    return round(float(torch.sigmoid(model(x)[:, 4:]).max()), 3)
+    return round(float(Export(model, bias).eval()(x)[:, 4:].max()), 3)
+
+
+def logit(p):
+    return math.log(p / (1 - p))
+
+
+def pick_thresholds(sc, neg, fire, smoke, fa_target):
+    """Per-class thresholds (fire, smoke) on a 0.01 grid with at most fa_target of the negatives
+    showing any box, maximising fire recall + smoke recall; ties go to fewer false alarms, then to
+    higher thresholds. None when no pair meets the target."""
+    grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
+    fneg = sc[neg, 0][:, None] >= grid[None, :]          # (n_neg, G)
+    sneg = sc[neg, 1][:, None] >= grid[None, :]
+    fa = (fneg[:, :, None] | sneg[:, None, :]).mean(0)    # (G fire, G smoke)
+    fr = (sc[fire, 0][:, None] >= grid[None, :]).mean(0)
+    sr = (sc[smoke, 1][:, None] >= grid[None, :]).mean(0)
+    best = None
+    for i, tf in enumerate(grid):
+        for j, ts in enumerate(grid):
+            if fa[i, j] > fa_target:
+                continue
+            key = (round(fr[i] + sr[j], 9), -fa[i, j], tf + ts)
+            if best is None or key > best[0]:
+                best = (key, float(tf), float(ts))
+    return None if best is None else (best[1], best[2])
 
 
 def tuning_report(model, data, fa_target=0.03):
+    """Chooses the per-class operating points on the tuning split: the pair of thresholds with at
+    most fa_target of the tuning negatives showing any box that finds the most fire and smoke."""
     idx = np.nonzero(data.part == 1)[0]
     sc = image_scores(model, data, idx)
     has = np.zeros((len(idx), 2), bool)
@@ -403,30 +458,27 @@ def tuning_report(model, data, fa_target=0.03):
     neg = ~has.any(1)
     fire = has[:, 0] & (data.kind[idx] == 0)
     smoke = has[:, 1] & (data.kind[idx] == 0)
-    anys = sc.max(1)
-    best = None
-    for t in np.round(np.arange(0.05, 0.951, 0.01), 2):
-        fa = (anys[neg] >= t).mean()
-        if fa <= fa_target:
-            best = t
-            break
-    if best is None:
-        best = 0.95
+    picked = pick_thresholds(sc, neg, fire, smoke, fa_target) or (0.95, 0.95)
+    tf, ts = picked
+    bias = [logit(OPERATING) - logit(tf), logit(OPERATING) - logit(ts)]
+    anys = (sc[:, 0] >= tf) | (sc[:, 1] >= ts)
     r = {
-        'threshold': float(best),
-        'fire_recall': float((sc[fire, 0] >= best).mean()),
-        'smoke_recall': float((sc[smoke, 1] >= best).mean()),
-        'false_alarm': float((anys[neg] >= best).mean()),
+        'threshold': OPERATING,
+        'class_thresholds': {'fire': tf, 'smoke': ts},
+        'bias': [round(v, 4) for v in bias],
+        'fire_recall': float((sc[fire, 0] >= tf).mean()),
+        'smoke_recall': float((sc[smoke, 1] >= ts).mean()),
+        'false_alarm': float(anys[neg].mean()),
         'n_fire': int(fire.sum()), 'n_smoke': int(smoke.sum()), 'n_neg': int(neg.sum()),
         'fire_recall_at_0.5': float((sc[fire, 0] >= 0.5).mean()),
-        'false_alarm_at_0.5': float((anys[neg] >= 0.5).mean()),
-        'flat_frame_max': flat_frame_max(model),
+        'false_alarm_at_0.5': float((sc[neg].max(1) >= 0.5).mean()),
+        'flat_frame_max': flat_frame_max(model, bias),
     }
     return r
 
 
 # ---------------------------------------------------------------- export
-def export(model, out_path, threshold):
+def export(model, out_path, rep):
     import copy
 
     import onnx
@@ -436,7 +488,7 @@ def export(model, out_path, threshold):
     for mod in m.modules():
         if isinstance(mod, CBA):
             mod.fuse()
-    ex = Export(m).eval()
+    ex = Export(m, rep['bias']).eval()
     dummy = torch.zeros(1, 3, SIZE, SIZE)
     torch.onnx.export(ex, dummy, out_path, opset_version=13, input_names=['images'],
                       output_names=['output0'], do_constant_folding=True)
@@ -449,6 +501,10 @@ def export(model, out_path, threshold):
         'description': 'wildfire-edge default fire/smoke detector (trained from scratch, see models/README.md)',
         'author': 'wildfire-edge',
         'license': 'Apache-2.0 (weights trained on data listed in NOTICE)',
+        # what the graph does beyond one plain pass (see Export): for people reading the model
+        'wfe_tta': 'mirror (mean of best logits)',
+        'wfe_class_thresholds': json.dumps(rep['class_thresholds']),
+        'wfe_operating_threshold': str(rep['threshold']),
     }
     del mp.metadata_props[:]
     for k, v in meta.items():
@@ -462,12 +518,12 @@ def export(model, out_path, threshold):
         f.write('\n'.join(NAMES) + '\n')
     with open(base + '.json', 'w') as f:
         json.dump({'name': name, 'file': name + '.onnx', 'inputSize': SIZE, 'layout': 'yolov8',
-                   'classes': NAMES, 'threshold': threshold, 'iouThreshold': 0.45}, f, indent=2)
+                   'classes': NAMES, 'threshold': rep['threshold'], 'iouThreshold': 0.45}, f, indent=2)
         f.write('\n')
     # check the fused export against the training graph
     with torch.no_grad():
         x = torch.rand(1, 3, SIZE, SIZE)
-        ref = Export(model.eval())(x)
+        ref = Export(model.eval(), rep['bias'])(x)
         got = ex(x)
         err = float((ref - got).abs().max())
     print(f'exported {out_path} ({os.path.getsize(out_path)} bytes), fused max abs diff {err:.2e}', flush=True)
@@ -492,6 +548,10 @@ def main():
     ap.add_argument('--flat-neg', type=float, default=0.0, help='fraction of each batch replaced by flat/fog frames labelled neither')
     ap.add_argument('--tune-every', type=int, default=2, help='tuning report + interim export every N epochs')
     ap.add_argument('--bench', action='store_true', help='time a few iterations and exit')
+    ap.add_argument('--mine', type=float, default=0.0,
+                    help='hard-negative mining: sampling weight x this for training negatives the --init model scores >= 0.3')
+    ap.add_argument('--export-only', action='store_true',
+                    help='no training: tuning report and export of the --init weights (as a run ends)')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -503,6 +563,11 @@ def main():
     if args.init:
         model.load_state_dict(torch.load(args.init))
         print(f'initialised from {args.init}', flush=True)
+    if args.export_only:
+        rep = tuning_report(model, data)
+        print(f'final tuning report {json.dumps(rep)}', flush=True)
+        export(model, args.out, rep)
+        return
     ema = Net()
     ema.load_state_dict(model.state_dict())
     for p in ema.parameters():
@@ -514,6 +579,16 @@ def main():
     w[(data.kind[train_idx] == 1) & (data.hard[train_idx] == 1)] = args.photo_weight + 1
     # fire-wrpgm is frames of a few videos (near-duplicates): half weight
     w[np.char.startswith(data.name[train_idx].astype(str), 'fw_')] *= 0.5
+    if args.mine > 0:
+        # Hard-negative mining: the training images with neither class that the starting weights
+        # already score high (lamps, headlights, grey fur, haze) are the false alarms to unlearn.
+        negs = np.array([len(data.by_img[i]) == 0 and not data.mil[i].any() for i in train_idx])
+        sc = image_scores(model, data, train_idx[negs]).max(1)
+        hardneg = np.zeros(len(train_idx), bool)
+        hardneg[np.nonzero(negs)[0][sc >= 0.3]] = True
+        w[hardneg] *= args.mine
+        print(f'mined {int(hardneg.sum())} of {int(negs.sum())} training negatives scoring >= 0.3 '
+              f'(sampling weight x{args.mine:g})', flush=True)
     w /= w.sum()
     iters = args.iters or len(train_idx) // args.batch
     total = iters * args.epochs
@@ -565,10 +640,10 @@ def main():
               f'tune {json.dumps(rep)}', flush=True)
         torch.save(ema.state_dict(), os.path.join(args.run, 'last.pt'))
         if rep:  # an interim export, to try the runtime path while training goes on
-            export(ema, os.path.join(args.run, 'interim.onnx'), rep['threshold'])
+            export(ema, os.path.join(args.run, 'interim.onnx'), rep)
     rep = tuning_report(ema, data)
     print(f'final tuning report {json.dumps(rep)}', flush=True)
-    export(ema, args.out, rep['threshold'])
+    export(ema, args.out, rep)
     print(f'done in {time.time() - t0:.0f}s', flush=True)
 
 
