@@ -98,18 +98,22 @@ describe('shipped model through the runtime path', () => {
   });
 
   // The graph averages the image with its mirror (models/train.py, Export): a picture and its
-  // mirror image get the same best score per class, where one plain pass scores them differently.
+  // mirror image get the same best score, where one plain pass scores them differently. (Only the
+  // best box overall is compared: the decoder keeps one class per point, so a class's best point
+  // can lose to the other class at that point in one view and not in the other.)
   it.each([...fire, ...negative])('scores %s and its mirror alike', async (file) => {
     const best = async (buf: Buffer) => {
       const { data, info } = await sharp(buf).raw().toBuffer({ resolveWithObject: true });
       const found = await low.detect(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height);
-      return ['fire', 'smoke'].map((c) => Math.max(0, ...found.filter((d) => d.label === c).map((d) => d.score)));
+      const top = found.reduce((a, d) => (d.score > a.score ? d : a), { label: 'none', score: 0 });
+      return { label: top.label, score: top.score };
     };
     const src = sharp(file).removeAlpha().toColourspace('srgb');
     const plain = await best(await src.clone().png().toBuffer());
     const mirrored = await best(await src.clone().flop().png().toBuffer());
-    expect(Math.max(...plain)).toBeGreaterThan(0);
-    for (let c = 0; c < 2; c++) expect(Math.abs(plain[c] - mirrored[c])).toBeLessThan(2e-3);
+    expect(plain.score).toBeGreaterThan(0);
+    expect(mirrored.label).toBe(plain.label);
+    expect(Math.abs(plain.score - mirrored.score)).toBeLessThan(2e-3);
   });
 
   // Fog, an overcast sky or a covered lens: a structureless frame must not read as smoke (a model
