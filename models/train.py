@@ -27,6 +27,7 @@ STRIDES = (8, 16, 32)
 NAMES = ['fire', 'smoke']
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXPORTING = False  # set during ONNX export: CBA then uses plain Conv ops
+TTA = True  # mirror pass in the exported graph (--no-tta: half the inference cost, re-tuned thresholds)
 
 
 # ---------------------------------------------------------------- model
@@ -146,10 +147,10 @@ class Export(nn.Module):
       fire recall to hold smoke's false alarms down.
     """
 
-    def __init__(self, net, bias=(0.0, 0.0), tta=True):
+    def __init__(self, net, bias=(0.0, 0.0), tta=None):
         super().__init__()
         self.net = net
-        self.tta = tta
+        self.tta = TTA if tta is None else tta
         self.register_buffer('anch', ANCH.clone())
         self.register_buffer('astr', ASTR.clone())
         self.register_buffer('bias', torch.tensor(bias, dtype=torch.float32).view(1, -1, 1))
@@ -550,9 +551,13 @@ def main():
     ap.add_argument('--bench', action='store_true', help='time a few iterations and exit')
     ap.add_argument('--mine', type=float, default=0.0,
                     help='hard-negative mining: sampling weight x this for training negatives the --init model scores >= 0.3')
+    ap.add_argument('--no-tta', action='store_true',
+                    help='export (and tune thresholds for) one plain pass, without the mirror view')
     ap.add_argument('--export-only', action='store_true',
                     help='no training: tuning report and export of the --init weights (as a run ends)')
     args = ap.parse_args()
+    global TTA
+    TTA = not args.no_tta
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     os.makedirs(args.run, exist_ok=True)

@@ -9,10 +9,11 @@
 # more (8-12 min). ~80 min on 2 mostly idle cores (augmentation in a second process); see
 # models/README.md "Training budget". The export adds mirror TTA and the per-class calibration the
 # final tuning report picks (train.py, Export).
-# Usage: models/train.sh [run-name]
+# Usage: models/train.sh [run-name [output.onnx]]   (default: default, models/wfe-firesmoke-320.onnx)
 set -euo pipefail
 cd "$(dirname "$0")"
 RUN="${1:-default}"
+OUT="${2:-wfe-firesmoke-320.onnx}"   # relative to models/; a check run can write elsewhere
 PY=/usr/bin/python3   # Debian's interpreter (a pyenv python3 earlier on PATH has no torch)
 # One thread per process (the trainer and its augmentation worker): on a shared 2-core machine,
 # OpenMP/OpenBLAS thread teams at nice 19 spend most of their time waiting at barriers for a
@@ -45,5 +46,5 @@ LOG="runs/$RUN/train.log"
   # teach fog/overcast/covered lens as "neither"; --mine 4 samples the training negatives stage 1
   # already scores >= 0.3 (lamps, headlights, fur, haze) 4x more.
   nice -n 19 "$PY" train.py --run "runs/$RUN/finetune" --init "runs/$RUN/last.pt" --seed 2 --epochs 12 \
-    --final-epochs 12 --lr 5e-4 --photo-weight 6 --flat-neg 0.06 --mine 4 --tune-every 3 --out wfe-firesmoke-320.onnx
+    --final-epochs 12 --lr 5e-4 --photo-weight 6 --flat-neg 0.06 --mine 4 --tune-every 3 --out "$OUT"
 } 2>&1 | grep --line-buffered -v -e 'UserWarning' -e '_C._jit_pass' | tee "$LOG"

@@ -44,6 +44,10 @@ export async function openSession(modelPath: string, threads: number): Promise<R
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      // No memory-pattern plan: it reserves one block sized for every intermediate tensor of the
+      // graph at once, on top of the arena. For the default model (two views in one batch) it cost
+      // 5.6 MB of RSS and bought no speed (measured 49.6 vs 44.0 MB, 5.35 vs 5.34 ms per run).
+      enableMemPattern: false,
       // Spinning threads would keep cores busy between frames (DETECTOR.md: thread spinning off).
       extra: { session: { 'intra_op.allow_spinning': '0', 'inter_op.allow_spinning': '0' } },
     });
