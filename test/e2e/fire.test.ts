@@ -1,27 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_PINS } from '../../src/pump/index.js';
-import { TestMosquitto } from '../helpers/mosquitto.js';
-import { FIRE_CAMERAS, FOOTAGE, startNode, waitFor, type NodeUnderTest } from './harness.js';
+import { FIRE_CAMERAS, FOOTAGE, useNodeOnOwnBroker, waitFor } from './harness.js';
 
 // End to end in one process (issue 7): real Mosquitto, a `dir://` camera (sharp) and an `.mp4`
 // camera (real ffmpeg), the default model in the detector worker, consensus threshold 2, the pump
 // on mock GPIO. The pins are read from the mock driver's timeline.
 describe('e2e: two cameras → consensus → pump', () => {
-  const broker = new TestMosquitto();
-  let node: NodeUnderTest | undefined;
-  beforeAll(() => broker.start());
-  afterAll(async () => {
-    await node?.stop();
-    await broker.stop();
-  });
+  const startNode = useNodeOnOwnBroker();
 
   it('fire on both cameras: a trigger is decided and the mock pins run the start sequence', async () => {
-    node = await startNode({
-      brokerUrl: broker.url,
-      threshold: 2,
-      cameras: FIRE_CAMERAS,
-    });
-    const n = node;
+    const n = await startNode({ threshold: 2, cameras: FIRE_CAMERAS });
     expect(await waitFor(() => n.mainValveOpenedAt() !== null, 40_000)).toBe(true);
     // Both cameras contributed: threshold 2 cannot be met by one.
     expect(n.triggers.length).toBeGreaterThanOrEqual(1);
@@ -42,24 +30,16 @@ describe('e2e: two cameras → consensus → pump', () => {
 });
 
 describe('e2e: hard negatives', () => {
-  const broker = new TestMosquitto();
-  let node: NodeUnderTest | undefined;
-  beforeAll(() => broker.start());
-  afterAll(async () => {
-    await node?.stop();
-    await broker.stop();
-  });
+  const startNode = useNodeOnOwnBroker();
 
   it('a no-fire clip with hard negatives (autumn leaves, red lights, orange rock) on both cameras never triggers', async () => {
-    node = await startNode({
-      brokerUrl: broker.url,
+    const n = await startNode({
       threshold: 2,
       cameras: [
         { id: 'north', url: `dir://${FOOTAGE.negativeDir}`, loop: false },
         { id: 'east', url: `dir://${FOOTAGE.negativeDir}`, loop: false },
       ],
     });
-    const n = node;
     // The clip is 16 frames at 2 fps (8 s, the same duration as the fire clips); wait for the
     // cameras to reach its end (the camera reports offline when a non-looping folder ends).
     const frames = (): number => {

@@ -7,6 +7,8 @@ import { systemClock } from '../../src/core/clock.js';
 import { memoryLogger } from '../../src/log/logger.js';
 import { DEFAULT_PINS, MockGpioDriver } from '../../src/pump/index.js';
 import type { TriggerMessage } from '../../src/topics/payloads.js';
+import { afterAll, beforeAll } from 'vitest';
+import { TestMosquitto } from '../helpers/mosquitto.js';
 
 /** Committed footage (deploy/demo/make-footage.mjs renders it from fire-dev TRAIN photos). */
 export const FOOTAGE = {
@@ -126,4 +128,22 @@ export async function waitFor(cond: () => boolean, timeoutMs: number): Promise<b
     await new Promise((r) => setTimeout(r, 50));
   }
   return cond();
+}
+
+/**
+ * For the calling describe: a Mosquitto of its own, started before its tests, and a starter for the
+ * node under test on that broker; node then broker are stopped after the describe.
+ */
+export function useNodeOnOwnBroker(): (o: Omit<NodeOptions, 'brokerUrl'>) => Promise<NodeUnderTest> {
+  const broker = new TestMosquitto();
+  let node: NodeUnderTest | undefined;
+  beforeAll(() => broker.start());
+  afterAll(async () => {
+    await node?.stop();
+    await broker.stop();
+  });
+  return async (o) => {
+    node = await startNode({ ...o, brokerUrl: broker.url });
+    return node;
+  };
 }
