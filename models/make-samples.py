@@ -48,9 +48,9 @@ def main():
                 if area > 0.06 and sc[k, 0] > thr + 0.5 * (1 - thr) and g not in groups:
                     fire.append((-sc[k, 0], names[k], 'boxes'))
                     groups.add(g)
-            elif not len(b) and sc[k].max() < thr * 0.4:
+            elif not data.present[i].any() and sc[k].max() < thr * 0.4:
                 neg.append((sc[k].max(), names[k], 'boxes'))
-        elif data.kind[i] == 1 and not data.mil[i].any() and not data.hard[i] and sc[k].max() < thr * 0.4:
+        elif data.kind[i] == 1 and not data.present[i].any() and not data.hard[i] and sc[k].max() < thr * 0.4:
             neg.append((sc[k].max(), names[k], 'photos'))
     rng = np.random.default_rng(3)
     fire.sort()

@@ -254,6 +254,11 @@ class Data:
         for b in self.boxes:
             self.by_img[int(b[0])].append(b[1:])
         self.by_img = [np.array(x, np.float32).reshape(-1, 5) for x in self.by_img]
+        # which classes each image holds (a box of the class or an image-level label): (N, 2) bool
+        self.present = np.zeros((len(self.img), 2), bool)
+        for i, b in enumerate(self.by_img):
+            for c in range(2):
+                self.present[i, c] = (b[:, 0] == c).any() or self.mil[i, c]
 
 
 def augment(data, idx, rng):
@@ -452,15 +457,11 @@ def tuning_report(model, data, fa_target=0.03):
     most fa_target of the tuning negatives showing any box that finds the most fire and smoke."""
     idx = np.nonzero(data.part == 1)[0]
     sc = image_scores(model, data, idx)
-    has = np.zeros((len(idx), 2), bool)
-    for k, i in enumerate(idx):
-        for c in range(2):
-            has[k, c] = (data.by_img[i][:, 0] == c).any() or data.mil[i, c]
+    has = data.present[idx]
     neg = ~has.any(1)
     fire = has[:, 0] & (data.kind[idx] == 0)
     smoke = has[:, 1] & (data.kind[idx] == 0)
-    picked = pick_thresholds(sc, neg, fire, smoke, fa_target) or (0.95, 0.95)
-    tf, ts = picked
+    tf, ts = pick_thresholds(sc, neg, fire, smoke, fa_target) or (0.95, 0.95)
     bias = [logit(OPERATING) - logit(tf), logit(OPERATING) - logit(ts)]
     anys = (sc[:, 0] >= tf) | (sc[:, 1] >= ts)
     r = {
@@ -587,7 +588,7 @@ def main():
     if args.mine > 0:
         # Hard-negative mining: the training images with neither class that the starting weights
         # already score high (lamps, headlights, grey fur, haze) are the false alarms to unlearn.
-        negs = np.array([len(data.by_img[i]) == 0 and not data.mil[i].any() for i in train_idx])
+        negs = ~data.present[train_idx].any(1)
         sc = image_scores(model, data, train_idx[negs]).max(1)
         hardneg = np.zeros(len(train_idx), bool)
         hardneg[np.nonzero(negs)[0][sc >= 0.3]] = True
@@ -639,14 +640,15 @@ def main():
             if args.bench and it == 25:
                 print(f'{(time.time() - tb) / 20:.3f} s/iter (iterations 5-25), {iters} iters/epoch', flush=True)
                 return
-        rep = tuning_report(ema, data) if ((ep + 1) % args.tune_every == 0 or ep == args.epochs - 1) else {}
+        last = ep == args.epochs - 1
+        rep = tuning_report(ema, data) if ((ep + 1) % args.tune_every == 0 or last) else {}
         print(f'epoch {ep + 1}/{args.epochs} it {it} {time.time() - t0:.0f}s lr {lr:.5f} '
               f'loss cls {agg[0] / iters:.4f} box {agg[1] / iters:.4f} img {agg[2] / iters:.4f} '
               f'tune {json.dumps(rep)}', flush=True)
         torch.save(ema.state_dict(), os.path.join(args.run, 'last.pt'))
-        if rep:  # an interim export, to try the runtime path while training goes on
+        if rep and not last:  # an interim export, to try the runtime path while training goes on
             export(ema, os.path.join(args.run, 'interim.onnx'), rep)
-    rep = tuning_report(ema, data)
+    # the last epoch's report is the final one (same weights): export with it
     print(f'final tuning report {json.dumps(rep)}', flush=True)
     export(ema, args.out, rep)
     print(f'done in {time.time() - t0:.0f}s', flush=True)
