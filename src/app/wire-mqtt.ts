@@ -25,6 +25,10 @@ export function wireMqtt(ctx: WireContext): { part: AppPart; core: MqttCore } {
     // Critical: a core that cannot start (embedded port taken, TLS file unreadable) is a config
     // error; refusing to start with the reason beats a node that silently never reports.
     critical: true,
+    // close() bounds itself (flush for at most closeGraceMs, then disconnect and the embedded
+    // broker); the app's shorter per-part deadline must not cut it off before `offline` is sent
+    // and the broker's port is released. The slack covers the disconnect and the store's fsync.
+    stopDeadlineMs: ctx.config.mqtt.closeGraceMs + 2000,
     async start() {
       try {
         await core.start();

@@ -258,7 +258,7 @@ describe('stop with the engine running', () => {
     const logger = memoryLogger('info');
     const gpio = new MockGpioDriver({ clock: systemClock });
     const cfg = config({ pump: { driver: 'mock', timings: { ...SHORT_PUMP_TIMINGS, ignitionOffDuration: 1.2 } }, http: { enabled: false } });
-    const app = createApp({ config: cfg, logger, overrides: { pumpDriver: gpio }, stopPartMs: 100 });
+    const app = createApp({ config: cfg, logger, overrides: { pumpDriver: gpio }, stopPartMs: 500 });
     expect((await app.start()).ok).toBe(true);
     const now = Date.now() / 1000;
     app.bus.emit('trigger', { action: 'trigger', v: 1, id: 'run-1', node_id: 'wiring', ts: now, timestamp: now, expires_at: now + 60 });
@@ -270,11 +270,29 @@ describe('stop with the engine running', () => {
     const fall = off.find((c) => c.level === 0 && rise !== undefined && c.t > rise.t);
     expect(rise).toBeDefined();
     expect(fall).toBeDefined();
-    // The full pulse (1.2 s), although the app's per-part deadline was 100 ms.
+    // The full pulse (1.2 s), although the app's per-part deadline was 500 ms.
     expect(fall!.t - rise!.t).toBeGreaterThanOrEqual(1150);
     expect(Object.values(gpio.levels()).every((l) => l === 0)).toBe(true);
     const msgs = logger.lines.map((l) => `${l.ns}: ${l.msg}`);
     expect(msgs.findIndex((m) => m.startsWith('app.mqtt: mqtt core closed'))).toBeGreaterThan(msgs.findIndex((m) => m.startsWith('app.pump: pump stopped')));
-    expect(msgs.some((m) => m.includes('part stop timed out'))).toBe(false);
+    // Only the pump and the link are asked about: on a loaded 2-core CI machine another part may
+    // legitimately outlast 500 ms, and that is what the per-part deadline is for.
+    const timedOut = logger.lines.filter((l) => l.msg.startsWith('part stop timed out')).map((l) => l.part);
+    expect(timedOut.filter((p) => p === 'pump' || p === 'mqtt')).toEqual([]);
+  });
+});
+
+describe('stop with a short per-part deadline', () => {
+  it('the MQTT core gets its own close grace: it has closed, embedded broker included, before stop resolves', async () => {
+    // CI once saw the core's close (flush, disconnect, broker close, fsync) outlast a 100 ms per-part
+    // deadline on a loaded machine; the app then moved on with the broker still open. A 1 ms
+    // deadline makes that certain without the fix.
+    const logger = memoryLogger('info');
+    const app = createApp({ config: config({ http: { enabled: false } }), logger, overrides: { pumpDriver: new MockGpioDriver({ clock: systemClock }) }, stopPartMs: 1 });
+    expect((await app.start()).ok).toBe(true);
+    await app.stop('test');
+    const timedOut = logger.lines.filter((l) => l.msg.startsWith('part stop timed out')).map((l) => l.part);
+    expect(timedOut).not.toContain('mqtt');
+    expect(logger.lines.some((l) => l.ns === 'app.mqtt' && l.msg === 'mqtt core closed')).toBe(true);
   });
 });
