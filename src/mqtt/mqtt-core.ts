@@ -61,7 +61,7 @@ class MqttCoreImpl implements MqttCore {
   private closed = false;
   private attemptsSinceConnected = 0;
   private lastTransitionAt: number;
-  private readonly counts = { publishRejected: 0, droppedClosed: 0, droppedBeforeStart: 0, listenerErrors: 0 };
+  private readonly counts = { publishRejected: 0, droppedClosed: 0, droppedBeforeStart: 0, listenerErrors: 0, subscriptionsGranted: 0, subscribeFailures: 0 };
 
   constructor(opts: MqttCoreOptions) {
     this.cfg = opts.config;
@@ -252,6 +252,8 @@ class MqttCoreImpl implements MqttCore {
       dropped_after_close_total: this.counts.droppedClosed,
       dropped_before_start_total: this.counts.droppedBeforeStart,
       listener_errors_total: this.counts.listenerErrors,
+      subscriptions_granted_total: this.counts.subscriptionsGranted,
+      subscribe_failures_total: this.counts.subscribeFailures,
     };
   }
 
@@ -302,8 +304,13 @@ class MqttCoreImpl implements MqttCore {
     const w = this.wire;
     if (!w || this.machine.state !== 'CONNECTED') return; // subscribed on the next CONNACK
     const onWire = filters.map((f) => ({ filter: toWire(this.cfg.topicPrefix, f.filter), id: f.id }));
-    w.conn.subscribe(onWire, this.protocolVersion === 5, (error) => {
-      if (error) this.log.error('subscribe failed', { filters: filters.map((f) => f.filter), reason: error });
+    w.conn.subscribe(onWire, this.protocolVersion === 5, (error, granted) => {
+      // Granted filters are counted so an operator (and a test) can see the node actually listens,
+      // not just that it is connected: between CONNACK and SUBACK inbound messages are not routed.
+      this.counts.subscriptionsGranted += granted;
+      if (!error) return;
+      this.counts.subscribeFailures++;
+      this.log.error('subscribe failed', { filters: filters.map((f) => f.filter), reason: error });
     });
   }
 

@@ -141,16 +141,17 @@ export class WireConnection {
   }
 
   /**
-   * Subscribe at QoS 1; `done(error)` with a reason when the broker refuses. Under MQTT 5 each
-   * filter gets its own SUBSCRIBE carrying its subscription identifier.
+   * Subscribe at QoS 1; `done(error, granted)` per SUBACK: a reason when the broker refuses, and
+   * how many filters it granted. Under MQTT 5 each filter gets its own SUBSCRIBE carrying its
+   * subscription identifier.
    */
-  subscribe(filters: Array<{ filter: string; id: number }>, v5: boolean, done: (error: string | undefined) => void): void {
+  subscribe(filters: Array<{ filter: string; id: number }>, v5: boolean, done: (error: string | undefined, granted: number) => void): void {
     const cb = (err: Error | null, granted?: Array<{ topic: string; qos: number }>) => {
-      if (err) return done(classifyError(err).reason);
+      if (err) return done(classifyError(err).reason, 0);
       const refused = (granted ?? []).filter((g) => g.qos >= 128).map((g) => g.topic);
-      done(refused.length ? `subscription refused for ${refused.join(', ')}` : undefined);
+      done(refused.length ? `subscription refused for ${refused.join(', ')}` : undefined, (granted ?? []).length - refused.length);
     };
-    if (!filters.length) return done(undefined);
+    if (!filters.length) return done(undefined, 0);
     if (!v5) return void this.client.subscribe(filters.map((f) => f.filter), { qos: 1 }, cb);
     for (const f of filters) this.client.subscribe(f.filter, { qos: 1, properties: { subscriptionIdentifier: f.id } }, cb);
   }

@@ -84,8 +84,9 @@ describe('consensus over real Mosquitto', () => {
     const seen = await observer();
     const north = await client({ clientId: 'cam-north' });
     const south = await client({ clientId: 'cam-south' });
-    // Subscriptions of the core are in place once it is connected; give the SUBACKs a moment.
-    await new Promise((r) => setTimeout(r, 200));
+    // Connected is not listening: wait for the SUBACKs of the adapter's 5 filters (detections,
+    // legacy detections, Frigate events, camera status, availability).
+    await until(() => (node.core.metrics().subscriptions_granted_total as number) >= 5, 'subscriptions granted');
     for (const side of G_SIDES) {
       for (const [cam, c] of [['north', north], ['south', south]] as const) {
         await c.publishAsync(`fire/detection/${cam}`, JSON.stringify(ownMessage(cam, [{ box: [0.2, 0.2, 0.2 + side, 0.2 + side], track: 7 }], { node_id: `node-${cam}` })), { qos: 1 });

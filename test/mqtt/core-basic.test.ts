@@ -60,7 +60,9 @@ describe('mqtt core against Mosquitto', () => {
     await waitFor(() => core.connectionState() === 'CONNECTED');
     const pub = await Observer.start(broker.url, ['nothing']);
     const send = (t: string, p: string | Buffer) => pub.client.publishAsync(t, p, { qos: 1 });
-    await waitFor(() => core.metrics().sent_total === 1, 5000, 'subscriptions in place'); // connected event acked
+    // Two filters granted: one SUBACK (3.1.1) or one per filter (5, subscription identifiers).
+    await waitFor(() => core.metrics().subscriptions_granted_total === 2, 5000, 'subscriptions in place');
+    expect(core.metrics().subscribe_failures_total).toBe(0);
     await send('site2/cmd/a', 'not json');
     await send('site2/cmd/a', JSON.stringify({ n: 'one' }));
     await send('site2/cmd/a', JSON.stringify({ n: 1, pad: 'x'.repeat(2000) }));
