@@ -118,6 +118,27 @@ describe('mqtt core against Mosquitto', () => {
     await gate.stop();
   });
 
+  it('with mqtt.stopWhenFailed the core stops probing in FAILED: no attempt after a reachable broker returns', async () => {
+    const gate = new FreezableProxy();
+    await gate.start(broker.port);
+    gate.open = false;
+    const log = memoryLogger('warn');
+    const core = makeCore({ url: `mqtt://127.0.0.1:${gate.port}`, nodeId: 'pi-s', logger: log, config: { maxReconnectAttempts: 3, stopWhenFailed: true } });
+    await core.start();
+    await waitFor(() => core.connectionState() === 'FAILED', 10_000);
+    expect(log.lines.some((l) => l.level === 50 && l.msg.includes('stopped (mqtt.stopWhenFailed)'))).toBe(true);
+    const attempts = gate.accepted;
+    expect(attempts).toBe(3);
+    gate.open = true;
+    // Five backoff caps (300 ms): a probing core would have reconnected several times over.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(gate.accepted).toBe(attempts);
+    expect(core.connectionState()).toBe('FAILED');
+    await core.close();
+    expect(core.connectionState()).toBe('DISCONNECTED');
+    await gate.stop();
+  });
+
   it('QoS 0 is never queued while offline', async () => {
     const core = makeCore({ url: 'mqtt://127.0.0.1:1', nodeId: 'pi-c' });
     await core.start();

@@ -124,6 +124,8 @@ export { memoryLogger };
 export class FreezableProxy {
   /** While false, new connections are closed at once (the broker looks unreachable to the core). */
   open = true;
+  /** TCP connections the proxy has received (refused ones included): one per connect attempt. */
+  accepted = 0;
   private server!: Server;
   port = 0;
   private frozen = false;
@@ -131,6 +133,7 @@ export class FreezableProxy {
   async start(target: number): Promise<void> {
     this.port = await freePort();
     this.server = createServer((client) => {
+      this.accepted++;
       if (!this.open) return void client.destroy();
       const upstream = tcpConnect(target, '127.0.0.1');
       this.pairs.push([client, upstream]);
