@@ -158,6 +158,10 @@ export class ConsensusEngine {
       stale = age > this.windowMs;
     }
     if (b.node !== undefined) cam.node = b.node;
+    // The gap allowance is judged on the cadence seen BEFORE this message: folding the gap being
+    // judged into the average first would let each gap widen its own allowance (about 6 × the
+    // frame interval instead of 3 ×).
+    const maxGapMs = cam.maxGapMs();
     cam.heard(t, this.timeoutMs);
     const stamp = ++this.batchSeq;
     let accepted = 0;
@@ -168,7 +172,7 @@ export class ConsensusEngine {
         this.rules.closeTrack(cam, o);
         continue;
       }
-      this.rules.addSample(cam, this.rules.trackFor(cam, o, t, stamp), o, t, stamp);
+      this.rules.addSample(cam, this.rules.trackFor(cam, o, t, stamp), o, t, stamp, maxGapMs);
       accepted++;
     }
     this.counters.messagesAccepted++;

@@ -74,10 +74,10 @@ export class TrackRules {
     if (tr) this.removeTrack(cam, cam.tracks.indexOf(tr));
   }
 
-  /** Record one accepted observation at monotonic `t`. */
-  addSample(cam: CameraState, tr: Track, o: Observation, t: number, stamp: number): void {
+  /** Record one accepted observation at monotonic `t`; `maxGapMs` is the camera's gap allowance before this message. */
+  addSample(cam: CameraState, tr: Track, o: Observation, t: number, stamp: number, maxGapMs: number): void {
     // A gap longer than the camera's allowance restarts the persistence run (CONSENSUS.md).
-    if (t - tr.lastSeen > cam.maxGapMs()) tr.runStart = t;
+    if (t - tr.lastSeen > maxGapMs) tr.runStart = t;
     if (t > tr.lastSeen) tr.lastSeen = t;
     tr.label = o.label;
     tr.x1 = o.x1;

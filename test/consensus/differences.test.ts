@@ -93,6 +93,20 @@ describe('persistence (opt-in)', () => {
     expect(s.triggers).toHaveLength(1);
   });
 
+  it('the gap allowance is 3 × the cadence seen before the gap, not widened by the gap itself', () => {
+    // One message every 2 s: allowance max(5 s, 3 × 2 s) = 6 s.
+    const ok = new Scenario({ ...T1, persistSeconds: 30 });
+    steady(ok, 20, 'fire', 2).wait(4); // a 6 s gap: within the allowance, the run goes on
+    steady(ok, 10, 'fire', 2);
+    expect(ok.triggers.map((t) => t.at)).toEqual([30]);
+    const broken = new Scenario({ ...T1, persistSeconds: 30 });
+    steady(broken, 20, 'fire', 2).wait(8); // a 10 s gap: the run restarts at t = 30
+    steady(broken, 26, 'fire', 2);
+    expect(broken.triggers).toHaveLength(0);
+    steady(broken, 6, 'fire', 2);
+    expect(broken.triggers.map((t) => t.at)).toEqual([60]);
+  });
+
   it('persistence is reached on the timer without new input', () => {
     const s = new Scenario({ ...T1, persistSeconds: 5 });
     for (let t = 0; t < 4; t++) s.own('big', [{ box: [0.2, 0.2, 0.7, 0.7], track: 1 }]).wait(1.5);
