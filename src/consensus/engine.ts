@@ -37,7 +37,8 @@ export interface EngineCounters {
   staleMessages: number;
   tracksEvicted: number;
   camerasEvicted: number;
-  samplesEvicted: number;
+  /** Samples dropped by thinning a track that reached its sample cap (its span is kept). */
+  samplesThinned: number;
   triggers: number;
   evaluations: number;
 }
@@ -51,7 +52,7 @@ export interface EngineCounters {
 export class ConsensusEngine {
   readonly counters: EngineCounters = {
     messagesAccepted: 0, detectionsAccepted: 0, rejected: {}, staleMessages: 0,
-    tracksEvicted: 0, camerasEvicted: 0, samplesEvicted: 0, triggers: 0, evaluations: 0,
+    tracksEvicted: 0, camerasEvicted: 0, samplesThinned: 0, triggers: 0, evaluations: 0,
   };
   private readonly cfg: ConsensusConfig;
   private readonly clock: Clock;

@@ -233,7 +233,7 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
         triggers: c.triggers,
         tracks_evicted: c.tracksEvicted,
         cameras_evicted: c.camerasEvicted,
-        samples_evicted: c.samplesEvicted,
+        samples_thinned: c.samplesThinned,
         evaluations: c.evaluations,
       };
     },

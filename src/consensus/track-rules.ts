@@ -7,7 +7,7 @@ import type { Observation } from './types.js';
 /** Counters the track rules bump (a subset of the engine's). */
 export interface TrackCounters {
   tracksEvicted: number;
-  samplesEvicted: number;
+  samplesThinned: number;
 }
 
 /**
@@ -85,7 +85,7 @@ export class TrackRules {
     tr.x2 = o.x2;
     tr.y2 = o.y2;
     tr.stamp = stamp;
-    if (tr.ring.push(t, (o.x2 - o.x1) * (o.y2 - o.y1), o.score)) this.counters.samplesEvicted++;
+    this.counters.samplesThinned += tr.ring.push(t, (o.x2 - o.x1) * (o.y2 - o.y1), o.score);
     tr.validUntil = -Infinity;
   }
 

@@ -3,10 +3,12 @@ import type { AreaSeries } from './growth.js';
 /**
  * Per-track sample history, bounded by time (the window) rather than by a sample count: the
  * reference's 100-sample cap shrank the window at high frame rates and threw the growth baseline
- * away (scenarios-consensus 57). A hard cap still bounds memory; hitting it is counted.
+ * away (scenarios-consensus 57). A hard cap still bounds memory, but reaching it thins the history
+ * (every other sample goes, the oldest and the newest stay) instead of dropping the oldest samples,
+ * so the window keeps its whole span and the growth baseline survives; thinned samples are counted.
  */
 
-/** Hard cap of samples one track keeps (30 fps × 30 s fits; 2 fps × 600 s nearly fits). */
+/** Samples one track keeps before thinning (30 fps × 30 s fits; 10 fps × 120 s thins). */
 export const MAX_SAMPLES_PER_TRACK = 1024;
 
 /** Ring buffer of (time, area, score), oldest first, kept in time order. */
@@ -62,18 +64,15 @@ export class SampleRing implements AreaSeries {
   }
 
   /**
-   * Append a sample; returns true when the hard cap forced out the oldest one. A sample older than
-   * the newest (a backlog delivered out of order) is inserted at its place so the ring stays ordered.
+   * Append a sample; returns how many samples the hard cap thinned out (0 below the cap). A sample
+   * older than the newest (a backlog delivered out of order) is inserted at its place so the ring
+   * stays ordered.
    */
-  push(time: number, area: number, score: number): boolean {
-    let evicted = false;
+  push(time: number, area: number, score: number): number {
+    let thinned = 0;
     if (this.len === this.t.length) {
       if (this.t.length < this.max) this.grow();
-      else {
-        this.head = this.idx(1);
-        this.len--;
-        evicted = true;
-      }
+      else thinned = this.thin();
     }
     let pos = this.len;
     this.len++;
@@ -89,7 +88,35 @@ export class SampleRing implements AreaSeries {
     this.t[k] = time;
     this.a[k] = area;
     this.s[k] = score;
-    return evicted;
+    return thinned;
+  }
+
+  /**
+   * Keep every other sample, always the oldest (the growth baseline) and the newest; a dropped
+   * sample's score folds into the kept one before it, so the window's best score is not lost.
+   * In place: logical slot w <= r is written only after slot r has been read.
+   */
+  private thin(): number {
+    const n = this.len;
+    let w = 0;
+    for (let r = 0; r < n; r += 2) {
+      const from = this.idx(r), to = this.idx(w);
+      const s = r + 1 < n - 1 ? Math.max(this.s[from], this.s[this.idx(r + 1)]) : this.s[from];
+      this.t[to] = this.t[from];
+      this.a[to] = this.a[from];
+      this.s[to] = s;
+      w++;
+    }
+    if (n % 2 === 0) {
+      // The newest sample sits at an odd index: keep it too.
+      const from = this.idx(n - 1), to = this.idx(w);
+      this.t[to] = this.t[from];
+      this.a[to] = this.a[from];
+      this.s[to] = this.s[from];
+      w++;
+    }
+    this.len = w;
+    return n - w;
   }
 
   /** Drop samples strictly older than `cut` (window edges are inclusive: scenario 22). */

@@ -286,6 +286,16 @@ describe('bounded memory', () => {
     expect(s.triggerMsgs()).toEqual([109]);
   });
 
+  it('57 at the memory cap: a long window at 10 fps thins the history but keeps the baseline', () => {
+    // Window 130 s × 10 messages/s = 1300 samples > the 1024 a track keeps. Dropping the oldest
+    // would lose the 0.01 baseline (camA would stop growing); thinning keeps it.
+    const s = new Scenario({ windowSeconds: 130, cooldownSeconds: 3600 });
+    s.ars('camA', [0.01, 0.01, 0.01], { object_id: 'o' }, 0.1).ars('camA', Array(1200).fill(0.02), { object_id: 'o' }, 0.1);
+    expect(s.service.metrics().samples_thinned).toBeGreaterThan(0);
+    s.G('camB', {}, 0.1);
+    expect(s.triggerMsgs()).toEqual([1209]);
+  });
+
   it('66: snapshot and metrics after a single-camera trigger', () => {
     const s = new Scenario(T1).G('c');
     const snap = s.service.snapshot();

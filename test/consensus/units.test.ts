@@ -36,16 +36,31 @@ describe('growthOf', () => {
 });
 
 describe('SampleRing', () => {
-  it('keeps time order, grows, drops by time (inclusive edge) and caps', () => {
+  it('keeps time order, grows, drops by time (inclusive edge) and thins at the cap', () => {
     const r = new SampleRing(2, 4);
     for (const t of [1, 2, 4]) r.push(t, t * 10, 0.5);
     r.push(3, 30, 0.9); // out of order
     expect([0, 1, 2, 3].map((i) => r.timeAt(i))).toEqual([1, 2, 3, 4]);
     expect(r.maxScore()).toBeCloseTo(0.9, 6);
-    expect(r.push(5, 50, 0.5)).toBe(true); // cap 4: the oldest goes
-    expect(r.timeAt(0)).toBe(2);
+    // Cap 4: every other sample goes, the oldest (baseline) and the newest stay, then 5 is added.
+    expect(r.push(5, 50, 0.5)).toBe(1);
+    expect([0, 1, 2, 3].slice(0, r.len).map((i) => r.timeAt(i))).toEqual([1, 3, 4, 5]);
     r.dropBefore(3);
     expect([r.len, r.timeAt(0), r.areaAt(0)]).toEqual([3, 3, 30]);
+  });
+
+  it('thinning keeps the span and folds a dropped score into the sample before it', () => {
+    const r = new SampleRing(4, 8);
+    for (let t = 0; t < 8; t++) r.push(t, t, t === 5 ? 0.99 : 0.1);
+    expect(r.push(8, 8, 0.1)).toBe(3); // 8 → 5 kept (0, 2, 4, 6, 7), then 8 added
+    expect(Array.from({ length: r.len }, (_, i) => r.timeAt(i))).toEqual([0, 2, 4, 6, 7, 8]);
+    expect(r.scoreAt(2)).toBeCloseTo(0.99, 6); // 5's score went to 4
+    expect(r.maxScore()).toBeCloseTo(0.99, 6);
+    // Odd length at the cap: the newest is at an even index and kept by the same rule.
+    const o = new SampleRing(2, 3);
+    for (const t of [0, 1, 2]) o.push(t, t, 0.1);
+    expect(o.push(3, 3, 0.1)).toBe(1);
+    expect(Array.from({ length: o.len }, (_, i) => o.timeAt(i))).toEqual([0, 2, 3]);
   });
 });
 
