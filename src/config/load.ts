@@ -52,6 +52,10 @@ export function parseConfigObject(raw: unknown, source: string, opts: ParseOptio
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     return failWith(source, [{ key: '(root)', value: JSON.stringify(raw), allowed: 'the config must be a mapping of keys (YAML or JSON object)' }]);
   }
+  // zod drops `__proto__` keys without a word (prototype-pollution guard): a camera listed under
+  // that name would vanish from an allow-list. Refuse such keys by name instead.
+  const proto = protoKeyPaths(raw);
+  if (proto.length) return failWith(source, proto.map((p) => ({ ...p, allowed: '"__proto__" is not allowed as a key; use another name' })));
   const mig = migrateRaw(raw as Record<string, unknown>, opts.migrations ?? MIGRATIONS);
   if (!mig.ok) return failWith(source, [{ key: 'version', value: JSON.stringify((raw as Record<string, unknown>).version), allowed: mig.reason }]);
   const { value: withEnv, applied } = applyEnvOverrides(mig.value.value, opts.env ?? {});
@@ -79,6 +83,24 @@ export function parseConfigObject(raw: unknown, source: string, opts: ParseOptio
       ...(mig.value.migrated ? { migratedFrom: mig.value.from } : {}),
     },
   };
+}
+
+/** Dotted paths of every own `__proto__` key in `raw` (YAML anchors may share nodes: each is visited once). */
+function protoKeyPaths(raw: unknown): Array<{ key: string; value: string }> {
+  const found: Array<{ key: string; value: string }> = [];
+  const seen = new Set<object>();
+  const walk = (v: unknown, path: Array<string | number>): void => {
+    if (typeof v !== 'object' || v === null || seen.has(v)) return;
+    seen.add(v);
+    if (Array.isArray(v)) return v.forEach((x, i) => walk(x, [...path, i]));
+    for (const k of Object.keys(v)) {
+      const x = (v as Record<string, unknown>)[k];
+      if (k === '__proto__') found.push({ key: formatKey([...path, k]), value: typeof x === 'object' && x !== null ? (Array.isArray(x) ? '(a list)' : '(a mapping)') : String(JSON.stringify(x)) });
+      else walk(x, [...path, k]);
+    }
+  };
+  walk(raw, []);
+  return found;
 }
 
 /** Parse YAML (JSON is YAML) text; syntax errors become problems with line numbers. */

@@ -1,3 +1,4 @@
+import { isForeignTopic } from '../topics/topics.js';
 import { z } from 'zod';
 
 /**
@@ -19,7 +20,10 @@ export const topicPrefixSchema = z
   .refine((s) => !BAD_PREFIX.test(s), 'may not contain "+", "#", NUL or control characters')
   .refine((s) => !s.startsWith('/'), 'may not start with "/" (it would create an empty first topic level)')
   .transform((s) => (s === '' ? '' : s.replace(/\/+$/, '') + '/'))
-  .refine((s) => s !== '/', 'must contain a name, not only "/"');
+  .refine((s) => s !== '/', 'must contain a name, not only "/"')
+  // Topics under frigate/ and homeassistant/ belong to other software and are never prefixed, so
+  // inbound topics under such a prefix could not be told apart from theirs: nothing would match.
+  .refine((s) => !isForeignTopic(s), 'may not start with "frigate/" or "homeassistant/" (those topics belong to Frigate and Home Assistant)');
 
 const ms = (min: number, max: number) => z.number().int().min(min).max(max);
 

@@ -29,8 +29,11 @@ export function isForeignTopic(topic: string): boolean {
   return topic.startsWith('frigate/') || topic.startsWith('homeassistant/');
 }
 
-/** `<camera>` ids: TOPICS.md. */
-export const CAMERA_ID_RE = /^[A-Za-z0-9_-]+$/;
+/**
+ * `<camera>` ids: TOPICS.md. `__proto__` is refused: as a key of a parsed config object it would
+ * silently vanish (and an allow-list without its only camera accepts every camera).
+ */
+export const CAMERA_ID_RE = /^(?!__proto__$)[A-Za-z0-9_-]+$/;
 
 /** Node id rule of TOPICS.md: lower-case, every character outside [a-z0-9_-] replaced by `-`. */
 export function sanitizeNodeId(raw: string): string {

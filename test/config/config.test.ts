@@ -107,6 +107,14 @@ describe('config files', () => {
     expect(!d.ok && d.reason).toMatch(/no such file/);
   });
 
+  it('refuses a "__proto__" key by name (zod would drop it silently: an allow-list would lose its camera)', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'p.yaml'), 'pump: { driver: mock }\ncameras:\n  - { id: north, url: "dir:///x" }\nconsensus:\n  cameras:\n    __proto__: { width: 640, height: 480 }\n');
+    const r = loadConfigFile(join(dir, 'p.yaml'), { env: {}, environment: envi });
+    expect(!r.ok && r.problems.map((p) => p.key)).toEqual(['consensus.cameras.__proto__']);
+    expect(!r.ok && r.reason).toMatch(/"__proto__" is not allowed as a key/);
+  });
+
   it('migrates an old version through the hook, backing the original up first', () => {
     const dir = tmp();
     const file = join(dir, 'old.yaml');
