@@ -22,9 +22,10 @@ export interface PersistContext {
 /** Snapshot with remaining seconds, never absolute times. */
 export function toPersisted(s: PumpState, c: PersistContext, t: TimingsMs, now: number): PersistedPumpState {
   const run = 'run' in s && s.run ? s.run : null;
+  const stopping = s.name === 'STOPPING';
   // A fault stop in progress is already a latched ERROR: a restart during its stop pulse must not
   // forget it (the engine still gets its pulse on resume, below).
-  const faultStop = s.name === 'STOPPING' && s.next === 'ERROR';
+  const faultStop = stopping && s.next === 'ERROR';
   return {
     v: 1,
     state: faultStop ? 'ERROR' : s.name,
@@ -33,16 +34,20 @@ export function toPersisted(s: PumpState, c: PersistContext, t: TimingsMs, now: 
     lockoutRemainingS: c.lockoutRemainingS,
     refillRuntimeS: s.name === 'REFILLING' ? s.runtimeMs / S : 0,
     error: s.name === 'ERROR' ? s.reason : faultStop ? s.reason : null,
-    run: run
-      ? {
-          usedS: (s.name === 'STOPPING' ? s.runtimeMs : c.runtimeMs) / S,
-          fireOffRemainingS: Math.max(0, (run.lastTriggerAt + t.fireOffDelay - now) / S),
-          attempt: run.attempt,
-          engineOn: c.ignitionOn || s.name === 'STOPPING',
-          // A run already stopping (fire-off, limit, operator) is not resumed.
-          graceful: s.name === 'REDUCING_RPM' || (s.name === 'STOPPING' && s.next !== 'PRIMING'),
-        }
-      : null,
+    // A stop pulse is recorded even without a run (the restart plan's own pulse carries none): the
+    // engine may still turn and the runtime it used sets the refill lockout. Dropping it made a
+    // second crash during that pulse come back IDLE, with no pulse and no lockout.
+    run:
+      run || stopping
+        ? {
+            usedS: (stopping ? s.runtimeMs : c.runtimeMs) / S,
+            fireOffRemainingS: run ? Math.max(0, (run.lastTriggerAt + t.fireOffDelay - now) / S) : 0,
+            attempt: run?.attempt ?? 1,
+            engineOn: c.ignitionOn || stopping,
+            // A run already stopping (fire-off, limit, operator) is not resumed.
+            graceful: s.name === 'REDUCING_RPM' || (stopping && s.next !== 'PRIMING'),
+          }
+        : null,
     lastTriggerId: c.lastTriggerId,
   };
 }

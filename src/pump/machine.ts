@@ -516,14 +516,18 @@ export class PumpMachine {
 
   // ---- persistence ------------------------------------------------------------------------
 
-  /** Snapshot for the state file: remaining seconds, never absolute times (PUMP.md Safety 1). */
-  persisted(): PersistedPumpState {
+  /**
+   * Snapshot for the state file: remaining seconds, never absolute times (PUMP.md Safety 1).
+   * `unsavedMs`: how long the engine may run before the next save; while it runs, that much is
+   * counted as used already, so a crash before the next save never under-counts the runtime.
+   */
+  persisted(unsavedMs = 0): PersistedPumpState {
     return toPersisted(this.s, {
       armed: this.armed,
       holdRemainingS: this.holdRemainingS(),
       lockoutRemainingS: this.lockoutRemainingS(),
       lastTriggerId: this.lastTriggerId,
-      runtimeMs: this.runInfo()?.runtimeMs ?? 0,
+      runtimeMs: (this.runInfo()?.runtimeMs ?? 0) + (this.out.ignitionOn ? unsavedMs : 0),
       ignitionOn: this.out.ignitionOn,
     }, this.t, this.clock.now());
   }

@@ -73,7 +73,9 @@ export class PumpStateStore {
       ...state,
       holdRemainingS: age(state.holdRemainingS),
       lockoutRemainingS: age(state.lockoutRemainingS),
-      run: state.run ? { ...state.run, fireOffRemainingS: age(state.run.fireOffRemainingS) } : null,
+      // An engine that was on may have kept turning while we were down (until the dead-man, or for
+      // the whole downtime without one): within one boot that time counts as used runtime.
+      run: state.run ? { ...state.run, usedS: state.run.usedS + (state.run.engineOn ? elapsed : 0), fireOffRemainingS: age(state.run.fireOffRemainingS) } : null,
     });
   }
 

@@ -21,10 +21,10 @@ describe('restart (persisted state)', () => {
     const pump = fast({ fireOffDelay: 1000 });
     const r1 = await HilRig.create({ pump, bootId: 'boot-A' });
     r1.trigger();
-    r1.advanceTo(20); // I = 2; persisted at 3.5 (RUNNING) and by the 10 s tick at 12 → used 10 s
+    r1.advanceTo(20); // I = 2; saved every second while the engine runs, with 1 s of margin → 18 + 1
     expect(r1.state()).toBe('RUNNING');
     const saved = JSON.parse(readFileSync(join(r1.stateDir, 'pump-state.json'), 'utf8'));
-    expect(saved.run.usedS).toBeCloseTo(10, 6);
+    expect(saved.run.usedS).toBeCloseTo(19, 6);
 
     const o = restartOpts(r1.stateDir, 20);
     const r2 = await HilRig.create({ pump, ...o, noStart: true });
@@ -37,9 +37,31 @@ describe('restart (persisted state)', () => {
     }
     // The engine may still turn after a crash: stop pulse first, then PRIMING → I = 1 + 2 = 3.
     expect(intervals(r2.edges(), 'ignitionOff')[0]).toEqual([0, 1]);
-    // Limit = I + 60 − 10 used before the restart.
-    expect(intervals(r2.edges(), 'ignitionOn')[0]).toEqual([3, 53]);
+    // Limit = I + 60 − 19 counted before the restart.
+    expect(intervals(r2.edges(), 'ignitionOn')[0]).toEqual([3, 44]);
     expect(r2.transitions()[0]).toBe('IDLE>STOPPING:restart_stop');
+  });
+
+  it('Safety 3 across a crash: ignition on over both processes never exceeds maxEngineRuntime', async () => {
+    // Killed between two saves, and 5 s down with the engine possibly still turning (no dead-man):
+    // both count against the 60 s limit of the resumed run.
+    for (const [killAt, downS] of [[21.9, 0], [21.5, 5], [33.99, 2]] as const) {
+      const pump = fast({ fireOffDelay: 1000 });
+      const r1 = await HilRig.create({ pump, bootId: 'boot-A' });
+      r1.trigger();
+      r1.advanceTo(killAt);
+      const before = intervals(r1.edges(), 'ignitionOn');
+      expect(before).toEqual([[2, Infinity]]); // still on when killed
+      const r2 = await HilRig.create({ pump, ...restartOpts(r1.stateDir, killAt + downS) });
+      for (let t = 0; t < 120; t++) {
+        r2.advanceTo(t);
+        r2.trigger();
+      }
+      const [[on, off]] = intervals(r2.edges(), 'ignitionOn');
+      const total = killAt - 2 + downS + (off - on);
+      expect(total).toBeLessThanOrEqual(60);
+      expect(total).toBeGreaterThan(58); // and the margin costs at most a second or two
+    }
   });
 
   it('a run whose fire-off had expired is not resumed: refill lockout from the used runtime', async () => {
@@ -116,6 +138,25 @@ describe('restart (persisted state)', () => {
     expect(r2.controller.snapshot().state.error).toBe('dry_run');
     expect(intervals(r2.edges(), 'ignitionOff')).toEqual([[0, 5]]);
     expect(r2.edges(['ignitionOn', 'ignitionStart'])).toEqual([]);
+  });
+
+  it('a second crash during the restart stop pulse: the pulse is given again and the refill lockout kept', async () => {
+    const pump = fast({ fireOffDelay: 15, ignitionOffDuration: 5 });
+    const r1 = await HilRig.create({ pump, bootId: 'boot-A' });
+    r1.trigger();
+    r1.advanceTo(14); // RUNNING since I = 2; the 10 s tick saved 10 s used
+    const r2 = await HilRig.create({ pump, ...restartOpts(r1.stateDir, 40) }); // fire-off over while down
+    r2.advanceTo(1); // inside r2's 5 s restart stop pulse (towards the refill lockout)
+    expect(r2.state()).toBe('STOPPING');
+    const r3 = await HilRig.create({ pump, ...restartOpts(r1.stateDir, 42) }); // r2 killed too
+    expect(r3.state()).toBe('STOPPING'); // the engine may still turn: it gets its pulse again
+    r3.advanceTo(6);
+    expect(intervals(r3.edges(), 'ignitionOff')).toEqual([[0, 5]]);
+    expect(r3.state()).toBe('REFILLING');
+    expect(r3.controller.snapshot().state.lockoutRemainingS).toBeGreaterThan(0);
+    r3.trigger();
+    r3.advanceTo(10);
+    expect(r3.edges(['ignitionOn', 'ignitionStart'])).toEqual([]);
   });
 
   it('an unreadable state file is reported and the controller starts IDLE with outputs off', async () => {
