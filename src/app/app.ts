@@ -69,14 +69,28 @@ export function createApp(opts: AppOptions): App {
   let parts: AppPart[] = [];
   let statusUrl: () => string | null = () => null;
   const started: AppPart[] = [];
+  // Parts whose prepare() ran (GPIO open, outputs off) but that have not started: a stop must still
+  // release them.
+  const prepared: AppPart[] = [];
   let stopping: Promise<void> | null = null;
   const stopPartMs = opts.stopPartMs ?? 5000;
+
+  async function abortStart(part: string, justStarted?: AppPart): Promise<Result<void>> {
+    log.warn('stop requested while starting; start abandoned', { at_part: part });
+    await stopping;
+    // stopAll may have taken its list before these were prepared or started: stop them here
+    // (stops are idempotent), pump first.
+    const left = [...new Set([...(justStarted ? [justStarted] : []), ...prepared])].sort((a, b) => stopRank(a.name) - stopRank(b.name));
+    for (const p of left) await withDeadline(p.stop().catch(() => undefined), p.stopDeadlineMs ?? stopPartMs, () => undefined);
+    prepared.length = 0;
+    return fail('stop requested while starting');
+  }
 
   async function stopAll(reason: string): Promise<void> {
     log.info('stopping', { reason });
     for (const p of started) if (p.stopping) await withDeadline(p.stopping().catch(() => undefined), 1000, () => undefined);
     // Safety order (issue 7): pump safe first, then producers, then the link, then the broker.
-    const order = [...started].sort((a, b) => stopRank(a.name) - stopRank(b.name));
+    const order = [...new Set([...started, ...prepared])].sort((a, b) => stopRank(a.name) - stopRank(b.name));
     for (const p of order) {
       const t0 = Date.now();
       const deadline = p.stopDeadlineMs ?? stopPartMs;
@@ -88,6 +102,7 @@ export function createApp(opts: AppOptions): App {
       log.debug('part stopped', { part: p.name, ms: Date.now() - t0 });
     }
     started.length = 0;
+    prepared.length = 0;
     log.info('stopped', { reason });
   }
 
@@ -100,8 +115,26 @@ export function createApp(opts: AppOptions): App {
       if (!built.ok) return built;
       parts = built.value.parts;
       statusUrl = built.value.statusUrl;
+      // PUMP.md Safety 1: outputs off before anything else, even before the broker and the link.
+      // Runs even when a stop was already requested: driving outputs off is part of stopping safely.
       for (const p of parts) {
+        if (!p.prepare) continue;
+        const r = await p.prepare().catch((e: unknown) => fail<void>(`threw: ${String(e)}`));
+        if (r.ok) {
+          prepared.push(p);
+          continue;
+        }
+        log.fatal('part failed to prepare; stopping the node', { part: p.name, reason: r.reason });
+        stopping ??= stopAll(`${p.name} failed to prepare`);
+        await stopping;
+        return fail(`${p.name}: ${r.reason}`);
+      }
+      for (const p of parts) {
+        // A stop requested while starting (SIGTERM during boot) ends the start here: nothing that
+        // could act (the pump resuming a run) may start after the node was told to stop.
+        if (stopping) return abortStart(p.name);
         const r = await p.start().catch((e: unknown) => fail<void>(`threw: ${String(e)}`));
+        if (stopping) return abortStart(p.name, r.ok ? p : undefined);
         if (!r.ok) {
           if (p.critical) {
             log.fatal('part failed to start; stopping the node', { part: p.name, reason: r.reason });

@@ -15,6 +15,12 @@ export interface AppPart {
    * The pump's stop includes the engine stop pulse, which must never be cut short.
    */
   readonly stopDeadlineMs?: number;
+  /**
+   * Called for every part before any part starts (before the broker and the link): the pump opens
+   * its GPIO and drives every output off here (PUMP.md Safety 1: all outputs off before anything
+   * else), so a node that then fails to start still leaves its relays off. Errors as values.
+   */
+  prepare?(): Promise<Result<void>>;
   start(): Promise<Result<void>>;
   stop(): Promise<void>;
   snapshot?(): unknown;

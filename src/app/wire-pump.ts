@@ -31,7 +31,9 @@ export async function wirePump(opts: WirePumpOptions): Promise<Result<{ part: Ap
     critical: true,
     // The safe stop includes the ignition-off pulse: it must run to its end (PUMP.md Safety 7).
     stopDeadlineMs: ctx.config.pump.timings.ignitionOffDuration * 1000 + 5000,
-    async start() {
+    // Outputs off first: the controller opens the driver at its OFF levels (Safety 1).
+    async prepare() {
+      if (controller) return ok(undefined);
       const r = await createPumpController({
         config: ctx.config.pump,
         nodeId: ctx.nodeId,
@@ -46,6 +48,11 @@ export async function wirePump(opts: WirePumpOptions): Promise<Result<{ part: Ap
       });
       if (!r.ok) return fail(r.reason);
       controller = r.value;
+      return ok(undefined);
+    },
+    async start() {
+      const prepared = await part.prepare!();
+      if (!prepared.ok || !controller) return prepared;
       if (opts.exitSafety) dispose = installPumpExitSafety({ controller, logger: ctx.logger, onSafe: opts.exitSafety.onSafe });
       controller.start();
       return ok(undefined);

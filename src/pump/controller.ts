@@ -316,7 +316,9 @@ class Controller implements PumpController {
 
   private async safeStop(): Promise<void> {
     const engineRan = this.out.ignitionOn || this.out.ignitionStart || this.machine.state().name === 'STOPPING';
-    this.persist(); // keep the run's used runtime for the restart (Safety 1)
+    // Keep the run's used runtime for the restart (Safety 1). Never before start(): the machine has
+    // not restored the file yet, and saving its fresh IDLE would erase a latched ERROR or a lockout.
+    if (this.started) this.persist();
     this.halted = true;
     this.machine.halt();
     this.adapter.stop();

@@ -69,14 +69,16 @@ describe('app wiring (in process, embedded broker)', () => {
     await app.stop('again');
   });
 
-  it('a pump driver that cannot open refuses the node and stops what already started', async () => {
+  it('a pump driver that cannot open refuses the node before anything else starts', async () => {
     const logger = memoryLogger('info');
-    // rpio on a machine without /dev/gpiomem (this one) cannot open; the node must not run without its pump.
+    // rpio on a machine without /dev/gpiomem (this one) cannot open; the node must not run without its
+    // pump, and the GPIO is opened first of all (Safety 1), so the broker and link never start.
     const app = createApp({ config: config({ pump: { driver: 'rpio', timings: { maxEngineRuntime: 1800 } } }), logger });
     const r = await app.start();
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.reason).toMatch(/^pump: /);
-    expect(logger.lines.some((l) => l.ns === 'app.mqtt' && l.msg === 'mqtt core closed')).toBe(true);
+    expect(logger.lines.some((l) => l.msg === 'part failed to prepare; stopping the node' && l.part === 'pump')).toBe(true);
+    expect(logger.lines.some((l) => l.ns === 'app.mqtt' && l.msg === 'mqtt core starting')).toBe(false);
     await app.stop('test');
   });
 
@@ -294,5 +296,59 @@ describe('stop with a short per-part deadline', () => {
     const timedOut = logger.lines.filter((l) => l.msg.startsWith('part stop timed out')).map((l) => l.part);
     expect(timedOut).not.toContain('mqtt');
     expect(logger.lines.some((l) => l.ns === 'app.mqtt' && l.msg === 'mqtt core closed')).toBe(true);
+  });
+});
+
+describe('PUMP.md Safety 1 at boot: outputs off before anything else', () => {
+  /** Relays still latched ON by a process that was SIGKILLed (rpio and gpiochip keep levels). */
+  async function latchedGpio(): Promise<MockGpioDriver> {
+    const gpio = new MockGpioDriver({ clock: systemClock });
+    await gpio.open({ outputs: Object.values(DEFAULT_PINS).map((pin) => ({ pin, initial: 1 as const })), inputs: [] });
+    return gpio;
+  }
+
+  it('a node whose MQTT part cannot start (embedded port taken) still drives every output off', async () => {
+    const { createServer } = await import('node:net');
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const port = (srv.address() as { port: number }).port;
+    const gpio = await latchedGpio();
+    // A latched dry-run ERROR from before: stopping a pump that never started must not erase it.
+    const stateDir = mkdtempSync(join(tmpdir(), 'wfe-boot-mqtt-'));
+    const saved = { v: 1, state: 'ERROR', armed: true, holdRemainingS: 0, lockoutRemainingS: 0, refillRuntimeS: 0, error: 'dry_run', run: null, lastTriggerId: null, bootId: 'another-boot', savedUptimeS: 1 };
+    writeFileSync(join(stateDir, 'pump-state.json'), JSON.stringify(saved));
+    const app = createApp({ config: config({ stateDir, mqtt: { embedded: { port }, closeGraceMs: 200 }, http: { enabled: false } }), logger: memoryLogger('info'), overrides: { pumpDriver: gpio } });
+    const r = await app.start();
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.reason).toMatch(/^mqtt:/);
+    expect(Object.values(gpio.levels()).every((l) => l === 0)).toBe(true);
+    await app.stop('test');
+    expect(Object.values(gpio.levels()).every((l) => l === 0)).toBe(true);
+    expect(JSON.parse(readFileSync(join(stateDir, 'pump-state.json'), 'utf8'))).toMatchObject({ state: 'ERROR', error: 'dry_run' });
+    await new Promise<void>((r2) => srv.close(() => r2()));
+  });
+
+  it('a stop requested while the node starts: the pump never starts, outputs stay off, the saved run is kept', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'wfe-boot-stop-'));
+    // A run in progress when the last process died: a full start would resume it (PRIMING).
+    const saved = { v: 1, state: 'RUNNING', armed: true, holdRemainingS: 0, lockoutRemainingS: 0, refillRuntimeS: 0, error: null, run: { usedS: 5, fireOffRemainingS: 25, attempt: 1, engineOn: false, graceful: false }, lastTriggerId: null, bootId: 'another-boot', savedUptimeS: 1 };
+    writeFileSync(join(stateDir, 'pump-state.json'), JSON.stringify(saved));
+    const gpio = await latchedGpio();
+    const latched = gpio.timeline.length;
+    const logger = memoryLogger('info');
+    const app = createApp({ config: config({ stateDir, http: { enabled: false } }), logger, overrides: { pumpDriver: gpio } });
+    const starting = app.start();
+    const stopped = app.stop('SIGTERM'); // arrives while the MQTT part is still starting
+    const r = await starting;
+    await stopped;
+    expect(r).toEqual({ ok: false, reason: 'stop requested while starting' });
+    await new Promise((res) => setTimeout(res, 1500)); // PRIMING would open the valve within this
+    expect(Object.values(gpio.levels()).every((l) => l === 0)).toBe(true);
+    const ours = gpio.timeline.slice(latched);
+    expect(ours.length).toBeGreaterThan(0); // the outputs were driven off (not merely left alone)
+    expect(ours.filter((c) => c.level === 1)).toEqual([]);
+    expect(logger.lines.some((l) => l.msg === 'stop requested while starting; start abandoned')).toBe(true);
+    // The controller never restored the file, so it must not have overwritten it either.
+    expect(JSON.parse(readFileSync(join(stateDir, 'pump-state.json'), 'utf8'))).toMatchObject({ state: 'RUNNING', run: { usedS: 5 } });
   });
 });
