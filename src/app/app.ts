@@ -51,6 +51,9 @@ export function stopBudgetMs(config: AppConfig): number {
   return pump + config.mqtt.closeGraceMs + 10_000;
 }
 
+/** `start()`'s failure reason when a stop was requested before the start finished (not an error). */
+export const STOPPED_WHILE_STARTING = 'stop requested while starting';
+
 /** Build the node's parts from config (nothing starts until {@link App.start}). */
 export function createApp(opts: AppOptions): App {
   const { config, logger } = opts;
@@ -83,7 +86,7 @@ export function createApp(opts: AppOptions): App {
     const left = [...new Set([...(justStarted ? [justStarted] : []), ...prepared])].sort((a, b) => stopRank(a.name) - stopRank(b.name));
     for (const p of left) await withDeadline(p.stop().catch(() => undefined), p.stopDeadlineMs ?? stopPartMs, () => undefined);
     prepared.length = 0;
-    return fail('stop requested while starting');
+    return fail(STOPPED_WHILE_STARTING);
   }
 
   async function stopAll(reason: string): Promise<void> {

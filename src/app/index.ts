@@ -1,5 +1,5 @@
 /** The wiring of one node: build parts from config, start them in order, stop them safely. */
-export { createApp, stopBudgetMs, type App, type AppOptions } from './app.js';
+export { createApp, stopBudgetMs, STOPPED_WHILE_STARTING, type App, type AppOptions } from './app.js';
 export { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecycle.js';
 export { STOP_ORDER, stopRank, type PartOverrides } from './wire.js';
 export { discoveryMessages, type DiscoveryMessage } from './homeassistant.js';

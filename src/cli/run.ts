@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createApp, createLifecycle, stopBudgetMs, type App, type PartOverrides } from '../app/index.js';
+import { createApp, createLifecycle, stopBudgetMs, STOPPED_WHILE_STARTING, type App, type PartOverrides } from '../app/index.js';
 import { loadConfigFile, type LoadedConfig } from '../config/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import type { CliIo } from './io.js';
@@ -59,6 +59,8 @@ export async function runLoaded(loaded: LoadedConfig, logger: Logger, hooks: Run
   hooks.onCreated?.(app);
   const done = lifecycle.run(app);
   const started = await app.start();
+  // A signal during the start already stopped the node: exit as that stop decided (0 for SIGTERM).
+  if (!started.ok && started.reason === STOPPED_WHILE_STARTING) return done;
   if (!started.ok) {
     log.fatal('node did not start', { reason: started.reason });
     lifecycle.request('start failed', 1);

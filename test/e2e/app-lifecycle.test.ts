@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createApp, STOP_ORDER } from '../../src/app/index.js';
+import { createApp, STOP_ORDER, STOPPED_WHILE_STARTING } from '../../src/app/index.js';
 import { parseConfigObject } from '../../src/config/index.js';
 import { systemClock } from '../../src/core/clock.js';
 import { memoryLogger } from '../../src/log/logger.js';
@@ -212,6 +212,24 @@ describe('lifecycle deadline', () => {
     expect(exits).toEqual([1]);
   });
 
+  it('a second signal during the safe stop does not exit: the stop (engine pulse) runs to its end', async () => {
+    const { createLifecycle } = await import('../../src/app/index.js');
+    const exits: number[] = [];
+    const logger = memoryLogger('info');
+    const lc = createLifecycle({ logger, hardExitMs: 5000, exit: (c) => void exits.push(c) });
+    let stopEnded = false;
+    const app = { stop: () => new Promise<void>((r) => setTimeout(() => ((stopEnded = true), r()), 300)) } as unknown as import('../../src/app/index.js').App;
+    const done = lc.run(app);
+    process.emit('SIGINT');
+    await new Promise((r) => setTimeout(r, 50));
+    process.emit('SIGINT'); // Ctrl-C again, impatient
+    expect(exits).toEqual([]);
+    expect(await done).toBe(0);
+    expect(stopEnded).toBe(true);
+    expect(exits).toEqual([]);
+    expect(logger.lines.some((l) => l.msg.startsWith('signal received while stopping'))).toBe(true);
+  });
+
   it('a stop that finishes resolves run() with the requested code and no hard exit', async () => {
     const { createLifecycle } = await import('../../src/app/index.js');
     const exits: number[] = [];
@@ -341,7 +359,7 @@ describe('PUMP.md Safety 1 at boot: outputs off before anything else', () => {
     const stopped = app.stop('SIGTERM'); // arrives while the MQTT part is still starting
     const r = await starting;
     await stopped;
-    expect(r).toEqual({ ok: false, reason: 'stop requested while starting' });
+    expect(r).toEqual({ ok: false, reason: STOPPED_WHILE_STARTING });
     await new Promise((res) => setTimeout(res, 1500)); // PRIMING would open the valve within this
     expect(Object.values(gpio.levels()).every((l) => l === 0)).toBe(true);
     const ours = gpio.timeline.slice(latched);
