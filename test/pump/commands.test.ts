@@ -49,6 +49,20 @@ describe('fire/emergency commands', () => {
     expect(u.rig.state()).toBe('PRIMING');
   });
 
+  it('a ts from the future (beyond the skew) or in milliseconds is refused: it would never expire', async () => {
+    const { link, rig, wall, acks } = await rigWithLink();
+    link.inject('fire/emergency', { action: 'start', id: 'ms', ts: wall() * 1000 });
+    link.inject('fire/emergency', { action: 'start', id: 'ahead', ts: wall() + 6 });
+    expect(rig.state()).toBe('IDLE');
+    link.inject('fire/emergency', { action: 'start', id: 'skewed', ts: wall() + 4 }); // within the 5 s skew
+    expect(rig.state()).toBe('PRIMING');
+    expect(acks().map((a) => [a.command_id, a.accepted, a.reason])).toEqual([
+      ['ms', false, 'future_timestamp'],
+      ['ahead', false, 'future_timestamp'],
+      ['skewed', true, null],
+    ]);
+  });
+
   it('duplicate command ids are refused', async () => {
     const { link, acks } = await rigWithLink();
     link.inject('fire/emergency', { action: 'disarm', id: 'd1' });
