@@ -10,7 +10,7 @@ import { guardedLink } from './guarded-link.js';
  * go to the bus (local consensus) and MQTT. A shipped-model path (`models/...`) is resolved against
  * the assets beside the bundle when it is not found from the working directory.
  */
-export function wireCamera(ctx: WireContext): { part: AppPart; role: CameraRole } {
+export function wireCamera(ctx: WireContext, clockSynced?: () => boolean): { part: AppPart; role: CameraRole } {
   const detect = ctx.config.detect;
   const guarded = ctx.link ? guardedLink(ctx.link, ctx.logger.child('detect.link')) : null; // local first
   const role = createCameraRole({
@@ -23,6 +23,7 @@ export function wireCamera(ctx: WireContext): { part: AppPart; role: CameraRole 
     link: guarded?.link,
     clock: ctx.clock,
     random: ctx.random,
+    clockSynced,
   });
   const part: AppPart = {
     name: 'camera',

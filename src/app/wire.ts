@@ -97,7 +97,7 @@ export async function buildParts(ctx: WireContext, overrides: PartOverrides): Pr
 
   let cameraSnap: (() => unknown) | undefined;
   if (roles.has('camera')) {
-    const cam = wireCamera(ctx);
+    const cam = wireCamera(ctx, clockSynced);
     parts.push(cam.part);
     cameraSnap = () => cameraList(cam.role.snapshot());
     sources.cameras = () => cameraList(cam.role.snapshot()) as Array<{ id: string; status: string }>;

@@ -33,6 +33,13 @@ export interface CameraRoleOptions {
   link?: MqttLink;
   clock?: Clock;
   random?: Random;
+  /**
+   * Whether this node's wall clock is synchronised (telemetry). While it is not, `captured_at` is
+   * left out: a Pi without a real-time clock can be hours behind before NTP, and a synchronised
+   * consensus node would judge every detection of ours stale, so the camera silently never voted.
+   * Without `captured_at` the receiver uses the arrival time (TOPICS.md). Default: synchronised.
+   */
+  clockSynced?: () => boolean;
   /** Worker tuning for tests (script location, restart delays). */
   worker?: { script?: WorkerScript; restartMinMs?: number; restartMaxMs?: number; maxCrashes?: number; seed?: number };
 }
@@ -110,7 +117,7 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
           node_id: opts.nodeId,
           ts: clock.wallNow() / 1000,
           camera_id: msg.camera,
-          frame: { width: msg.width, height: msg.height, seq: msg.seq, captured_at: msg.capturedAt / 1000 },
+          frame: (opts.clockSynced?.() ?? true) ? { width: msg.width, height: msg.height, seq: msg.seq, captured_at: msg.capturedAt / 1000 } : { width: msg.width, height: msg.height, seq: msg.seq },
           model: { name: model?.name ?? 'unknown', hash: model?.hash, threshold: model?.threshold ?? opts.detect.threshold },
           detections: msg.detections.map((d) => ({ label: d.label, score: Math.min(1, Math.max(0, d.score)), box: d.box, track: d.track })),
         };

@@ -30,7 +30,7 @@ const until = async (cond: () => boolean, ms: number, what: string) => {
   }
 };
 
-function setup(cams: CameraConfigInput[], detect: Record<string, unknown>) {
+function setup(cams: CameraConfigInput[], detect: Record<string, unknown>, clockSynced?: () => boolean) {
   const stateDir = mkdtempSync(join(tmpdir(), 'wfe-role-'));
   const link = new FakeLink('pi-test');
   const bus = createAppBus();
@@ -47,6 +47,7 @@ function setup(cams: CameraConfigInput[], detect: Record<string, unknown>) {
     logger,
     bus,
     link,
+    clockSynced,
   });
   return { role, link, bus, busDetections, busStatus, stateDir, logger };
 }
@@ -54,6 +55,21 @@ function setup(cams: CameraConfigInput[], detect: Record<string, unknown>) {
 const detections = (link: FakeLink, cam: string) => link.published.filter((p) => p.topic === `fire/detection/${cam}`);
 
 describe('camera role (worker thread, real sources)', () => {
+  it('leaves captured_at out while this node\'s clock is not synchronised (the receiver uses arrival time)', async () => {
+    let synced = false;
+    const s = setup([{ id: 'north', url: 'lavfi:testsrc=size=160x90:rate=10', fps: 10, width: 160, height: 90 }], { model: join(FIX, 'yolov8-const.onnx'), threshold: 0.5, snapshot: { enabled: false } }, () => synced);
+    expect((await s.role.start()).ok).toBe(true);
+    await until(() => detections(s.link, 'north').length >= 2, 30_000, 'detections before sync');
+    const before = detections(s.link, 'north').length;
+    synced = true;
+    await until(() => detections(s.link, 'north').length >= before + 2, 30_000, 'detections after sync');
+    const frames = detections(s.link, 'north').map((p) => (p.payload as DetectionMessage).frame!);
+    expect(frames.slice(0, before).every((f) => f.captured_at === undefined)).toBe(true);
+    // Messages are built on this thread when results arrive, so every one after the flip has it.
+    expect(frames.slice(before).every((f) => typeof f.captured_at === 'number')).toBe(true);
+    for (const p of detections(s.link, 'north')) expect(detectionMessageSchema.safeParse(p.payload).success).toBe(true);
+  });
+
   it('publishes own-format detections (QoS 1, priority 2), the same message on the bus, status and a snapshot', async () => {
     const s = setup([{ id: 'north', url: 'lavfi:testsrc=size=320x180:rate=5', fps: 5, width: 320, height: 180 }], {
       model: join(FIX, 'yolov8-const.onnx'),
