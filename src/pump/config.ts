@@ -82,11 +82,10 @@ export type TimingKey = keyof typeof TIMING_TABLE;
 const timingField = (key: TimingKey) => {
   const [def, min, max, doc] = TIMING_TABLE[key];
   const base = key === 'maxStartAttempts' ? z.number().int() : z.number();
-  // Range errors say key, value and range through zod's own path + our message.
-  return base
-    .refine((n) => Number.isFinite(n) && n >= min && n <= max, { error: (iss) => `${String(iss.input)} is outside the allowed range ${min}–${max} (${doc})` })
-    .default(def)
-    .describe(doc);
+  // Range errors say key, value and range through zod's own path + our message. min()/max() (not a
+  // refine) so the range also reaches the JSON schema, hence the README's config reference.
+  const outside = { error: `must be within ${min}–${max} (${doc})` };
+  return base.min(min, outside).max(max, outside).default(def).describe(doc);
 };
 
 const timingsSchema = z

@@ -20,4 +20,13 @@ describe('README configuration reference', () => {
     expect(docs).toContain('`MQTT_URL`');
     expect(docs).toContain('`LOG_LEVEL`');
   });
+
+  it('shows the real range of every pump timing (refines used to hide them)', async () => {
+    const { TIMING_TABLE } = await import('../../src/pump/config.js');
+    const docs = generateConfigDocs();
+    for (const [key, [, min, max]] of Object.entries(TIMING_TABLE)) {
+      const row = docs.split('\n').find((l) => l.startsWith(`| \`pump.timings.${key}\``));
+      expect(row, key).toContain(`≥ ${min}; ≤ ${max}`);
+    }
+  });
 });

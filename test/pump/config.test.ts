@@ -31,7 +31,7 @@ describe('pump config', () => {
 
   it('out-of-range values are refused with key, value and range, never clamped', () => {
     expect(errors({ driver: 'mock', timings: { fireOffDelay: 0.5 } })).toEqual([
-      'pump.timings.fireOffDelay: 0.5 is outside the allowed range 1–86400 (silence (no trigger) before a graceful stop)',
+      'pump.timings.fireOffDelay: must be within 1–86400 (silence (no trigger) before a graceful stop) (got 0.5)',
     ]);
     expect(errors({ driver: 'mock', timings: { maxStartAttempts: 2.5 } })[0]).toMatch(/^pump\.timings\.maxStartAttempts: /);
     expect(errors({ driver: 'mock', timings: { maxEngineRuntime: 2, rpmReductionLead: 1, preOpenDelay: 0, ignitionOnLeadTime: 0, ignitionStartDuration: 0.5 } })).toEqual([]);
