@@ -47,11 +47,11 @@ async function connect(user: User | null, opts: { password?: string; tls?: boole
 }
 
 /** Operator subscriber recording everything under fire/#. */
-async function watcher() {
+async function watcher(filter = 'fire/#') {
   const got: Array<{ topic: string; payload: string }> = [];
   const c = await connect('operator');
   c.on('message', (topic, payload) => got.push({ topic, payload: payload.toString() }));
-  await c.subscribeAsync('fire/#', { qos: 1 });
+  await c.subscribeAsync(filter, { qos: 1 });
   return got;
 }
 
@@ -148,6 +148,15 @@ describe('site broker (deploy/mosquitto)', () => {
     expect(await tryPublish(cam, 'system/cam-east/health', '{}')).toBe('accepted');
     expect(await tryPublish(cam, 'system/pi-north/availability', 'offline')).toBe('refused');
     expect(await tryPublish(cam, 'pump/pi-north/state', '{}')).toBe('refused');
+  });
+
+  it('a node may publish its own Home Assistant discovery configs, not another node\'s', async () => {
+    const got = await watcher('homeassistant/#');
+    const ctl = await connect('pi-north');
+    expect(await tryPublish(ctl, 'homeassistant/sensor/wfe_cam-east/health/config', '{}')).toBe('refused');
+    expect(await tryPublish(ctl, 'homeassistant/sensor/wfe_pi-north/health/config', '{}')).toBe('accepted');
+    await until(() => got.length >= 1);
+    expect(got.map((m) => m.topic)).toEqual(['homeassistant/sensor/wfe_pi-north/health/config']);
   });
 
   it('refuses anonymous clients, wrong passwords and plain TCP', async () => {
