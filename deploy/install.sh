@@ -223,7 +223,7 @@ write_config() {
   fi
   write_file "/etc/$APP/config.yaml" 0640 <<EOF
 # wildfire-edge configuration written by install.sh. Reference: /opt/$APP/config.example.yaml
-# Check it with: node /opt/$APP/$APP.mjs check-config --config /etc/$APP/config.yaml
+# Check it with: sudo $APP check-config /etc/$APP/config.yaml
 version: 1
 node:
   id: $node_id
@@ -237,6 +237,17 @@ $pump_block
 EOF
   run chown "root:$APP" "/etc/$APP/config.yaml"
   FRESH_CONFIG=1
+}
+
+# The `wildfire-edge` command on PATH (check-config, eval, ...): the installed bundle, system Node.
+install_cli() {
+  local node_path
+  node_path="$(command -v node || echo /usr/bin/node)"
+  write_file "/usr/local/bin/$APP" 0755 <<EOF
+#!/bin/sh
+# wildfire-edge command, written by install.sh: the installed bundle with the system Node.js.
+exec $node_path /opt/$APP/$APP.mjs "\$@"
+EOF
 }
 
 install_unit() {
@@ -303,7 +314,8 @@ uninstall() {
   rm -f "$ROOT/etc/systemd/system/$APP.service" \
     "$ROOT/etc/systemd/timesyncd.conf.d/$APP.conf" \
     "$ROOT/etc/chrony/conf.d/$APP.conf" \
-    "$ROOT/etc/systemd/system.conf.d/$APP-watchdog.conf"
+    "$ROOT/etc/systemd/system.conf.d/$APP-watchdog.conf" \
+    "$ROOT/usr/local/bin/$APP"
   rm -rf "$ROOT/opt/$APP"
   remove_marked "$(boot_config)"
   run systemctl daemon-reload
@@ -335,18 +347,25 @@ main() {
   driver="$(choose_driver "$model")"
   node_id="${NODE_ID:-$(hostname | tr '[:upper:]' '[:lower:]' | sed 's/[^a-z0-9_-]/-/g')}"
   say "board: ${model:-unknown (not a Raspberry Pi)}; pump driver: ${driver:-none}; node id: $node_id"
+  if [ "$driver" = gpiochip ] && [ "$codename" = bookworm ]; then
+    # The gpiochip driver needs libgpiod 2's `gpioset --interactive`; bookworm ships libgpiod 1.6,
+    # so the pump part would refuse to start and the service would restart forever.
+    die "a Pi 5 pump needs Raspberry Pi OS trixie: bookworm's gpiod (libgpiod 1.6) has no 'gpioset --interactive', which the gpiochip driver uses.
+  Flash Raspberry Pi OS 64-bit trixie. (A camera-only node on bookworm: install with --driver mock, then take 'pump' out of roles.)"
+  fi
 
   FRESH_CONFIG=0
   install_packages "$driver"
   ensure_user
   install_app
+  install_cli
   write_config "$driver" "$node_id"
   install_unit
   setup_time_sync
   setup_watchdog "$driver"
 
   if [ "$FRESH_CONFIG" -eq 1 ]; then
-    say "next: edit /etc/$APP/config.yaml (cameras, broker), check it, then: sudo systemctl start $APP"
+    say "next: edit /etc/$APP/config.yaml (cameras, broker), check it (sudo $APP check-config /etc/$APP/config.yaml), then: sudo systemctl start $APP"
   else
     run systemctl restart "$APP.service"
   fi

@@ -107,6 +107,11 @@ describe('install.sh --dry-run', () => {
       expect(r.out.split('\n')).toContain(cmd);
     }
     expect(r.out).toContain('next: edit /etc/wildfire-edge/config.yaml');
+    // The documented `sudo wildfire-edge check-config ...` works: a command on PATH runs the bundle.
+    const cli = join(m.root, 'usr/local/bin/wildfire-edge');
+    expect(statSync(cli).mode & 0o777).toBe(0o755);
+    expect(read(m, 'usr/local/bin/wildfire-edge')).toMatch(/^#!\/bin\/sh\n[^]*\nexec \S*node \/opt\/wildfire-edge\/wildfire-edge\.mjs "\$@"\n$/);
+    expect(read(m, 'etc/wildfire-edge/config.yaml')).toContain('# Check it with: sudo wildfire-edge check-config /etc/wildfire-edge/config.yaml');
   });
 
   it('is idempotent: a second run changes no file and keeps the config', () => {
@@ -146,6 +151,17 @@ describe('install.sh --dry-run', () => {
     expect(read(old, 'boot/config.txt')).toMatch(/^dtparam=watchdog=on$/m);
   });
 
+  it('refuses a Pi 5 pump on bookworm (libgpiod 1.6 has no gpioset --interactive) before changing anything', () => {
+    const m = machine({ model: 'Raspberry Pi 5 Model B Rev 1.0', codename: 'bookworm' });
+    const r = install(m, '--node-id', 'pi5');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/a Pi 5 pump needs Raspberry Pi OS trixie/);
+    expect(r.out).not.toContain('+ apt-get');
+    expect(existsSync(join(m.root, 'opt/wildfire-edge'))).toBe(false);
+    // A camera-only node on bookworm is still possible, as the message says.
+    expect(install(m, '--node-id', 'pi5', '--driver', 'mock').code).toBe(0);
+  });
+
   it('leaves the pump role out on a machine that is not a Pi, unless a driver is given', () => {
     const m = machine({ model: null });
     expect(install(m, '--node-id', 'ctl').code).toBe(0);
@@ -174,7 +190,7 @@ describe('install.sh --dry-run', () => {
     const u = install(m, '--uninstall');
     expect(u.code).toBe(0);
     expect(u.out.split('\n')).toContain('+ systemctl disable --now wildfire-edge.service');
-    for (const p of ['etc/systemd/system/wildfire-edge.service', 'opt/wildfire-edge', 'etc/systemd/timesyncd.conf.d/wildfire-edge.conf', 'etc/systemd/system.conf.d/wildfire-edge-watchdog.conf']) {
+    for (const p of ['etc/systemd/system/wildfire-edge.service', 'opt/wildfire-edge', 'etc/systemd/timesyncd.conf.d/wildfire-edge.conf', 'etc/systemd/system.conf.d/wildfire-edge-watchdog.conf', 'usr/local/bin/wildfire-edge']) {
       expect(existsSync(join(m.root, p))).toBe(false);
     }
     expect(read(m, 'boot/firmware/config.txt')).toBe('[all]\narm_64bit=1\n');
