@@ -63,9 +63,15 @@ export class FileOutboxStore implements OutboxStore {
   private dirty = false;
   private closed = false;
   private liveBytes = 0;
+  /** Highest seq named by any frame read at open (records and removals). */
+  private maxSeq = 0;
   private readonly st: OutboxStoreStats = { segments: 0, diskBytes: 0, commits: 0, fsyncs: 0, tornRecords: 0, writeErrors: 0 };
 
   constructor(private readonly opts: FileStoreOptions) {}
+
+  highestSeq(): number {
+    return this.maxSeq;
+  }
 
   async open(): Promise<OutboxRecord[]> {
     await mkdir(this.opts.dir, { recursive: true });
@@ -84,6 +90,7 @@ export class FileOutboxStore implements OutboxStore {
       }
       let off = 0;
       for (const f of dec.frames) {
+        this.maxSeq = Math.max(this.maxSeq, f.type === 'del' ? f.seq : f.rec.seq);
         if (f.type === 'del') removed.add(f.seq);
         else if (!removed.has(f.rec.seq)) recs.set(f.rec.seq, { rec: f.rec, seg, frame: buf.subarray(off, off + f.bytes) });
         off += f.bytes;

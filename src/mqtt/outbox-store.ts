@@ -38,6 +38,12 @@ export interface OutboxStore {
   /** Open (creating if needed) and return the records not yet removed, in `seq` order. */
   open(): Promise<OutboxRecord[]>;
   /**
+   * After open(): the highest seq any stored frame names, removals included. New seqs must be above
+   * it: a removal left on disk for a reused seq would discard the new message at the next recovery.
+   * Stores without removal records need not implement it.
+   */
+  highestSeq?(): number;
+  /**
    * Write-ahead one record. The promise resolves when the record is durable per the fsync policy
    * (group commit: one write + one fsync for every record appended meanwhile), rejects on I/O error.
    */

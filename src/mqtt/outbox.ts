@@ -60,7 +60,9 @@ export class Outbox {
     const recs = await this.opts.store.open();
     for (const rec of recs) this.insert({ rec, durable: true, size: rec.payload.length + Buffer.byteLength(rec.topic) });
     this.counts.recovered = recs.length;
-    if (recs.length) this.nextSeq = recs[recs.length - 1].seq + 1;
+    // Above every seq still named on disk, removals included (a reused seq would be discarded by its
+    // old removal record at the next recovery).
+    this.nextSeq = Math.max(recs.length ? recs[recs.length - 1].seq : 0, this.opts.store.highestSeq?.() ?? 0) + 1;
     if (recs.length) this.opts.logger.info('outbox recovered messages from disk', { messages: recs.length, bytes: this.totalBytes });
   }
 

@@ -1,8 +1,12 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/core/virtual-clock.js';
 import { memoryLogger } from '../../src/log/logger.js';
 import type { Priority } from '../../src/mqtt/link.js';
 import { Outbox } from '../../src/mqtt/outbox.js';
+import { FileOutboxStore } from '../../src/mqtt/outbox-file-store.js';
 import { MemoryOutboxStore, memoryBacking } from '../../src/mqtt/outbox-store.js';
 import { priorityOf } from '../../src/mqtt/topic-rules.js';
 
@@ -110,5 +114,36 @@ describe('outbox bounds and priorities', () => {
     const order: number[] = [];
     for (let e = ob2.takeNext(0); e; e = ob2.takeNext(0)) order.push(e.rec.seq);
     expect(order).toEqual([1, 2, 3]);
+  });
+
+  it('never reuses a seq whose removal is still on disk (a message added after a restart survives the next one)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wfe-seq-'));
+    const clock = new VirtualClock();
+    const logger = memoryLogger('warn');
+    const open = async () => {
+      const store = new FileOutboxStore({ dir, fsync: 'never', fsyncIntervalMs: 1000, groupCommitMs: 0, segmentBytes: 1 << 20, logger });
+      const ob = new Outbox({ store, maxMessages: 10, maxBytes: 1 << 20, logger, clock, onReady: () => undefined });
+      await ob.open();
+      return { store, ob };
+    };
+    let { store, ob } = await open();
+    const now = clock.wallNow();
+    ob.add({ id: 'A', topic: 'fire/trigger', payload: Buffer.from('A'), priority: 1, createdAt: now });
+    ob.add({ id: 'B', topic: 'fire/trigger', payload: Buffer.from('B'), priority: 1, createdAt: now, expiresAt: now + 50 });
+    await ob.flush();
+    expect(ob.takeNext(clock.wallNow())?.rec.id).toBe('A'); // in flight, never acknowledged
+    clock.advance(100);
+    expect(ob.takeNext(clock.wallNow())).toBeUndefined(); // B, the newest, expired: its removal is written
+    await ob.flush();
+    await store.close();
+    ({ store, ob } = await open()); // restart: only A is queued, B's removal is still on disk
+    ob.add({ id: 'C', topic: 'fire/trigger', payload: Buffer.from('C'), priority: 1, createdAt: clock.wallNow() });
+    await ob.flush();
+    await store.close();
+    ({ store, ob } = await open());
+    const ids: string[] = [];
+    for (let e = ob.takeNext(clock.wallNow()); e; e = ob.takeNext(clock.wallNow())) ids.push(e.rec.id);
+    expect(ids).toEqual(['A', 'C']);
+    await store.close();
   });
 });
