@@ -120,7 +120,9 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
       log.info('fire trigger decided', { id: d.id, trigger_count: d.triggerCount, cameras: d.cameras, locations: d.locations, expires_at: payload.expires_at });
       // Local first (DESIGN.md): the bus delivers synchronously to the pump on this node.
       bus.emit('trigger', payload);
-      link?.publish(topics.trigger, payload, { qos: 1, priority: 1 });
+      // The expiry drops it from the outbox once stale and, under MQTT 5, goes out as the
+      // message-expiry property: a queued start cannot fire late (MQTT-CORE.md).
+      link?.publish(topics.trigger, payload, { qos: 1, priority: 1, expirySeconds: config.triggerTtlSeconds });
     },
     onCameraVoting: (camera, voting, reason) => log.info(voting ? 'camera voting' : 'camera stopped voting', { camera, reason }),
     onState: (s, decided) => {

@@ -209,7 +209,7 @@ describe('outputs', () => {
     expect(s.busTriggers).toHaveLength(1);
     const pub = s.link.published.filter((p) => p.topic === 'fire/trigger');
     expect(pub).toHaveLength(1);
-    expect(pub[0].opts).toEqual({ qos: 1, priority: 1 });
+    expect(pub[0].opts).toEqual({ qos: 1, priority: 1, expirySeconds: 120 });
     expect(pub[0].payload).toEqual(s.busTriggers[0]);
   });
 

@@ -68,11 +68,16 @@ async function until(cond: () => boolean, what: string, timeoutMs = 15_000): Pro
   }
 }
 
+/** MQTT 5 message-expiry interval of each fire/trigger the observer saw (undefined when absent). */
+const expiries: Array<number | undefined> = [];
+
 async function observer(opts: mqtt.IClientOptions = {}): Promise<TriggerMessage[]> {
   const seen: TriggerMessage[] = [];
   const obs = await client(opts);
-  obs.on('message', (topic, payload) => {
-    if (topic === 'fire/trigger') seen.push(triggerSchema.parse(JSON.parse(payload.toString())));
+  obs.on('message', (topic, payload, packet) => {
+    if (topic !== 'fire/trigger') return;
+    seen.push(triggerSchema.parse(JSON.parse(payload.toString())));
+    expiries.push(packet.properties?.messageExpiryInterval);
   });
   await obs.subscribeAsync('fire/trigger', { qos: 1 });
   return seen;
@@ -81,7 +86,8 @@ async function observer(opts: mqtt.IClientOptions = {}): Promise<TriggerMessage[
 describe('consensus over real Mosquitto', () => {
   it('two camera publishers produce exactly one fire/trigger with the expected fields', async () => {
     const node = await consensusNode({ threshold: 2, cameras: { north: {}, south: {} } });
-    const seen = await observer();
+    expiries.length = 0;
+    const seen = await observer({ protocolVersion: 5 });
     const north = await client({ clientId: 'cam-north' });
     const south = await client({ clientId: 'cam-south' });
     // Connected is not listening: wait for the SUBACKs of the adapter's 5 filters (detections,
@@ -109,6 +115,11 @@ describe('consensus over real Mosquitto', () => {
     });
     expect(t.expires_at! - t.timestamp!).toBeCloseTo(120, 6);
     expect(Math.abs(t.timestamp! - Date.now() / 1000)).toBeLessThan(30);
+    // MQTT-CORE.md: under MQTT 5 the trigger also carries the message-expiry property (remaining
+    // lifetime), so a broker holding it for an offline pump drops it instead of delivering it late.
+    expect(expiries).toHaveLength(1);
+    expect(expiries[0]).toBeGreaterThan(100);
+    expect(expiries[0]).toBeLessThanOrEqual(120);
     expect(t.evidence?.map((e) => [e.camera, e.reason])).toEqual([['north', 'growing'], ['south', 'growing']]);
     expect(node.busTriggers.map((b) => b.id)).toEqual([t.id]);
     expect(node.service.metrics()).toMatchObject({ detections_accepted: 12, triggers: 1 });

@@ -30,7 +30,7 @@ describe('A. basic consensus', () => {
       id: 'trg-1',
       expires_at: WALL0 + 11 + 120,
     });
-    expect(s.link.published.find((m) => m.topic === 'fire/trigger')?.opts).toEqual({ qos: 1, priority: 1 });
+    expect(s.link.published.find((m) => m.topic === 'fire/trigger')?.opts).toEqual({ qos: 1, priority: 1, expirySeconds: 120 });
   });
 
   it('3: interleaved cameras trigger at message 12; camB stopping after 5 frames does not', () => {
