@@ -171,7 +171,7 @@ export class WireConnection {
     }
     await new Promise<void>((resolve) => {
       const t = setTimeout(() => {
-        this.client.end(true);
+        this.forceClose();
         resolve();
       }, timeoutMs);
       this.client.end(false, {}, () => {
@@ -184,6 +184,16 @@ export class WireConnection {
   /** Drop the connection now (no DISCONNECT packet: the broker publishes our will). */
   abort(): void {
     this.done = true;
+    this.forceClose();
+  }
+
+  /**
+   * end(true), and destroy the socket too: while a graceful end(false) waits for PUBACKs that never
+   * come, mqtt.js ignores a second end() ("already disconnecting") and would keep the socket open
+   * and keep pinging after close.
+   */
+  private forceClose(): void {
     this.client.end(true);
+    (this.client as unknown as { stream?: { destroy(): void } }).stream?.destroy();
   }
 }
