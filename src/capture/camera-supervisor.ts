@@ -122,6 +122,16 @@ export class CameraSupervisor {
     this.startedMono = this.opts.clock.now();
     this.emaIntervalMs = 0;
     this.go('starting', reason);
+    // A source that cannot even be created (or started) is this camera's failure, never the
+    // worker's: the other cameras keep running and this one retries with backoff.
+    try {
+      this.openSource(gen, c);
+    } catch (err) {
+      this.fail({ kind: 'error', message: `cannot open the source: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  }
+
+  private openSource(gen: number, c: CameraConfig): void {
     this.source = this.opts.factory(
       { url: c.url, width: c.width, height: c.height, fps: c.fps, loop: c.loop, rtspTransport: c.rtspTransport, timeoutSeconds: c.timeoutSeconds, httpMode: c.httpMode },
       {

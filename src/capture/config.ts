@@ -25,6 +25,32 @@ export function cameraUrlKind(url: string): CameraUrlKind | null {
   return 'file';
 }
 
+/**
+ * A network URL (rtsp, http) must parse and its credentials must decode: a password with a raw `%`
+ * or `@` otherwise failed only when the source was opened. Returns the problem, or null.
+ */
+export function networkUrlProblem(url: string): string | null {
+  const kind = cameraUrlKind(url);
+  if (kind !== 'rtsp' && kind !== 'http') return null;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return 'not a valid URL (percent-encode special characters in the user name and password: % as %25, @ as %40, : as %3A)';
+  }
+  // A raw `@` in the password makes the URL parser split at the last `@`: the host would be wrong
+  // and the rest of the password could reach logs. Refuse instead of guessing.
+  if (/@/.test(url.slice(url.indexOf('//') + 2).split('/')[0].replace(/@[^@]*$/, ''))) return 'the user name or password contains a raw "@": write it as %40';
+  try {
+    decodeURIComponent(u.username);
+    decodeURIComponent(u.password);
+  } catch {
+    return 'the user name or password has a "%" that is not a valid escape: write % as %25';
+  }
+  if (!u.hostname) return 'no host name';
+  return null;
+}
+
 /** One entry of `cameras: [...]`. */
 export const cameraConfigSchema = z
   .strictObject({
@@ -33,6 +59,10 @@ export const cameraConfigSchema = z
       .string()
       .min(1)
       .refine((u) => cameraUrlKind(u) !== null, `unsupported camera url; use one of ${CAMERA_URL_FORMS}`)
+      .superRefine((u, ctx) => {
+        const problem = networkUrlProblem(u);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
       .describe(`Source: ${CAMERA_URL_FORMS}. Credentials in it are never logged.`),
     enabled: z.boolean().default(true).describe('A disabled camera is not started.'),
     fps: z.number().gt(0).max(30).default(2).describe('Frames per second taken from the camera (ffmpeg fps filter).'),

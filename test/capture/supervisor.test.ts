@@ -138,4 +138,33 @@ describe('camera config', () => {
     expect(msg).toMatch(/"rtspTransport"/);
     expect(msg).toMatch(/colour/);
   });
+
+  it('refuses network URLs whose credentials would break at open time, naming the fix', () => {
+    const problem = (url: string) => cameraConfigSchema.safeParse({ id: 'a', url }).error?.issues.map((i) => i.message).join('; ');
+    expect(problem('http://admin:50%off@10.0.0.9/snap.jpg')).toMatch(/write % as %25/);
+    expect(problem('rtsp://admin:p@ssw0rd@10.0.0.9/stream')).toMatch(/raw "@": write it as %40/);
+    expect(problem('http://')).toMatch(/not a valid URL/);
+    for (const ok of ['rtsp://admin:p%40ss%25w@10.0.0.9:554/s?a=b@c', 'http://10.0.0.9/snap.jpg', 'rtsp://cam.local/stream', 'lavfi:testsrc', '/media/clip.mp4']) {
+      expect(problem(ok), ok).toBeUndefined();
+    }
+  });
+});
+
+describe('a source that cannot be created', () => {
+  it('is this camera\'s error with backoff, never an exception out of start()', () => {
+    const clock = new VirtualClock();
+    let calls = 0;
+    const factory: SourceFactory = () => {
+      calls++;
+      throw new URIError('URI malformed');
+    };
+    const camera = cameraConfigSchema.parse({ id: 'north', url: 'rtsp://10.0.0.9/stream', width: 32, height: 32, restartMinSeconds: 1, restartMaxSeconds: 2 });
+    const sup = new CameraSupervisor({ camera, clock, random: seededRandom(1), factory });
+    expect(() => sup.start()).not.toThrow();
+    expect(sup.status()).toMatchObject({ status: 'error', error: 'cannot open the source: URI malformed' });
+    expect(sup.current).toBe('backoff');
+    clock.advance(1_000); // first retry within [0.5 s, 1 s]; the next one only after another ≥ 1 s
+    expect(calls).toBe(2); // retried after the backoff, failing the same way
+    expect(sup.current).toBe('backoff');
+  });
 });
