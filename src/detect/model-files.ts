@@ -80,6 +80,15 @@ export function inspectModelFile(modelPath: string, labelsPath?: string): Result
   if (!file.ok) return fail(`model file ${modelPath} ${file.reason}; re-copy or re-export the model`);
   const side = readSidecar(modelPath);
   if (!side.ok) return fail(side.reason);
+  try {
+    return inspectNames(modelPath, labelsPath, bytes, file.value.metadata, side.value);
+  } catch (err) {
+    // parseNames refuses absurd class indices (a RangeError) instead of allocating for them.
+    return fail(`model ${modelPath} or its labels: ${err instanceof Error ? err.message : String(err)}; re-export the model or fix the labels`);
+  }
+}
+
+function inspectNames(modelPath: string, labelsPath: string | undefined, bytes: Buffer, metadata: Record<string, string>, sidecar: ModelSidecar | null): Result<ModelFileInfo> {
   let labels: string[] | null = null;
   let labelsSource: ModelFileInfo['labelsSource'] = 'none';
   if (labelsPath) {
@@ -87,16 +96,16 @@ export function inspectModelFile(modelPath: string, labelsPath?: string): Result
     labels = parseLabelsText(readFileSync(labelsPath, 'utf8'));
     if (!labels) return fail(`labels file ${labelsPath} lists no class names`);
     labelsSource = 'labels-file';
-  } else if (file.value.metadata.names && (labels = parseNames(file.value.metadata.names))) {
+  } else if (metadata.names && (labels = parseNames(metadata.names))) {
     labelsSource = 'onnx-names';
-  } else if (side.value?.classes && Array.isArray(side.value.classes) && side.value.classes.length) {
-    labels = side.value.classes.map(String);
+  } else if (sidecar?.classes && Array.isArray(sidecar.classes) && sidecar.classes.length) {
+    labels = sidecar.classes.map(String);
     labelsSource = 'sidecar';
   } else {
     const beside = join(dirname(modelPath), basename(modelPath, extname(modelPath)) + '.labels.txt');
     if (existsSync(beside) && (labels = parseLabelsText(readFileSync(beside, 'utf8')))) labelsSource = 'labels-file';
   }
-  const name = typeof side.value?.name === 'string' && side.value.name ? side.value.name : basename(modelPath, extname(modelPath));
+  const name = typeof sidecar?.name === 'string' && sidecar.name ? sidecar.name : basename(modelPath, extname(modelPath));
   const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
-  return ok({ name, labels, labelsSource, sidecar: side.value, hash });
+  return ok({ name, labels, labelsSource, sidecar, hash });
 }

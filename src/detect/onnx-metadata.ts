@@ -104,17 +104,25 @@ export function readOnnxFile(buf: Uint8Array): Result<OnnxFileInfo> {
   return ok({ metadata, irVersion });
 }
 
+/** More classes than any detector we run has; a bigger index in `names` is a corrupt or hostile file. */
+export const MAX_CLASSES = 4096;
+
 /**
  * Parses class names from the `names` metadata: Ultralytics' Python dict literal
  * (`{0: 'fire', 1: 'smoke'}`), or a JSON/Python list (`['fire', 'smoke']`). Returns null when the
- * text holds no names.
+ * text holds no names; throws a RangeError past {@link MAX_CLASSES} (an index of 10^9 would make
+ * the hole filling below allocate a billion names and kill the process).
  */
 export function parseNames(text: string): string[] | null {
   const t = text.trim();
   if (t.startsWith('{')) {
     const out: string[] = [];
     const re = /(\d+)\s*:\s*(['"])((?:\\.|(?!\2).)*)\2/g;
-    for (let m = re.exec(t); m; m = re.exec(t)) out[Number(m[1])] = m[3].replace(/\\(.)/g, '$1');
+    for (let m = re.exec(t); m; m = re.exec(t)) {
+      const idx = Number(m[1]);
+      if (idx >= MAX_CLASSES) throw new RangeError(`names has class index ${m[1]} (at most ${MAX_CLASSES} classes)`);
+      out[idx] = m[3].replace(/\\(.)/g, '$1');
+    }
     if (out.length === 0) return null;
     // Holes in the index sequence get placeholder names instead of `undefined`.
     for (let i = 0; i < out.length; i++) out[i] ??= `class${i}`;
@@ -123,7 +131,10 @@ export function parseNames(text: string): string[] | null {
   if (t.startsWith('[')) {
     const out: string[] = [];
     const re = /(['"])((?:\\.|(?!\1).)*)\1/g;
-    for (let m = re.exec(t); m; m = re.exec(t)) out.push(m[2]);
+    for (let m = re.exec(t); m; m = re.exec(t)) {
+      if (out.length >= MAX_CLASSES) throw new RangeError(`names lists more than ${MAX_CLASSES} classes`);
+      out.push(m[2]);
+    }
     return out.length ? out : null;
   }
   return null;

@@ -139,6 +139,10 @@ describe('model refusal messages', () => {
     expect(await refuse(join(FIX, 'bad-classes.onnx'))).toMatch(/\[1, 7, 8\], which fits no YOLO layout \(the class count/);
   });
 
+  it('a names entry with an absurd class index is refused, not allocated for', async () => {
+    expect(await refuse(join(FIX, 'bad-names.onnx'))).toMatch(/names has class index 1000000000 \(at most 4096 classes\)/);
+  });
+
   it('configured layout that does not fit', async () => {
     expect(await refuse(join(FIX, 'yolov8-const.onnx'), { layout: 'yolov5' })).toMatch(/\[1, 6, 8\], which does not fit detect.layout yolov5/);
   });

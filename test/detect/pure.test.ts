@@ -85,6 +85,8 @@ describe('ONNX metadata and layout decisions', () => {
     expect(parseNames('{0: "a b", 2: \'c\'}')).toEqual(['a b', 'class1', 'c']);
     expect(parseNames("['x', 'y']")).toEqual(['x', 'y']);
     expect(parseNames('nonsense')).toBeNull();
+    expect(() => parseNames("{0: 'a', 4096: 'b'}")).toThrow(RangeError);
+    expect(parseNames("{0: 'a', 4095: 'b'}")).toHaveLength(4096);
   });
 
   it('reads names from a model file and rejects truncation at any cut point', () => {
