@@ -18,10 +18,16 @@ export class Candidates {
     this.classes = new Int32Array(capacity);
   }
 
-  /** Appends one candidate; ignored (and counted by the caller through the return) when full. */
+  /**
+   * Appends one candidate; returns false when full or when a value is not finite. A model is
+   * untrusted: one +Inf score (it passes `>= threshold`) would otherwise make the whole frame's
+   * result invalid downstream, losing every real detection in it.
+   */
   push(x1: number, y1: number, x2: number, y2: number, score: number, cls: number): boolean {
     const i = this.count;
     if (i >= this.capacity) return false;
+    // One check for all five: a NaN or ±Infinity anywhere makes the sum non-finite.
+    if (!Number.isFinite(x1 + y1 + x2 + y2 + score)) return false;
     const b = i * 4;
     this.boxes[b] = x1;
     this.boxes[b + 1] = y1;

@@ -44,6 +44,26 @@ describe('letterbox preprocessing', () => {
   });
 });
 
+describe('untrusted model outputs', () => {
+  it('an anchor with a non-finite score or box is dropped; the valid ones in the same frame stay', async () => {
+    const { decodeYolov8 } = await import('../../src/detect/decode-yolov8.js');
+    // yolov8 layout [4 + 2 classes, 4 anchors]: +Inf score, NaN box, -Inf box, and one valid smoke box.
+    const A = 4;
+    const rows = [
+      [10, 10, 4, 4, Infinity, 0],
+      [20, 20, NaN, 4, 0.9, 0],
+      [30, 30, 4, -Infinity, 0.9, 0],
+      [40, 40, 8, 8, 0.1, 0.8],
+    ];
+    const data = new Float32Array(6 * A);
+    rows.forEach((r, a) => r.forEach((v, k) => (data[k * A + a] = v)));
+    const c = new Candidates(A);
+    decodeYolov8(data, 2, A, 0.5, c);
+    expect(c.count).toBe(1);
+    expect([...c.boxes.subarray(0, 4), c.scores[0], c.classes[0]].map((v) => +v.toFixed(3))).toEqual([36, 36, 44, 44, 0.8, 1]);
+  });
+});
+
 describe('NMS', () => {
   const cands = (rows: Array<[number, number, number, number, number, number]>) => {
     const c = new Candidates(rows.length);
