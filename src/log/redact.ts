@@ -4,7 +4,9 @@
  * process in clear (MQTT-CORE.md "Security", DETECTOR.md "Cameras").
  */
 
-const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+)(?::[^/@\s]*)?@/gi;
+// Everything between `scheme://` and the LAST `@` before the path: a password with a raw `@`
+// (`p@ss`) or an empty user (`:secret@`) is hidden whole (URL parsers and ffmpeg split at the last `@`).
+const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)[^/\s]*@/gi;
 
 /** Replace `user:pass@` in every URL inside `text` with `***@`. */
 export function redactUrl(text: string): string {
