@@ -18,6 +18,46 @@ export function splitCredentials(raw: string): { url: string; headers: Record<st
   return { url: u.toString(), headers: { authorization: `Basic ${auth}` } };
 }
 
+/** Largest snapshot body accepted: a 4K JPEG is a few MB; an endless or huge body must not fill RAM. */
+export const MAX_SNAPSHOT_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Fetch one snapshot: the whole request (headers and body) bounded by `timeoutMs` with our own timer
+ * (AbortSignal.any + AbortSignal.timeout did not fire under GC pressure on Node 20), the body
+ * bounded by {@link MAX_SNAPSHOT_BYTES}. Throws with the reason.
+ */
+async function fetchSnapshot(url: string, headers: Record<string, string>, stop: AbortSignal, timeoutMs: number): Promise<Buffer> {
+  const ctrl = new AbortController();
+  const onStop = () => ctrl.abort(new Error('stopped'));
+  stop.addEventListener('abort', onStop);
+  const timer = setTimeout(() => ctrl.abort(new Error(`no complete snapshot within ${timeoutMs / 1000} s`)), timeoutMs);
+  try {
+    const res = await fetch(url, { headers, signal: ctrl.signal });
+    if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`);
+    const declared = Number(res.headers.get('content-length') ?? NaN);
+    if (declared > MAX_SNAPSHOT_BYTES) throw new Error(`body of ${declared} bytes is larger than ${MAX_SNAPSHOT_BYTES} (not a snapshot URL?)`);
+    if (!res.body) throw new Error('empty body');
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      size += chunk.length;
+      if (size > MAX_SNAPSHOT_BYTES) {
+        ctrl.abort();
+        throw new Error(`body larger than ${MAX_SNAPSHOT_BYTES} bytes (an MJPEG stream? use httpMode: stream)`);
+      }
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks, size);
+  } catch (err) {
+    // An abort carries our reason (timeout or stop) rather than a generic AbortError.
+    if (ctrl.signal.aborted && ctrl.signal.reason instanceof Error && !(err instanceof Error && /larger than/.test(err.message))) throw ctrl.signal.reason;
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    stop.removeEventListener('abort', onStop);
+  }
+}
+
 /** Creates a polling snapshot source. */
 export function createHttpSnapshotSource(spec: SourceSpec, handlers: SourceHandlers): FrameSource {
   const periodMs = 1000 / spec.fps;
@@ -39,9 +79,7 @@ export function createHttpSnapshotSource(spec: SourceSpec, handlers: SourceHandl
     const started = performance.now();
     let frame: Buffer;
     try {
-      const res = await fetch(url, { headers, signal: AbortSignal.any([abort.signal, AbortSignal.timeout(spec.timeoutSeconds * 1000)]) });
-      if (!res.ok) return end(`snapshot request failed: HTTP ${res.status} ${res.statusText}`);
-      const body = Buffer.from(await res.arrayBuffer());
+      const body = await fetchSnapshot(url, headers, abort.signal, spec.timeoutSeconds * 1000);
       const sharp = (await import('sharp')).default;
       frame = await sharp(body).removeAlpha().toColourspace('srgb').resize(spec.width, spec.height, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
     } catch (err) {

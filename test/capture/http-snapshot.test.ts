@@ -28,6 +28,26 @@ beforeAll(async () => {
       res.writeHead(503).end();
       return;
     }
+    if (req.url === '/huge.jpg') {
+      // No content-length and far more than any snapshot: must be cut off, never buffered whole.
+      res.writeHead(200, { 'content-type': 'image/jpeg' });
+      const chunk = Buffer.alloc(1 << 20, 0xab);
+      let left = 64;
+      const pump = () => {
+        while (left > 0 && !res.destroyed) {
+          left--;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+      return;
+    }
+    if (req.url === '/hang.jpg') {
+      res.writeHead(200, { 'content-type': 'image/jpeg' });
+      res.write(jpeg.subarray(0, 100)); // then nothing: a wedged camera
+      return;
+    }
     if (req.url === '/stream.mjpg') {
       // An MJPEG stream as IP cameras serve it: multipart/x-mixed-replace, one JPEG per part.
       res.writeHead(200, { 'content-type': 'multipart/x-mixed-replace; boundary=frame' });
@@ -77,6 +97,26 @@ describe('HTTP snapshot camera', () => {
     failing = false;
     await until(() => sup.status().status === 'online', 10_000, 'recovery');
     await sup.stop();
+  });
+
+  it('a body past the size cap or a response that stops midway is an error with the reason, not unbounded memory', async () => {
+    const make = (path: string) =>
+      new CameraSupervisor({
+        camera: cameraConfigSchema.parse({ id: 'big', url: `http://127.0.0.1:${port}${path}`, httpMode: 'snapshot', fps: 1, width: 160, height: 90, timeoutSeconds: 1, restartMinSeconds: 30, restartMaxSeconds: 60 }),
+        clock: systemClock,
+        random: seededRandom(1),
+        factory: defaultSourceFactory(),
+      });
+    const huge = make('/huge.jpg');
+    huge.start();
+    await until(() => huge.status().status === 'error', 10_000, 'the size cap');
+    expect(huge.status().error).toMatch(/^snapshot request failed: body larger than 33554432 bytes/);
+    await huge.stop();
+    const hang = make('/hang.jpg');
+    hang.start();
+    await until(() => hang.status().status === 'error', 10_000, 'the timeout');
+    expect(hang.status().error).toBe('snapshot request failed: no complete snapshot within 1 s');
+    await hang.stop();
   });
 
   it('an MJPEG stream (httpMode: stream) goes through ffmpeg at the camera size', async () => {
