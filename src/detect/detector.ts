@@ -63,6 +63,9 @@ export interface Detector {
 
 const fmt = (s: ReadonlyArray<number | string>) => `[${s.join(', ')}]`;
 
+/** Most rows an end-to-end model may return for one frame (Ultralytics exports 300). */
+const END2END_MAX_ROWS = 1000;
+
 /** Loads and checks a model; every refusal is a value naming the cause and the fix. */
 export async function createDetector(opts: DetectorOptions): Promise<Result<Detector>> {
   const file = inspectModelFile(opts.modelPath, opts.labelsPath);
@@ -104,8 +107,11 @@ export async function createDetector(opts: DetectorOptions): Promise<Result<Dete
   if (!decided.ok) return refuse(`${decided.reason} (declared ${fmt(session.outputShape)}; labels from ${file.value.labelsSource})`);
   const { layout, classes, count } = decided.value;
   const labels = labelsKnown ?? Array.from({ length: classes }, (_, i) => `class${i}`);
-  const cand = new Candidates(count);
-  const nms = new Nms(count);
+  // An end-to-end model may return a different number of rows per frame (data-dependent output);
+  // the buffers hold up to END2END_MAX_ROWS, the decoders read only the rows this frame has.
+  const capacity = layout === 'end2end' ? Math.max(count, END2END_MAX_ROWS) : count;
+  const cand = new Candidates(capacity);
+  const nms = new Nms(capacity);
   const scratch = new Float32Array(4);
   const iou = opts.iouThreshold ?? 0.45;
   const maxDet = opts.maxDetections ?? 100;
@@ -116,9 +122,16 @@ export async function createDetector(opts: DetectorOptions): Promise<Result<Dete
     if (!(fw > 0 && fh > 0) || rgb.length < fw * fh * 3) throw new RangeError(`frame of ${rgb.length} bytes is smaller than ${fw}x${fh}x3`);
     const plan = pre.run(rgb, fw, fh);
     const out = await session.run();
-    if (layout === 'yolov8') decodeYolov8(out.data, classes, count, threshold, cand);
-    else if (layout === 'yolov5') decodeYolov5(out.data, classes, count, threshold, cand);
-    else decodeEnd2end(out.data, classes, count, threshold, cand);
+    if (layout === 'end2end') {
+      // Rows this frame really has: never read past the output, never past the buffers.
+      decodeEnd2end(out.data, classes, Math.min(capacity, out.dims[1]), threshold, cand);
+    } else {
+      // Anchors are fixed by the input size; a model whose anchor count changes is not one we read.
+      const anchors = layout === 'yolov8' ? out.dims[2] : out.dims[1];
+      if (anchors !== count) throw new Error(`model output changed from ${count} to ${anchors} anchors between frames`);
+      if (layout === 'yolov8') decodeYolov8(out.data, classes, count, threshold, cand);
+      else decodeYolov5(out.data, classes, count, threshold, cand);
+    }
     // End-to-end rows are final: sort only, no suppression.
     const kept = nms.run(cand, iou, maxDet, layout !== 'end2end');
     const result: RawDetection[] = [];

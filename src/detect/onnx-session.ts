@@ -48,6 +48,9 @@ export async function openSession(modelPath: string, threads: number): Promise<R
       // graph at once, on top of the arena. For the default model (two views in one batch) it cost
       // 5.6 MB of RSS and bought no speed (measured 49.6 vs 44.0 MB, 5.35 vs 5.34 ms per run).
       enableMemPattern: false,
+      // ORT's own stderr lines are not JSON; every error of ours surfaces as an exception that the
+      // caller logs structured (a dynamic output's first mismatch, for one, is handled above).
+      logSeverityLevel: 4,
       // Spinning threads would keep cores busy between frames (DETECTOR.md: thread spinning off).
       extra: { session: { 'intra_op.allow_spinning': '0', 'inter_op.allow_spinning': '0' } },
     });
@@ -66,7 +69,11 @@ export async function openSession(modelPath: string, threads: number): Promise<R
   let output: ort.Tensor | null = null;
   let feeds: Record<string, ort.Tensor> = {};
   let fetches: Record<string, ort.Tensor> | undefined;
+  // Output size changes from run to run (an end2end model with a data-dependent row count): ORT
+  // allocates each output then, as a preallocated one would be refused on the next frame.
+  let dynamicOutput = false;
   const outName = outMeta.name;
+  const staticOutput = shapeOf(outMeta).every((d) => typeof d === 'number' && d > 0);
   return ok({
     inputName: inMeta.name,
     inputType: typeOf(inMeta),
@@ -81,10 +88,21 @@ export async function openSession(modelPath: string, threads: number): Promise<R
     },
     async run() {
       if (!input) throw new Error('onnx-session: run() before bindInput()');
-      const res = await session.run(feeds, fetches);
+      let res: ort.InferenceSession.OnnxValueMapType;
+      try {
+        res = await session.run(feeds, fetches);
+      } catch (err) {
+        // A symbolic output dim that really varies: the preallocated tensor no longer fits.
+        if (!fetches || staticOutput) throw err;
+        fetches = undefined;
+        output = null;
+        dynamicOutput = true;
+        res = await session.run(feeds);
+      }
       if (output) return { data: output.data as Float32Array, dims: output.dims };
       const t = res[outName];
       if (t.type !== 'float32') throw new Error(`model output ${outName} is ${t.type}; expected float32`);
+      if (dynamicOutput) return { data: t.data as Float32Array, dims: t.dims };
       // First run: the real output size is now known; preallocate it for every later run.
       output = new ort.Tensor('float32', new Float32Array(t.data as Float32Array), t.dims);
       fetches = { [outName]: output };

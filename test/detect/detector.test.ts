@@ -56,6 +56,16 @@ describe('createDetector on fixture models', () => {
     expect(got).toEqual([EXPECTED_050[0], { label: 'fire', classId: 0, score: 0.8, box: landscape(82, 91, 122, 111) }, EXPECTED_050[1], EXPECTED_050[2]]);
   });
 
+  it('end2end with a row count that changes with the image: every frame decodes (no preallocated output to outgrow)', async () => {
+    const d = await load('end2end-dynamic.onnx');
+    expect(d.layout).toBe('end2end');
+    const white = new Uint8Array(320 * 320 * 3).fill(255); // 20 rows: the 0.9 fire at row 15 is in
+    const black = new Uint8Array(320 * 320 * 3); // 0 rows
+    for (const [f, n] of [[black, 0], [white, 1], [black, 0], [white, 1], [white, 1]] as const) {
+      expect((await d.detect(f, 320, 320)).length).toBe(n);
+    }
+  });
+
   it('NMS: a looser IoU threshold keeps the overlapping box', async () => {
     const d = await load('yolov8-const.onnx', { iouThreshold: 0.9 });
     const got = await d.detect(frame(640, 360), 640, 360);
