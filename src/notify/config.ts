@@ -14,7 +14,8 @@ export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 function isHttpUrl(s: string): boolean {
   try {
     const u = new URL(s);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.length > 0;
+    // fetch refuses URLs with credentials: such a hook would only fail at the first real event.
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.length > 0 && !u.username && !u.password;
   } catch {
     return false;
   }
@@ -22,7 +23,7 @@ function isHttpUrl(s: string): boolean {
 
 /** One webhook endpoint. */
 export const webhookConfigSchema = z.object({
-  url: z.string().refine(isHttpUrl, 'must be an http:// or https:// URL').describe('Endpoint; tokens in the path/query are redacted in logs.'),
+  url: z.string().refine(isHttpUrl, 'must be an http:// or https:// URL without user:password@ (put credentials in headers, e.g. Authorization)').describe('Endpoint; tokens in the path/query are redacted in logs.'),
   events: z.array(z.enum(NOTIFY_EVENTS)).min(1).default([...NOTIFY_EVENTS]).describe('Categories sent to this endpoint (default: all).'),
   timeoutMs: z.number().int().min(50).max(120_000).default(5000).describe('Per-request timeout.'),
   retries: z.number().int().min(0).max(10).default(3).describe('Retries after the first attempt (network errors, timeouts, 5xx, 429).'),

@@ -84,10 +84,38 @@ describe('notify config', () => {
     expect(c.webhooks[0]).toEqual({ url: 'https://example.org/x', events: ['fire', 'pump', 'blocked', 'error', 'camera', 'mqtt'], timeoutMs: 5000, retries: 3, headers: {} });
     expect(c.queueSize).toBe(100);
     expect(notifyConfigSchema.parse(undefined).webhooks).toEqual([]);
-    for (const url of ['ftp://example.org/', 'not a url', 'javascript:alert(1)', '']) {
+    // user:password@ too: fetch refuses such URLs, so the hook would fail only at the first real event.
+    for (const url of ['ftp://example.org/', 'not a url', 'javascript:alert(1)', '', 'http://alice:s3cret@example.org/hook']) {
       expect(notifyConfigSchema.safeParse({ webhooks: [{ url }] }).success).toBe(false);
     }
     expect(notifyConfigSchema.safeParse({ webhooks: [{ url: 'https://x.org', events: ['smoke'] }] }).success).toBe(false);
+  });
+});
+
+describe('the webhook POST', () => {
+  it('reads the status, never the body: a receiver answering with an endless body cannot fill memory', async () => {
+    const { fetchPost } = await import('../../src/notify/webhook.js');
+    let sentBytes = 0;
+    const srv = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const chunk = Buffer.alloc(1 << 20);
+      const pump = () => {
+        while (!res.destroyed && sentBytes < 2048 * chunk.length) {
+          sentBytes += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    servers.push(srv);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const port = (srv.address() as { port: number }).port;
+    const r = await fetchPost(`http://127.0.0.1:${port}/hook`, '{}', {}, new AbortController().signal);
+    expect(r).toEqual({ ok: true, status: 200 });
+    // Returned long before the 2 GB body could have been read (the socket is dropped instead).
+    expect(sentBytes).toBeLessThan(512 * (1 << 20));
   });
 });
 
