@@ -8,9 +8,13 @@
 // (`p@ss`) or an empty user (`:secret@`) is hidden whole (URL parsers and ffmpeg split at the last `@`).
 const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)[^/\s]*@/gi;
 
-/** Replace `user:pass@` in every URL inside `text` with `***@`. */
+// Cameras that take credentials as parameters (`?user=admin&pwd=x`, Dahua's `/user=admin&password=x`):
+// the value of a secret-named parameter, up to the next separator.
+const PARAM_SECRET = /([?&;/](?:pass(?:word)?|passwd|pwd|token|auth|api_?key|secret)=)[^&;#\s/]*/gi;
+
+/** Replace `user:pass@` in every URL inside `text` with `***@`, and secret-named parameters' values with `***`. */
 export function redactUrl(text: string): string {
-  return text.replace(URL_CREDENTIALS, '$1***@');
+  return text.replace(URL_CREDENTIALS, '$1***@').replace(PARAM_SECRET, '$1***');
 }
 
 const SECRET_KEY = /pass(word)?|secret|token|credential|private|^key$|apikey|api_key|authorization/i;

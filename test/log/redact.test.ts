@@ -11,6 +11,13 @@ describe('URL credential redaction', () => {
     expect(redactUrl('rtsp://10.0.0.9/stream and user@example.org')).toBe('rtsp://10.0.0.9/stream and user@example.org');
   });
 
+  it('hides secret-named parameters in paths and queries (cameras that take credentials that way)', () => {
+    expect(redactUrl('rtsp://10.0.0.5:554/user=admin&password=hunter2&channel=1&stream=0.sdp')).toBe('rtsp://10.0.0.5:554/user=admin&password=***&channel=1&stream=0.sdp');
+    expect(redactUrl('http://cam/snapshot.cgi?user=admin&pwd=hunter2')).toBe('http://cam/snapshot.cgi?user=admin&pwd=***');
+    expect(redactUrl('https://hooks.example/x?token=abc123#f')).toBe('https://hooks.example/x?token=***#f');
+    expect(redactUrl('http://cam/video?channel=1&passport=ok')).toBe('http://cam/video?channel=1&passport=ok');
+  });
+
   it('redacts secret-named fields and URLs inside nested values', () => {
     expect(redactDeep({ url: 'rtsp://a:b@c/d', password: 'x', nested: [{ token: 't', ok: 1 }] })).toEqual({ url: 'rtsp://***@c/d', password: '***', nested: [{ token: '***', ok: 1 }] });
   });
