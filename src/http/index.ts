@@ -26,6 +26,8 @@ export interface HttpServerOptions {
   maxEvents?: number;
   /** SSE refresh period in ms (also the coalescing window after bus events is 1/8 of it); default 2000. */
   ssePeriodMs?: number;
+  /** A live view whose unsent backlog exceeds this is dropped (a client that stopped reading); default 1 MiB. */
+  sseMaxBacklogBytes?: number;
 }
 
 /** The local status/metrics server. */
@@ -55,7 +57,8 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   const events: PageEvent[] = [];
   const clients = new Set<ServerResponse>();
   const requests: Record<string, number> = {};
-  const counters = { status_errors: 0, sse_clients: 0 };
+  const counters = { status_errors: 0, sse_clients: 0, sse_dropped_slow: 0 };
+  const maxBacklog = opts.sseMaxBacklogBytes ?? 1024 * 1024;
   let server: Server | null = null;
   let tick: NodeJS.Timeout | null = null;
   let pending: NodeJS.Timeout | null = null;
@@ -76,7 +79,17 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
     const s = pageStatus();
     if (!s.ok) return;
     const frame = `event: status\ndata: ${JSON.stringify(s.value)}\n\n`;
-    for (const c of clients) c.write(frame);
+    for (const c of clients) {
+      // A client that stopped reading would make Node buffer every frame for it, without bound.
+      if (c.writableLength > maxBacklog) {
+        counters.sse_dropped_slow++;
+        clients.delete(c);
+        counters.sse_clients = clients.size;
+        c.destroy();
+        continue;
+      }
+      c.write(frame);
+    }
   }
 
   // Bus changes are pushed promptly but coalesced, so a crank pulse burst is one frame, not ten.

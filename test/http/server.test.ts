@@ -20,7 +20,7 @@ function baseStatus(): StatusSnapshot {
   };
 }
 
-async function start(o: { status?: () => StatusSnapshot; metrics?: Record<string, () => Record<string, number | Record<string, number>>>; bus?: AppBus; port?: number } = {}) {
+async function start(o: { status?: () => StatusSnapshot; metrics?: Record<string, () => Record<string, number | Record<string, number>>>; bus?: AppBus; port?: number; ssePeriodMs?: number; sseMaxBacklogBytes?: number } = {}) {
   const bus = o.bus ?? createAppBus();
   const log = memoryLogger('info');
   const srv = createHttpServer({
@@ -29,7 +29,8 @@ async function start(o: { status?: () => StatusSnapshot; metrics?: Record<string
     bus,
     status: o.status ?? baseStatus,
     metrics: o.metrics ?? {},
-    ssePeriodMs: 400,
+    ssePeriodMs: o.ssePeriodMs ?? 400,
+    sseMaxBacklogBytes: o.sseMaxBacklogBytes,
   });
   servers.push(srv);
   const r = await srv.start();
@@ -201,6 +202,27 @@ describe('status server', () => {
     const again = await b.start();
     expect(again.ok).toBe(true);
     servers.push(b);
+  });
+
+  it('drops a live view that stopped reading instead of buffering frames for it without bound', async () => {
+    const { connect } = await import('node:net');
+    // A big status (~200 KB a frame) pushed every 50 ms fills the socket buffers quickly.
+    const big = { ...baseStatus(), cameras: Array.from({ length: 4000 }, (_, i) => ({ id: `cam${i}`, status: 'online', fps: 2 })) };
+    const { srv, port, bus } = await start({ status: () => big, ssePeriodMs: 50, sseMaxBacklogBytes: 256 * 1024 });
+    const sock = connect(port, '127.0.0.1');
+    sock.on('error', () => undefined);
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    sock.write('GET /events HTTP/1.1\r\nHost: x\r\n\r\n');
+    sock.pause(); // never reads again
+    const closed = new Promise<void>((r) => sock.once('close', () => r()));
+    const end = Date.now() + 20_000;
+    while (srv.metrics().sse_dropped_slow === 0 && Date.now() < end) {
+      bus.emit('pump.event', { event: 'transition', from: 'IDLE', to: 'PRIMING', reason: 'x' }); // pushes promptly
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(srv.metrics()).toMatchObject({ sse_dropped_slow: 1, sse_clients: 0 });
+    sock.resume(); // drain what was sent, then see the server's close
+    await closed;
   });
 
   it('bounds the number of live SSE views', async () => {
