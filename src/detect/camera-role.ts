@@ -8,7 +8,7 @@
  */
 import type { AppBus } from '../bus/index.js';
 import type { CameraConfig } from '../capture/config.js';
-import { systemClock, type Clock } from '../core/clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import type { MetricSnapshot } from '../core/metrics.js';
 import { systemRandom, type Random } from '../core/random.js';
 import type { Result } from '../core/result.js';
@@ -71,7 +71,7 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
   const statuses: Record<string, WorkerCameraStatus & { url: string }> = {};
   const lastPublished = new Map<string, number>();
   const stats = { processed: 0, inferMsAvg: 0, inferMsMax: 0, errors: 0, snapshots: 0 };
-  const m = { published: 0, heartbeats: 0, frames: 0, detections: 0, snapshots_published: 0, worker_crashes: 0 };
+  const m = { published: 0, heartbeats: 0, frames: 0, detections: 0, snapshots_published: 0, worker_crashes: 0, worker_hangs: 0 };
   const enabled = opts.cameras.filter((c) => c.enabled);
   for (const c of enabled) statuses[c.id] = { status: 'offline', fps: 0, frames: 0, dropped: 0, last_frame_at: null, error: 'starting', restarts: 0, url: redactUrl(c.url) };
 
@@ -99,9 +99,29 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
   };
 
   let model: ReadyModel | null = null;
+  // Liveness of the detector (DETECTOR.md: nothing may silently stop watching). A worker whose
+  // inference never returns keeps its event loop, so it still sends status refreshes and looks
+  // healthy; only results prove progress. The check is a watchdog on the ABSENCE of an event, so
+  // it needs a timer. Progress = a result, the worker becoming ready, or a camera coming online.
+  let lastProgress = clock.now();
+  let hangTimer: TimerHandle | null = null;
+  const hangMs = opts.detect.hangSeconds * 1000;
+  const checkHang = () => {
+    hangTimer = clock.setTimer(Math.max(250, hangMs / 4), checkHang);
+    if (host.state !== 'running') return;
+    const online = Object.values(statuses).some((s) => s.status === 'online');
+    if (!online || clock.now() - lastProgress < hangMs) return;
+    const reason = `no detection result for ${opts.detect.hangSeconds} s while cameras deliver frames (detector stuck)`;
+    log.error('detector stuck; restarting its worker', { hang_seconds: opts.detect.hangSeconds });
+    m.worker_hangs++;
+    lastProgress = clock.now();
+    host.recycle(reason);
+  };
+
   const onMessage = (msg: FromWorker) => {
     switch (msg.type) {
       case 'detections': {
+        lastProgress = clock.now();
         m.frames++;
         const now = clock.now();
         const last = lastPublished.get(msg.camera);
@@ -129,6 +149,7 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
         return;
       }
       case 'status':
+        if (msg.status.status === 'online' && statuses[msg.camera]?.status !== 'online') lastProgress = clock.now();
         // Transitions are logged (errors loudly); the periodic refresh only updates the topic.
         if (msg.reason !== 'refresh') {
           const fields = { camera: msg.camera, status: msg.status.status, reason: redactUrl(msg.reason) };
@@ -184,10 +205,14 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
         return fail(r.reason);
       }
       model = r.value;
+      lastProgress = clock.now();
+      hangTimer ??= clock.setTimer(Math.max(250, hangMs / 4), checkHang);
       log.info('detector ready', { model: model.name, layout: model.layout, labels: model.labels, threshold: model.threshold, cameras: enabled.length });
       return ok(undefined);
     },
     async stop() {
+      hangTimer?.cancel();
+      hangTimer = null;
       await host.stop();
     },
     snapshot() {
@@ -207,6 +232,7 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
         detect_frames_processed: m.frames,
         detect_snapshots: m.snapshots_published,
         detect_worker_crashes: m.worker_crashes,
+        detect_worker_hangs: m.worker_hangs,
         detect_worker_restarts: host.restarts,
         detect_worker_rejected_messages: host.rejected,
         detect_infer_ms_avg: stats.inferMsAvg,

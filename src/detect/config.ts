@@ -49,6 +49,12 @@ export const detectConfigSchema = z
     iouThreshold: z.number().gt(0).lt(1).default(0.45).describe('Per-class NMS IoU threshold.'),
     threads: z.number().int().min(1).max(64).optional().describe('ONNX Runtime intra-op threads; default: cores − 1 (at least 1).'),
     publishEmptyEverySeconds: z.number().min(1).max(3600).default(10).describe('With no detections, publish an empty detection message at most this often.'),
+    hangSeconds: z
+      .number()
+      .min(1)
+      .max(3600)
+      .default(60)
+      .describe('No detection result for this long while a camera is online: the detector worker is stuck (an inference that never returns) and is restarted.'),
     snapshot: snapshotConfigSchema,
   })
   .prefault({});

@@ -76,6 +76,8 @@ export class WorkerHost {
   private worker: Worker | null = null;
   private timer: TimerHandle | null = null;
   private crashesInARow = 0;
+  /** Set by recycle(): the reason the next exit is reported with. */
+  private recycleReason: string | null = null;
   /** Worker restarts after crashes. */
   restarts = 0;
   /** Messages that failed protocol validation. */
@@ -149,7 +151,9 @@ export class WorkerHost {
           return;
         }
         if (this.state === 'stopped') return;
-        this.crashed(`detector worker exited with code ${code}${lastError ? `: ${lastError}` : ''}`);
+        const why = this.recycleReason ?? `detector worker exited with code ${code}${lastError ? `: ${lastError}` : ''}`;
+        this.recycleReason = null;
+        this.crashed(why);
       });
     });
   }
@@ -177,6 +181,17 @@ export class WorkerHost {
         if (!r.ok && this.state !== 'stopped') this.crashed(r.reason);
       });
     });
+  }
+
+  /**
+   * Ends a worker that is alive but stuck (the caller's liveness check saw no results): its exit is
+   * handled like a crash, so it is restarted with backoff and counted.
+   */
+  recycle(reason: string): void {
+    const w = this.worker;
+    if (!w || this.state !== 'running') return;
+    this.recycleReason = reason;
+    void w.terminate();
   }
 
   /** Sends a raw message to the worker (tests use it to provoke a crash through a bad message). */

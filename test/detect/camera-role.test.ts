@@ -54,6 +54,25 @@ function setup(cams: CameraConfigInput[], detect: Record<string, unknown>, clock
 
 const detections = (link: FakeLink, cam: string) => link.published.filter((p) => p.topic === `fire/detection/${cam}`);
 
+describe('camera role liveness', () => {
+  it('a worker that stops producing results while its camera is online is restarted and counted', async () => {
+    const logger = memoryLogger('info');
+    role = createCameraRole({
+      cameras: [cameraConfigSchema.parse({ id: 'north', url: 'rtsp://10.0.0.5/s' })],
+      detect: detectConfigSchema.parse({ hangSeconds: 1 }),
+      nodeId: 'pi-test',
+      stateDir: mkdtempSync(join(tmpdir(), 'wfe-hang-')),
+      logger,
+      bus: createAppBus(),
+      worker: { script: { url: new URL('./fixtures/wedged-worker.mjs', import.meta.url), tsx: false }, restartMinMs: 100, restartMaxMs: 200 },
+    });
+    expect((await role.start()).ok).toBe(true);
+    await until(() => (role!.metrics().detect_worker_hangs as number) >= 1 && role!.snapshot().detector.restarts >= 1, 20_000, 'the hang noticed and the worker restarted');
+    expect(logger.lines.some((l) => l.msg === 'detector stuck; restarting its worker')).toBe(true);
+    expect(role.metrics().detect_worker_crashes).toBeGreaterThanOrEqual(1);
+  });
+});
+
 describe('camera role (worker thread, real sources)', () => {
   it('leaves captured_at out while this node\'s clock is not synchronised (the receiver uses arrival time)', async () => {
     let synced = false;
