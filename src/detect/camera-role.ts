@@ -105,14 +105,15 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
   // it needs a timer. Progress = a result, the worker becoming ready, or a camera coming online.
   let lastProgress = clock.now();
   let hangTimer: TimerHandle | null = null;
-  const hangMs = opts.detect.hangSeconds * 1000;
+  // A slow camera (fps 0.01: one frame in 100 s) must not look like a stuck detector.
+  const hangMs = Math.max(opts.detect.hangSeconds * 1000, ...enabled.map((c) => 3000 / c.fps));
   const checkHang = () => {
     hangTimer = clock.setTimer(Math.max(250, hangMs / 4), checkHang);
     if (host.state !== 'running') return;
     const online = Object.values(statuses).some((s) => s.status === 'online');
     if (!online || clock.now() - lastProgress < hangMs) return;
-    const reason = `no detection result for ${opts.detect.hangSeconds} s while cameras deliver frames (detector stuck)`;
-    log.error('detector stuck; restarting its worker', { hang_seconds: opts.detect.hangSeconds });
+    const reason = `no detection result for ${Math.round(hangMs / 1000)} s while cameras deliver frames (detector stuck)`;
+    log.error('detector stuck; restarting its worker', { hang_seconds: hangMs / 1000 });
     m.worker_hangs++;
     lastProgress = clock.now();
     host.recycle(reason);

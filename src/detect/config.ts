@@ -54,7 +54,7 @@ export const detectConfigSchema = z
       .min(1)
       .max(3600)
       .default(60)
-      .describe('No detection result for this long while a camera is online: the detector worker is stuck (an inference that never returns) and is restarted.'),
+      .describe('No detection result for this long (at least 3 frame periods of the slowest camera) while a camera is online: the detector worker is stuck and is restarted.'),
     snapshot: snapshotConfigSchema,
   })
   .prefault({});
