@@ -158,18 +158,22 @@ export class Delivery {
   waitDrained(deadline: number, stillUp: () => boolean): Promise<void> {
     return new Promise((resolve) => {
       let timer: { cancel(): void } | undefined;
-      const check = () => {
-        const done = !stillUp() || !this.conn || (this.opts.outbox.depth === 0 && this.retainedInflight === 0) || this.opts.clock.now() >= deadline;
-        if (!done) return false;
+      const finish = () => {
         timer?.cancel();
         this.drainWaiters = this.drainWaiters.filter((w) => w !== waiter);
         resolve();
-        return true;
+      };
+      const check = () => {
+        const done = !stillUp() || !this.conn || (this.opts.outbox.depth === 0 && this.retainedInflight === 0) || this.opts.clock.now() >= deadline;
+        if (done) finish();
+        return done;
       };
       const waiter = () => void check();
       if (check()) return;
       this.drainWaiters.push(waiter);
-      timer = this.opts.clock.setTimer(Math.max(0, deadline - this.opts.clock.now()), waiter);
+      // The deadline timer ends the wait by itself: timers may fire a fraction of a millisecond before
+      // clock.now() reaches the deadline, and re-checking the time then left close() waiting forever.
+      timer = this.opts.clock.setTimer(Math.max(0, deadline - this.opts.clock.now()), finish);
     });
   }
 
