@@ -100,19 +100,21 @@ describe('HTTP snapshot camera', () => {
   });
 
   it('a body past the size cap or a response that stops midway is an error with the reason, not unbounded memory', async () => {
-    const make = (path: string) =>
+    const make = (path: string, timeoutSeconds: number) =>
       new CameraSupervisor({
-        camera: cameraConfigSchema.parse({ id: 'big', url: `http://127.0.0.1:${port}${path}`, httpMode: 'snapshot', fps: 1, width: 160, height: 90, timeoutSeconds: 1, restartMinSeconds: 30, restartMaxSeconds: 60 }),
+        camera: cameraConfigSchema.parse({ id: 'big', url: `http://127.0.0.1:${port}${path}`, httpMode: 'snapshot', fps: 1, width: 160, height: 90, timeoutSeconds, restartMinSeconds: 30, restartMaxSeconds: 60 }),
         clock: systemClock,
         random: seededRandom(1),
         factory: defaultSourceFactory(),
       });
-    const huge = make('/huge.jpg');
+    // A generous timeout here: on a loaded machine reading 32 MiB can take a while, and it is the
+    // size cap, not the timer, that must end this one.
+    const huge = make('/huge.jpg', 30);
     huge.start();
     await until(() => huge.status().status === 'error', 10_000, 'the size cap');
     expect(huge.status().error).toMatch(/^snapshot request failed: body larger than 33554432 bytes/);
     await huge.stop();
-    const hang = make('/hang.jpg');
+    const hang = make('/hang.jpg', 1);
     hang.start();
     await until(() => hang.status().status === 'error', 10_000, 'the timeout');
     expect(hang.status().error).toBe('snapshot request failed: no complete snapshot within 1 s');
