@@ -82,9 +82,8 @@ export function createApp(opts: AppOptions): App {
     log.warn('stop requested while starting; start abandoned', { at_part: part });
     await stopping;
     // stopAll may have taken its list before these were prepared or started: stop them here
-    // (stops are idempotent), pump first.
-    const left = [...new Set([...(justStarted ? [justStarted] : []), ...prepared])].sort((a, b) => stopRank(a.name) - stopRank(b.name));
-    for (const p of left) await withDeadline(p.stop().catch(() => undefined), p.stopDeadlineMs ?? stopPartMs, () => undefined);
+    // (stops are idempotent).
+    await stopInOrder(justStarted ? [justStarted, ...prepared] : prepared);
     prepared.length = 0;
     return fail(STOPPED_WHILE_STARTING);
   }
@@ -92,8 +91,16 @@ export function createApp(opts: AppOptions): App {
   async function stopAll(reason: string): Promise<void> {
     log.info('stopping', { reason });
     for (const p of started) if (p.stopping) await withDeadline(p.stopping().catch(() => undefined), 1000, () => undefined);
+    await stopInOrder([...started, ...prepared]);
+    started.length = 0;
+    prepared.length = 0;
+    log.info('stopped', { reason });
+  }
+
+  /** Stop each part once, each within its deadline, in the safety order. */
+  async function stopInOrder(parts: AppPart[]): Promise<void> {
     // Safety order (issue 7): pump safe first, then producers, then the link, then the broker.
-    const order = [...new Set([...started, ...prepared])].sort((a, b) => stopRank(a.name) - stopRank(b.name));
+    const order = [...new Set(parts)].sort((a, b) => stopRank(a.name) - stopRank(b.name));
     for (const p of order) {
       const t0 = Date.now();
       const deadline = p.stopDeadlineMs ?? stopPartMs;
@@ -104,9 +111,6 @@ export function createApp(opts: AppOptions): App {
       );
       log.debug('part stopped', { part: p.name, ms: Date.now() - t0 });
     }
-    started.length = 0;
-    prepared.length = 0;
-    log.info('stopped', { reason });
   }
 
   return {

@@ -26,32 +26,33 @@ export async function wirePump(opts: WirePumpOptions): Promise<Result<{ part: Ap
   let controller: PumpController | null = null;
   const guarded = ctx.link ? guardedLink(ctx.link, ctx.logger.child('pump.link')) : null; // local first
   let dispose: (() => void) | null = null;
+  // Outputs off first: the controller opens the driver at its OFF levels (Safety 1).
+  const prepare = async (): Promise<Result<void>> => {
+    if (controller) return ok(undefined);
+    const r = await createPumpController({
+      config: ctx.config.pump,
+      nodeId: ctx.nodeId,
+      stateDir: ctx.stateDir,
+      logger: ctx.logger,
+      clock: ctx.clock,
+      bus: ctx.bus,
+      link: guarded?.link,
+      driver: opts.driver,
+      clockSynced: opts.clockSynced,
+      triggerTtlSeconds: ctx.config.consensus.triggerTtlSeconds,
+    });
+    if (!r.ok) return fail(r.reason);
+    controller = r.value;
+    return ok(undefined);
+  };
   const part: AppPart = {
     name: 'pump',
     critical: true,
     // The safe stop includes the ignition-off pulse: it must run to its end (PUMP.md Safety 7).
     stopDeadlineMs: ctx.config.pump.timings.ignitionOffDuration * 1000 + 5000,
-    // Outputs off first: the controller opens the driver at its OFF levels (Safety 1).
-    async prepare() {
-      if (controller) return ok(undefined);
-      const r = await createPumpController({
-        config: ctx.config.pump,
-        nodeId: ctx.nodeId,
-        stateDir: ctx.stateDir,
-        logger: ctx.logger,
-        clock: ctx.clock,
-        bus: ctx.bus,
-        link: guarded?.link,
-        driver: opts.driver,
-        clockSynced: opts.clockSynced,
-        triggerTtlSeconds: ctx.config.consensus.triggerTtlSeconds,
-      });
-      if (!r.ok) return fail(r.reason);
-      controller = r.value;
-      return ok(undefined);
-    },
+    prepare,
     async start() {
-      const prepared = await part.prepare!();
+      const prepared = await prepare();
       if (!prepared.ok || !controller) return prepared;
       if (opts.exitSafety) dispose = installPumpExitSafety({ controller, logger: ctx.logger, onSafe: opts.exitSafety.onSafe });
       controller.start();

@@ -40,7 +40,8 @@ export function networkUrlProblem(url: string): string | null {
   }
   // A raw `@` in the password makes the URL parser split at the last `@`: the host would be wrong
   // and the rest of the password could reach logs. Refuse instead of guessing.
-  if (/@/.test(url.slice(url.indexOf('//') + 2).split('/')[0].replace(/@[^@]*$/, ''))) return 'the user name or password contains a raw "@": write it as %40';
+  const authority = url.slice(url.indexOf('//') + 2).split('/')[0];
+  if (authority.indexOf('@') !== authority.lastIndexOf('@')) return 'the user name or password contains a raw "@": write it as %40';
   try {
     decodeURIComponent(u.username);
     decodeURIComponent(u.password);

@@ -28,9 +28,11 @@ export const MAX_SNAPSHOT_BYTES = 32 * 1024 * 1024;
  */
 async function fetchSnapshot(url: string, headers: Record<string, string>, stop: AbortSignal, timeoutMs: number): Promise<Buffer> {
   const ctrl = new AbortController();
-  const onStop = () => ctrl.abort(new Error('stopped'));
+  // Every abort carries its reason (stop, timeout, size); the request's own error is then generic.
+  const abortWith = (message: string) => ctrl.abort(new Error(message));
+  const onStop = () => abortWith('stopped');
   stop.addEventListener('abort', onStop);
-  const timer = setTimeout(() => ctrl.abort(new Error(`no complete snapshot within ${timeoutMs / 1000} s`)), timeoutMs);
+  const timer = setTimeout(() => abortWith(`no complete snapshot within ${timeoutMs / 1000} s`), timeoutMs);
   try {
     const res = await fetch(url, { headers, signal: ctrl.signal });
     if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`);
@@ -41,17 +43,14 @@ async function fetchSnapshot(url: string, headers: Record<string, string>, stop:
     let size = 0;
     for await (const chunk of res.body) {
       size += chunk.length;
-      if (size > MAX_SNAPSHOT_BYTES) {
-        ctrl.abort();
-        throw new Error(`body larger than ${MAX_SNAPSHOT_BYTES} bytes (an MJPEG stream? use httpMode: stream)`);
-      }
+      if (size > MAX_SNAPSHOT_BYTES) abortWith(`body larger than ${MAX_SNAPSHOT_BYTES} bytes (an MJPEG stream? use httpMode: stream)`);
+      if (ctrl.signal.aborted) break;
       chunks.push(chunk);
     }
+    if (ctrl.signal.aborted) throw ctrl.signal.reason;
     return Buffer.concat(chunks, size);
   } catch (err) {
-    // An abort carries our reason (timeout or stop) rather than a generic AbortError.
-    if (ctrl.signal.aborted && ctrl.signal.reason instanceof Error && !(err instanceof Error && /larger than/.test(err.message))) throw ctrl.signal.reason;
-    throw err;
+    throw ctrl.signal.aborted ? ctrl.signal.reason : err;
   } finally {
     clearTimeout(timer);
     stop.removeEventListener('abort', onStop);

@@ -107,8 +107,11 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
   let hangTimer: TimerHandle | null = null;
   // A slow camera (fps 0.01: one frame in 100 s) must not look like a stuck detector.
   const hangMs = Math.max(opts.detect.hangSeconds * 1000, ...enabled.map((c) => 3000 / c.fps));
-  const checkHang = () => {
+  const armHangCheck = () => {
     hangTimer = clock.setTimer(Math.max(250, hangMs / 4), checkHang);
+  };
+  const checkHang = () => {
+    armHangCheck();
     if (host.state !== 'running') return;
     const online = Object.values(statuses).some((s) => s.status === 'online');
     if (!online || clock.now() - lastProgress < hangMs) return;
@@ -138,7 +141,7 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
           node_id: opts.nodeId,
           ts: clock.wallNow() / 1000,
           camera_id: msg.camera,
-          frame: (opts.clockSynced?.() ?? true) ? { width: msg.width, height: msg.height, seq: msg.seq, captured_at: msg.capturedAt / 1000 } : { width: msg.width, height: msg.height, seq: msg.seq },
+          frame: { width: msg.width, height: msg.height, seq: msg.seq, captured_at: (opts.clockSynced?.() ?? true) ? msg.capturedAt / 1000 : undefined },
           model: { name: model?.name ?? 'unknown', hash: model?.hash, threshold: model?.threshold ?? opts.detect.threshold },
           detections: msg.detections.map((d) => ({ label: d.label, score: Math.min(1, Math.max(0, d.score)), box: d.box, track: d.track })),
         };
@@ -207,7 +210,7 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
       }
       model = r.value;
       lastProgress = clock.now();
-      hangTimer ??= clock.setTimer(Math.max(250, hangMs / 4), checkHang);
+      if (!hangTimer) armHangCheck();
       log.info('detector ready', { model: model.name, layout: model.layout, labels: model.labels, threshold: model.threshold, cameras: enabled.length });
       return ok(undefined);
     },

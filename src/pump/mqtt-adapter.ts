@@ -81,9 +81,12 @@ export class PumpMqttAdapter {
     if (!c.ok) reason = c.reason;
     else if (retained) reason = 'retained'; // TOPICS.md: a retained fire/emergency is never acted on
     else if (c.id && this.seenCommands.has(c.id)) reason = 'duplicate';
-    else if (c.ts !== null && this.o.clockSynced() && this.o.clock.wallNow() / 1000 - c.ts > this.o.commandExpirySeconds + SKEW_S) reason = 'expired';
-    // A ts from the future (or in milliseconds, which reads as the far future) would never expire.
-    else if (c.ts !== null && this.o.clockSynced() && c.ts - this.o.clock.wallNow() / 1000 > SKEW_S) reason = 'future_timestamp';
+    else if (c.ts !== null && this.o.clockSynced()) {
+      const age = this.o.clock.wallNow() / 1000 - c.ts;
+      if (age > this.o.commandExpirySeconds + SKEW_S) reason = 'expired';
+      // A ts from the future (or in milliseconds, which reads as the far future) would never expire.
+      else if (-age > SKEW_S) reason = 'future_timestamp';
+    }
     if (c.ok && c.id) this.rememberCommand(c.id);
     if (reason !== null || !c.ok) {
       this.o.onRefused('command', reason ?? 'malformed', { action, command_id: c.id });
