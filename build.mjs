@@ -60,6 +60,9 @@ const distPkg = {
   bin: { 'wildfire-edge': 'wildfire-edge.mjs' },
   dependencies: Object.fromEntries(['onnxruntime-node', 'sharp'].filter(installed).map((n) => [n, installed(n)])),
   optionalDependencies: Object.fromEntries(['rpio'].filter(installed).map((n) => [n, installed(n)])),
+  // npm runs only the install scripts named here (and fails on any other with --strict-allow-scripts):
+  // rpio compiles its GPIO addon on the Pi; onnxruntime-node's script only downloads CUDA providers.
+  allowScripts: Object.fromEntries(Object.entries(pkg.allowScripts ?? {}).filter(([n]) => installed(n) && n !== 'esbuild')),
 };
 writeFileSync(join(out, 'package.json'), `${JSON.stringify(distPkg, null, 2)}\n`);
 
@@ -84,5 +87,6 @@ while (queue.length > 0) {
   for (const d of [...Object.keys(entry.dependencies ?? {}), ...Object.keys(entry.optionalDependencies ?? {})]) queue.push([key, d]);
 }
 writeFileSync(join(out, 'package-lock.json'), `${JSON.stringify({ name: distPkg.name, version: distPkg.version, lockfileVersion: 3, requires: true, packages: entries }, null, 2)}\n`);
-// onnxruntime-node's install script only fetches GPU providers; the CPU binaries are in the package.
-writeFileSync(join(out, '.npmrc'), 'onnxruntime-node-install=skip\nfund=false\naudit=false\n');
+// onnxruntime-node's install script only fetches GPU providers (the CPU binaries are in the package):
+// allowScripts denies it; npm versions without allowScripts need ONNXRUNTIME_NODE_INSTALL=skip.
+writeFileSync(join(out, '.npmrc'), 'fund=false\naudit=false\n');

@@ -6,10 +6,17 @@ import { usage } from './help.js';
 import type { CliIo } from './io.js';
 import { runCommand } from './run.js';
 
+const COMMANDS = new Set(['run', 'check-config', 'demo', 'eval', 'config-docs']);
+
 /** Dispatch `wildfire-edge <command> ...`; resolves with the exit code. Never throws for bad input. */
 export async function dispatch(argv: string[], io: CliIo): Promise<number> {
   const [cmd, ...rest] = argv;
   const version = readVersion();
+  // `<command> --help` is a request for help, not an unknown option (eval has its own usage text).
+  if (cmd !== undefined && cmd !== 'eval' && COMMANDS.has(cmd) && (rest.includes('--help') || rest.includes('-h'))) {
+    io.out(usage(version));
+    return 0;
+  }
   try {
     switch (cmd) {
       case undefined:

@@ -5,13 +5,17 @@ export function usage(version: string): string {
 Usage:
   wildfire-edge run --config FILE        run the configured roles (camera, consensus, pump) until SIGTERM/SIGINT
   wildfire-edge check-config FILE        validate a config file: prints OK or every problem (exit 0 / 1)
-  wildfire-edge demo [--print-config] [--yes-on-a-pi]
+  wildfire-edge demo [--print-config] [--yes-on-a-pi] [--exit-on-valve] [--max-seconds N]
                                          built-in demo: embedded broker, demo footage, mock GPIO (what \`npm start\` runs)
+                                           --print-config   print the demo's config and exit
+                                           --yes-on-a-pi    run the demo on a Raspberry Pi anyway (mock GPIO only)
+                                           --exit-on-valve  exit 0 as soon as the demo pump opens its main valve
+                                           --max-seconds N  stop after N seconds (exit 1 if the valve never opened)
   wildfire-edge eval ...                 evaluate the detector on a labelled image set (see \`wildfire-edge eval --help\`)
   wildfire-edge config-docs [--write README.md]
                                          print (or update in README.md) the configuration reference
   wildfire-edge --version                print the version
-  wildfire-edge --help                   this text
+  wildfire-edge --help                   this text (also \`wildfire-edge <command> --help\`)
 
 Environment overrides: MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD, NODE_ID, LOG_LEVEL, WFE_ROLES, HTTP_HOST, HTTP_PORT.
 No mqtt.url means an embedded broker on 127.0.0.1. A node with the pump role needs pump.driver set.

@@ -40,6 +40,16 @@ describe('wildfire-edge CLI', () => {
     expect(v.out.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
+  it('every subcommand takes --help (exit 0, the usage with every flag)', async () => {
+    for (const c of ['run', 'check-config', 'demo', 'config-docs']) {
+      for (const flag of ['--help', '-h']) {
+        const r = await inproc([c, flag]);
+        expect(r.code, `${c} ${flag}`).toBe(0);
+        for (const f of ['--config FILE', '--print-config', '--yes-on-a-pi', '--exit-on-valve', '--max-seconds N', '--write']) expect(r.out).toContain(f);
+      }
+    }
+  });
+
   it('run without --config refuses to start with a clear message', () => {
     const r = cli(['run']);
     expect(r.code).not.toBe(0);

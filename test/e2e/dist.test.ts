@@ -24,7 +24,9 @@ function installDeps(): void {
   const cache = join(tmpdir(), `wfe-dist-modules-${createHash('sha256').update(lock).digest('hex').slice(0, 16)}`);
   if (!existsSync(join(cache, 'node_modules', 'sharp'))) {
     rmSync(cache, { recursive: true, force: true });
-    execFileSync('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dist, stdio: 'pipe', timeout: 240_000, env });
+    // Strict: an install script not named in dist/package.json's allowScripts fails the install, and
+    // without ONNXRUNTIME_NODE_INSTALL the CUDA download stays off by allowScripts alone.
+    execFileSync('npm', ['ci', '--omit=dev', '--strict-allow-scripts', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dist, stdio: 'pipe', timeout: 240_000, env: { ...env, ONNXRUNTIME_NODE_INSTALL: '' } });
     cpSync(join(dist, 'node_modules'), join(cache, 'node_modules'), { recursive: true, verbatimSymlinks: true });
   } else {
     // Same tree as `npm ci` produced for this exact lockfile; a symlink avoids copying ~300 MB.
@@ -53,6 +55,8 @@ describe('dist/ outside the repository', () => {
     const root = JSON.parse(readFileSync('package-lock.json', 'utf8')) as { packages: Record<string, { version: string }> };
     expect(pkg.dependencies).toEqual({ 'onnxruntime-node': root.packages['node_modules/onnxruntime-node'].version, sharp: root.packages['node_modules/sharp'].version });
     expect(Object.keys(pkg.optionalDependencies)).toEqual(['rpio']);
+    expect((pkg as { allowScripts?: Record<string, boolean> }).allowScripts).toEqual({ rpio: true, 'onnxruntime-node': false });
+    expect(readFileSync(join(dist, '.npmrc'), 'utf8')).not.toMatch(/onnxruntime-node-install/);
   });
 
   it('node wildfire-edge.mjs --help / --version work after npm ci --omit=dev', () => {
