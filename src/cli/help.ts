@@ -3,7 +3,10 @@ export function usage(version: string): string {
   return `wildfire-edge ${version} — Raspberry Pi wildfire sentinel (cameras → fire/smoke detector → consensus → pump)
 
 Usage:
-  wildfire-edge run --config FILE        run the configured roles (camera, consensus, pump) until SIGTERM/SIGINT
+  wildfire-edge run --config FILE [--log-format auto|json|pretty]
+                                         run the configured roles (camera, consensus, pump) until SIGTERM/SIGINT
+                                           --log-format     auto (default, log.format): human lines on a terminal,
+                                                            JSON with journald priorities under systemd, else JSON
   wildfire-edge check-config FILE        validate a config file: prints OK or every problem (exit 0 / 1)
   wildfire-edge demo [--print-config] [--yes-on-a-pi] [--exit-on-valve] [--max-seconds N]
                                          built-in demo: embedded broker, demo footage, mock GPIO (what \`npm start\` runs)

@@ -1,3 +1,5 @@
+import type { LogSink } from '../log/format.js';
+
 /** Where CLI commands write; injected so tests can capture output without spawning. */
 export interface CliIo {
   /** Normal output (stdout). */
@@ -6,6 +8,8 @@ export interface CliIo {
   err(text: string): void;
   /** Environment variables. */
   env: Record<string, string | undefined>;
+  /** What stdout is (TTY, the journal), for `log.format: auto`; default: probed from fd 1. */
+  logSink?: LogSink;
 }
 
 /** The real process streams and environment. */

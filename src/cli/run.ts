@@ -1,12 +1,23 @@
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
 import { createApp, createLifecycle, stopBudgetMs, STOPPED_WHILE_STARTING, type App, type PartOverrides } from '../app/index.js';
 import { loadConfigFile, type LoadedConfig } from '../config/index.js';
+import { formattedDestination, LOG_FORMATS, resolveLogFormat, stdoutSink, type LogFormat } from '../log/format.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import type { CliIo } from './io.js';
 
 /** `run --config FILE`: load, validate, start every configured part, run until a signal. */
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { config: { type: 'string', short: 'c' }, 'log-format': { type: 'string' } },
+    allowPositionals: true,
+  });
+  const formatFlag = values['log-format'];
+  if (formatFlag !== undefined && !(LOG_FORMATS as readonly string[]).includes(formatFlag)) {
+    io.err(`run: --log-format must be one of ${LOG_FORMATS.join(', ')} (got "${formatFlag}")`);
+    return 2;
+  }
   if (positionals.length > 0) {
     io.err(`run: unexpected argument "${positionals[0]}"; usage: wildfire-edge run --config FILE`);
     return 2;
@@ -23,7 +34,9 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     return 1;
   }
   const c = loaded.value.config;
-  const logger = createLogger({ level: c.log.level, levels: c.log.levels }, '');
+  const format = resolveLogFormat((formatFlag as LogFormat | undefined) ?? c.log.format, io.logSink ?? stdoutSink(io.env));
+  const destination = format === 'json' ? undefined : formattedDestination(format, stdoutWriter(), io.env);
+  const logger = createLogger({ level: c.log.level, levels: c.log.levels, destination }, '');
   return runLoaded(loaded.value, logger);
 }
 
@@ -69,4 +82,10 @@ export async function runLoaded(loaded: LoadedConfig, logger: Logger, hooks: Run
   }
   hooks.onStarted?.(app);
   return done;
+}
+
+/** Synchronous writes to fd 1 (as the JSON logger does), so a crash never loses its last line. */
+function stdoutWriter(): (text: string) => void {
+  const dest = pino.destination({ fd: 1, sync: true });
+  return (text) => void dest.write(text);
 }

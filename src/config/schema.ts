@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { LOG_FORMATS } from '../log/format.js';
 import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
 import { sanitizeNodeId } from '../topics/topics.js';
 import { mqttConfigSchema } from '../mqtt/config.js';
@@ -69,6 +70,10 @@ export function buildBaseSchema(envi: ConfigEnvironment) {
       .strictObject({
         level: levelSchema.default('info').describe('Default log level (quiet at info).'),
         levels: z.record(z.string(), levelSchema).default({}).describe('Per-namespace levels, e.g. {mqtt: debug}.'),
+        format: z
+          .enum(LOG_FORMATS)
+          .default('auto')
+          .describe('auto: human lines on a terminal, JSON with a journald priority prefix under systemd, JSON otherwise; json; pretty. `run --log-format` overrides.'),
       })
       .prefault({}),
     mqtt: mqttConfigSchema,

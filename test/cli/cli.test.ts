@@ -45,7 +45,7 @@ describe('wildfire-edge CLI', () => {
       for (const flag of ['--help', '-h']) {
         const r = await inproc([c, flag]);
         expect(r.code, `${c} ${flag}`).toBe(0);
-        for (const f of ['--config FILE', '--print-config', '--yes-on-a-pi', '--exit-on-valve', '--max-seconds N', '--write']) expect(r.out).toContain(f);
+        for (const f of ['--config FILE', '--print-config', '--yes-on-a-pi', '--exit-on-valve', '--max-seconds N', '--write', '--log-format']) expect(r.out).toContain(f);
       }
     }
   });
