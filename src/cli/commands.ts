@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { generateConfigDocs, loadConfigFile, replaceConfigDocs } from '../config/index.js';
+import { configJsonSchemaText, generateConfigDocs, loadConfigFile, replaceConfigDocs } from '../config/index.js';
 import type { CliIo } from './io.js';
 
 /** `check-config FILE`: prints OK (with the node id and roles) or every problem; exit 0 / 1. */
@@ -38,5 +38,24 @@ export function configDocsCommand(argv: string[], io: CliIo): number {
   }
   if (next !== text) writeFileSync(values.write, next);
   io.out(`config-docs: ${values.write} ${next === text ? 'already up to date' : 'updated'}`);
+  return 0;
+}
+
+/** `config-schema [--write FILE]`: the config's JSON Schema (for editors), printed or written. */
+export function configSchemaCommand(argv: string[], io: CliIo): number {
+  const { values } = parseArgs({ args: argv, options: { write: { type: 'string' } } });
+  const text = configJsonSchemaText();
+  if (!values.write) {
+    io.out(text.trimEnd());
+    return 0;
+  }
+  let old: string | null = null;
+  try {
+    old = readFileSync(values.write, 'utf8');
+  } catch {
+    old = null;
+  }
+  if (old !== text) writeFileSync(values.write, text);
+  io.out(`config-schema: ${values.write} ${old === text ? 'already up to date' : 'written'}`);
   return 0;
 }

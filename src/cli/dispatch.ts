@@ -1,12 +1,12 @@
 import { readVersion } from '../app/paths.js';
-import { checkConfigCommand, configDocsCommand } from './commands.js';
+import { checkConfigCommand, configDocsCommand, configSchemaCommand } from './commands.js';
 import { demoCommand } from './demo.js';
 import { evalCommandEntry } from './eval.js';
 import { usage } from './help.js';
 import type { CliIo } from './io.js';
 import { runCommand } from './run.js';
 
-const COMMANDS = new Set(['run', 'check-config', 'demo', 'eval', 'config-docs']);
+const COMMANDS = new Set(['run', 'check-config', 'demo', 'eval', 'config-docs', 'config-schema']);
 
 /** Dispatch `wildfire-edge <command> ...`; resolves with the exit code. Never throws for bad input. */
 export async function dispatch(argv: string[], io: CliIo): Promise<number> {
@@ -40,6 +40,8 @@ export async function dispatch(argv: string[], io: CliIo): Promise<number> {
         return await evalCommandEntry(rest, io);
       case 'config-docs':
         return configDocsCommand(rest, io);
+      case 'config-schema':
+        return configSchemaCommand(rest, io);
       default:
         io.err(`wildfire-edge: unknown command "${cmd}"\n\n${usage(version)}`);
         return 2;

@@ -17,6 +17,8 @@ Usage:
   wildfire-edge eval ...                 evaluate the detector on a labelled image set (see \`wildfire-edge eval --help\`)
   wildfire-edge config-docs [--write README.md]
                                          print (or update in README.md) the configuration reference
+  wildfire-edge config-schema [--write FILE]
+                                         print (or write) the config's JSON Schema, for editors
   wildfire-edge --version                print the version
   wildfire-edge --help                   this text (also \`wildfire-edge <command> --help\`)
 

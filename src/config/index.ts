@@ -5,3 +5,4 @@ export { formatProblems, type ConfigProblem } from './errors.js';
 export { ENV_OVERRIDES, applyEnvOverrides } from './env.js';
 export { MIGRATIONS, migrateRaw, type Migration } from './migrate.js';
 export { generateConfigDocs, replaceConfigDocs, DOCS_BEGIN, DOCS_END } from './docs.js';
+export { generateConfigJsonSchema, configJsonSchemaText, CONFIG_SCHEMA_FILE } from './json-schema.js';

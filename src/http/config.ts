@@ -6,7 +6,7 @@ import { z } from 'zod';
  * explicit choice (`host: 0.0.0.0`). A bind failure is reported in health and never stops the node.
  */
 export const httpConfigSchema = z
-  .object({
+  .strictObject({
     enabled: z.boolean().default(true).describe('Serve the status page, `/metrics` and `/healthz`.'),
     host: z.string().min(1).default('127.0.0.1').describe('Bind address; `0.0.0.0` exposes the unauthenticated page on every interface.'),
     port: z.number().int().min(0).max(65_535).default(8080).describe('TCP port (0 = any free port).'),

@@ -38,7 +38,7 @@ export const fsyncModeSchema = z
 
 /** The `mqtt.outbox` section. */
 export const outboxConfigSchema = z
-  .object({
+  .strictObject({
     maxMessages: z.number().int().min(10).max(1_000_000).default(10_000).describe('Bound on queued QoS 1 messages.'),
     maxBytes: z.number().int().min(64 * 1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024).describe('Bound on queued topic+payload bytes.'),
     fsync: fsyncModeSchema.default('always'),
@@ -50,7 +50,7 @@ export const outboxConfigSchema = z
 
 /** The `mqtt.embedded` section: the in-process broker used when no `url` is configured. */
 export const embeddedConfigSchema = z
-  .object({
+  .strictObject({
     host: z.string().min(1).default('127.0.0.1').describe('Listen address; loopback by default (never exposed unless chosen).'),
     // 1883 so other local tools (mosquitto_sub, Home Assistant on the same Pi) find it; 0 = any free port.
     port: z.number().int().min(0).max(65535).default(1883),
@@ -59,7 +59,7 @@ export const embeddedConfigSchema = z
 
 /** Backoff before reconnect attempt n: random(0, min(capMs, baseMs * 2^(n-1))) (full jitter). */
 export const backoffConfigSchema = z
-  .object({
+  .strictObject({
     baseMs: ms(1, 3_600_000).default(1000),
     capMs: ms(1, 3_600_000).default(60_000),
   })
@@ -68,7 +68,7 @@ export const backoffConfigSchema = z
 
 /** The whole `mqtt` section. */
 export const mqttConfigSchema = z
-  .object({
+  .strictObject({
     url: z
       .string()
       .regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, 'must be a broker URL like mqtt://host:1883 or mqtts://host:8883')

@@ -22,7 +22,7 @@ function isHttpUrl(s: string): boolean {
 }
 
 /** One webhook endpoint. */
-export const webhookConfigSchema = z.object({
+export const webhookConfigSchema = z.strictObject({
   url: z.string().refine(isHttpUrl, 'must be an http:// or https:// URL without user:password@ (put credentials in headers, e.g. Authorization)').describe('Endpoint; tokens in the path/query are redacted in logs.'),
   events: z.array(z.enum(NOTIFY_EVENTS)).min(1).default([...NOTIFY_EVENTS]).describe('Categories sent to this endpoint (default: all).'),
   timeoutMs: z.number().int().min(50).max(120_000).default(5000).describe('Per-request timeout.'),
@@ -34,7 +34,7 @@ export type WebhookConfig = z.infer<typeof webhookConfigSchema>;
 
 /** The `notify` section. */
 export const notifyConfigSchema = z
-  .object({
+  .strictObject({
     webhooks: z.array(webhookConfigSchema).default([]).describe('Webhook endpoints (none by default).'),
     queueSize: z.number().int().min(1).max(10_000).default(100).describe('Pending notifications kept per webhook; the oldest is dropped (and counted) when full.'),
     retryBaseMs: z.number().int().min(1).max(600_000).default(2000).describe('First retry delay; doubles each retry, with jitter.'),

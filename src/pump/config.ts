@@ -46,7 +46,7 @@ const optionalPin = z
   .transform((v): PinSpec | null => (v === null ? null : typeof v === 'number' ? { pin: v, activeLow: false } : { pin: v.pin, activeLow: v.activeLow }));
 
 const pinsSchema = z
-  .object({
+  .strictObject({
     ...(Object.fromEntries(OUTPUT_ROLES.map((r) => [r, outputPin(DEFAULT_PINS[r])])) as Record<(typeof OUTPUT_ROLES)[number], ReturnType<typeof outputPin>>),
     ...(Object.fromEntries(INPUT_ROLES.map((r) => [r, optionalPin])) as Record<InputRole, typeof optionalPin>),
     heartbeat: optionalPin,
@@ -89,7 +89,7 @@ const timingField = (key: TimingKey) => {
 };
 
 const timingsSchema = z
-  .object(Object.fromEntries((Object.keys(TIMING_TABLE) as TimingKey[]).map((k) => [k, timingField(k)])) as Record<TimingKey, ReturnType<typeof timingField>>)
+  .strictObject(Object.fromEntries((Object.keys(TIMING_TABLE) as TimingKey[]).map((k) => [k, timingField(k)])) as Record<TimingKey, ReturnType<typeof timingField>>)
   .strict()
   .prefault({});
 
@@ -98,7 +98,7 @@ export type PumpTimings = Record<TimingKey, number>;
 
 /** `pump.*` schema. */
 export const pumpConfigSchema = z
-  .object({
+  .strictObject({
     driver: z.enum(['rpio', 'gpiochip', 'mock', 'auto']).optional().describe('GPIO driver; required with the pump role'),
     pins: pinsSchema,
     timings: timingsSchema,

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * Owned by src/telemetry. (zod 4: `.prefault({})` so the inner defaults apply to a missing section.)
  */
 export const telemetryConfigSchema = z
-  .object({
+  .strictObject({
     intervalSeconds: z
       .number()
       .min(1)

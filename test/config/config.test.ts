@@ -71,6 +71,29 @@ describe('composed config', () => {
     expect(r.reason).not.toContain('12345678');
   });
 
+  it('a misspelt key is refused in every section, not silently ignored (mqtt.urll ran on the embedded broker)', () => {
+    const sections: Array<[string, Record<string, unknown>]> = [
+      ['mqtt.urll', { mqtt: { urll: 'mqtt://broker.lan' } }],
+      ['mqtt.outbox.maxMesages', { mqtt: { outbox: { maxMesages: 5 } } }],
+      ['mqtt.backoff.intial', { mqtt: { backoff: { intial: 1 } } }],
+      ['mqtt.embedded.prot', { mqtt: { embedded: { prot: 1 } } }],
+      ['http.prot', { http: { prot: 80 } }],
+      ['telemetry.intervall', { telemetry: { intervall: 5 } }],
+      ['notify.webhok', { notify: { webhok: 'x' } }],
+      ['pump.drivr', { pump: { driver: 'mock', drivr: 'rpio' } }],
+      ['pump.pins.mainvalve', { pump: { driver: 'mock', pins: { mainvalve: { pin: 5 } } } }],
+      ['pump.timings.primingSecond', { pump: { driver: 'mock', timings: { primingSecond: 5 } } }],
+    ];
+    for (const [key, obj] of sections) {
+      const r = parseConfigObject({ roles: ['pump'], pump: { driver: 'mock' }, ...obj }, 't', { environment: envi });
+      expect(r.ok, key).toBe(false);
+      if (r.ok) continue;
+      const p = r.problems.find((x) => x.key === key);
+      expect(p, `${key}: ${r.reason}`).toBeDefined();
+      expect(p!.allowed).toMatch(/unknown key/);
+    }
+  });
+
   it('reports cross-part rules together with ordinary errors (one round of fixes)', () => {
     const r = parseConfigObject({ roles: ['pump', 'camera'], log: { level: 'loud' } }, 't', { environment: envi });
     expect(!r.ok && r.problems.map((p) => p.key)).toEqual(['log.level', 'pump.driver', 'cameras']);
