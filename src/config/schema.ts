@@ -87,6 +87,10 @@ export function buildBaseSchema(envi: ConfigEnvironment) {
     homeassistant: z
       .strictObject({
         discovery: z.boolean().default(false).describe('Publish Home Assistant MQTT discovery (retained).'),
+        buttons: z
+          .boolean()
+          .default(true)
+          .describe('With discovery on a pump node: stop, disarm, arm and reset buttons (fire/emergency commands aimed at this node; never a start). HA\'s broker user needs write on fire/emergency.'),
       })
       .prefault({}),
   });

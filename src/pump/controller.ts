@@ -177,6 +177,7 @@ class Controller implements PumpController {
       low_pressure_trips_total: c.lowPressureTrips,
       refused_triggers_total: { ...this.refused, ...Object.fromEntries(Object.entries(c.refused).filter(([k]) => !k.startsWith('command_'))) },
       stale_timers_total: c.staleTimers,
+      commands_for_other_nodes_total: this.adapter.otherTargets,
       armed: this.machine.isArmed() ? 1 : 0,
     };
   }

@@ -13,7 +13,7 @@ export type ParsedTrigger = { ok: true; msg: TriggerMessage; id: string } | { ok
 
 /** A parsed command, or why it was refused (with its id when one could be read, for the ack). */
 export type ParsedCommand =
-  | { ok: true; action: CommandAction; rawAction: string; id: string | null; ts: number | null; source: string | null }
+  | { ok: true; action: CommandAction; rawAction: string; id: string | null; ts: number | null; source: string | null; target: string | null }
   | { ok: false; reason: string; id: string | null; rawAction: string | null };
 
 const ALIASES: Record<string, CommandAction> = {
@@ -56,7 +56,7 @@ export function parseCommand(payload: Buffer): ParsedCommand {
   } catch {
     // Plain text is accepted only in the safe direction (PUMP.md "Commands").
     const t = text.toLowerCase();
-    if (t === 'stop' || t === 'emergency_stop') return { ok: true, action: 'stop', rawAction: t, id: null, ts: null, source: null };
+    if (t === 'stop' || t === 'emergency_stop') return { ok: true, action: 'stop', rawAction: t, id: null, ts: null, source: null, target: null };
     return { ok: false, reason: 'malformed: plain-text commands other than stop/emergency_stop are refused', id: null, rawAction: text.slice(0, 32) };
   }
   const obj = json !== null && typeof json === 'object' ? (json as Record<string, unknown>) : {};
@@ -68,7 +68,7 @@ export function parseCommand(payload: Buffer): ParsedCommand {
     return { ok: false, reason, id, rawAction };
   }
   const act = (r.data.action ?? r.data.command) as string;
-  return { ok: true, action: ALIASES[act], rawAction: act, id: r.data.id ?? null, ts: r.data.ts ?? null, source: r.data.source ?? null };
+  return { ok: true, action: ALIASES[act], rawAction: act, id: r.data.id ?? null, ts: r.data.ts ?? null, source: r.data.source ?? null, target: r.data.target ?? null };
 }
 
 /** Options of the admission filter. */

@@ -38,6 +38,8 @@ export interface PumpMqttAdapterOptions {
 export class PumpMqttAdapter {
   private readonly admission: TriggerAdmission;
   private readonly seenCommands = new Map<string, number>();
+  /** Commands aimed at another node's pump (ignored). */
+  otherTargets = 0;
 
   constructor(private readonly o: PumpMqttAdapterOptions) {
     this.admission = new TriggerAdmission({
@@ -76,6 +78,12 @@ export class PumpMqttAdapter {
   }
 
   private command(c: ParsedCommand, retained: boolean): void {
+    // Aimed at another pump (a Home Assistant button of that node): not ours, so neither acted on,
+    // refused nor acknowledged; that pump answers.
+    if (c.ok && c.target !== null && c.target !== this.o.nodeId) {
+      this.otherTargets++;
+      return;
+    }
     const action = c.rawAction ?? 'unknown';
     let reason: string | null = null;
     if (!c.ok) reason = c.reason;

@@ -97,6 +97,8 @@ export const emergencySchema = z
     id: z.string().min(1).max(128).optional(),
     ts: finite.optional(),
     source: z.string().max(128).optional(),
+    /** Node id of the one pump meant; absent = every pump that receives it (the reference behaviour). */
+    target: z.string().min(1).max(128).optional(),
   })
   .refine((c) => c.action !== undefined || c.command !== undefined, 'action (or command) is required');
 export type EmergencyCommand = z.infer<typeof emergencySchema>;

@@ -13,7 +13,7 @@ import { TestMosquitto } from '../helpers/mosquitto.js';
 const deployDir = resolve(__dirname, '../../deploy/mosquitto');
 const dir = mkdtempSync(join(tmpdir(), 'wfe-site-broker-'));
 const certs = join(dir, 'certs');
-const users = { operator: 'op-pass', 'pi-north': 'pn-pass', 'cam-east': 'cam-pass' } as const;
+const users = { operator: 'op-pass', 'pi-north': 'pn-pass', 'cam-east': 'cam-pass', homeassistant: 'ha-pass' } as const;
 type User = keyof typeof users;
 
 let broker: TestMosquitto;
@@ -148,6 +148,15 @@ describe('site broker (deploy/mosquitto)', () => {
     expect(await tryPublish(cam, 'system/cam-east/health', '{}')).toBe('accepted');
     expect(await tryPublish(cam, 'system/pi-north/availability', 'offline')).toBe('refused');
     expect(await tryPublish(cam, 'pump/pi-north/state', '{}')).toBe('refused');
+  });
+
+  it('Home Assistant may send pump commands and its birth message, nothing else', async () => {
+    const ha = await connect('homeassistant');
+    expect(await tryPublish(ha, 'fire/emergency', '{"action":"stop","target":"pi-north"}')).toBe('accepted');
+    expect(await tryPublish(ha, 'homeassistant/status', 'online')).toBe('accepted');
+    expect(await tryPublish(ha, 'fire/trigger', '{"action":"trigger"}')).toBe('refused');
+    expect(await tryPublish(ha, 'pump/pi-north/state', '{}')).toBe('refused');
+    expect(await tryPublish(ha, 'homeassistant/sensor/wfe_pi-north/health/config', '{}')).toBe('refused');
   });
 
   it('a node may publish its own Home Assistant discovery configs, not another node\'s', async () => {

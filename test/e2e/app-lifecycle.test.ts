@@ -258,16 +258,29 @@ describe('Home Assistant discovery', () => {
     const c = mqttMod.default.connect(url, { protocolVersion: 4 });
     await new Promise<void>((resolve) => c.once('connect', () => c.subscribe('homeassistant/#', { qos: 1 }, () => resolve())));
     c.on('message', (t, p) => got.set(t, JSON.parse(p.toString()) as Record<string, unknown>));
-    expect(await waitFor(() => got.size >= 4, 10_000)).toBe(true);
-    expect([...got.keys()].sort()).toEqual([
+    const expected = [
+      'homeassistant/binary_sensor/wfe_wiring/fire_confirmed/config',
       'homeassistant/binary_sensor/wfe_wiring/main_valve/config',
+      'homeassistant/binary_sensor/wfe_wiring/pump_armed/config',
+      'homeassistant/binary_sensor/wfe_wiring/pump_error/config',
+      'homeassistant/binary_sensor/wfe_wiring/pump_running/config',
+      'homeassistant/binary_sensor/wfe_wiring/throttled/config',
+      'homeassistant/button/wfe_wiring/pump_arm/config',
+      'homeassistant/button/wfe_wiring/pump_disarm/config',
+      'homeassistant/button/wfe_wiring/pump_reset/config',
+      'homeassistant/button/wfe_wiring/pump_stop/config',
       'homeassistant/sensor/wfe_wiring/consensus/config',
+      'homeassistant/sensor/wfe_wiring/cpu_temperature/config',
       'homeassistant/sensor/wfe_wiring/health/config',
+      'homeassistant/sensor/wfe_wiring/outbox_depth/config',
       'homeassistant/sensor/wfe_wiring/pump_state/config',
-    ]);
+    ];
+    expect(await waitFor(() => got.size >= expected.length, 10_000)).toBe(true);
+    expect([...got.keys()].sort()).toEqual(expected);
     const valve = got.get('homeassistant/binary_sensor/wfe_wiring/main_valve/config')!;
     expect(valve.state_topic).toBe('site1/pump/wiring/state'); // the prefix goes on our topics only
-    expect(valve.availability_topic).toBe('site1/system/wiring/availability');
+    expect(valve.availability).toEqual([{ topic: 'site1/system/wiring/availability', payload_available: 'online', payload_not_available: 'offline' }]);
+    expect((got.get('homeassistant/button/wfe_wiring/pump_stop/config')!).command_topic).toBe('site1/fire/emergency');
     c.end(true);
     await app.stop('test');
   });
