@@ -19,6 +19,12 @@ function ranged(min: number, max: number, opts: { int?: boolean; unit?: string }
   return (opts.int ? base.int({ error: msg }) : base).min(min, { error: msg }).max(max, { error: msg });
 }
 
+/** Frigate's default `detect` size (Frigate docs), assumed when nothing is configured. */
+export const FRIGATE_DEFAULT_RESOLUTION = { width: 1280, height: 720 } as const;
+
+/** Frigate topic prefixes we accept: they must start with `frigate`, the part never prefixed by mqtt.topicPrefix. */
+export const FRIGATE_PREFIX_RE = /^frigate[A-Za-z0-9_-]*$/;
+
 /** A normalised coordinate. */
 const coord = ranged(0, 1);
 
@@ -86,11 +92,28 @@ export const consensusConfigSchema = z
       ),
     frigateResolution: z
       .strictObject({
-        width: ranged(1, 16384, { int: true, unit: 'pixels' }).default(1280).describe('Frigate detect width.'),
-        height: ranged(1, 16384, { int: true, unit: 'pixels' }).default(720).describe('Frigate detect height.'),
+        width: ranged(1, 16384, { int: true, unit: 'pixels' }).describe('Frigate detect width.'),
+        height: ranged(1, 16384, { int: true, unit: 'pixels' }).describe('Frigate detect height.'),
       })
-      .prefault({})
-      .describe('Frigate detect size when the camera is not listed.'),
+      .optional()
+      .describe(`Frigate detect size for cameras not listed with width/height. Unset: ${FRIGATE_DEFAULT_RESOLUTION.width}x${FRIGATE_DEFAULT_RESOLUTION.height}, raised per camera to the smallest common size that holds its boxes when frigate.learnResolution is on.`),
+    frigate: z
+      .strictObject({
+        topicPrefixes: z
+          .array(z.string().regex(FRIGATE_PREFIX_RE, { message: 'a Frigate topic_prefix here starts with "frigate" (e.g. frigate, frigate2, frigate-barn)' }))
+          .min(1)
+          .max(8)
+          .refine((a) => new Set(a).size === a.length, 'prefixes must not repeat')
+          .default(['frigate'])
+          .describe("Frigate servers' mqtt.topic_prefix: <prefix>/events are read and <prefix>/available offline stops their cameras voting."),
+        windowSeconds: ranged(1, 600, { unit: 'seconds' }).default(60).describe('Growth window for Frigate tracks (Frigate updates an object every ~5 s, so 30 s holds too few).'),
+        movingAverageWindow: ranged(1, 10, { int: true, unit: 'samples' }).default(2).describe('W for Frigate tracks: >= 2W events in frigate.windowSeconds (2 → 4 events, 20 s at 5 s and 28 s at 7 s).'),
+        learnResolution: z
+          .boolean()
+          .default(true)
+          .describe('When a camera has no configured size, learn it from boxes beyond the assumed one (reported in health) instead of refusing every box.'),
+      })
+      .prefault({}),
     triggerTtlSeconds: ranged(10, 3600, { unit: 'seconds' }).default(120).describe('expires_at = decision time + this.'),
     evaluateIntervalMs: ranged(50, 60_000, { int: true, unit: 'ms' }).default(1000).describe('Timer evaluation period.'),
     maxCameras: ranged(1, 1024, { int: true }).default(64).describe('Bound on tracked cameras.'),

@@ -7,6 +7,7 @@ import { NONE } from './tracks.js';
 import { TrackRules } from './track-rules.js';
 import { buildDecision, sameCameras, stateName } from './decide.js';
 import type { Decision, EngineSnapshot, EngineState, IngestOutcome, ObservationBatch, Observation } from './types.js';
+import type { InputSource } from './types.js';
 
 /** Bound on remembered offline nodes. */
 const MAX_OFFLINE_NODES = 1024;
@@ -173,7 +174,7 @@ export class ConsensusEngine {
         this.rules.closeTrack(cam, o);
         continue;
       }
-      this.rules.addSample(cam, this.rules.trackFor(cam, o, t, stamp), o, t, stamp, maxGapMs);
+      this.rules.addSample(cam, this.rules.trackFor(cam, o, t, stamp, b.source), o, t, stamp, maxGapMs);
       accepted++;
     }
     this.counters.messagesAccepted++;
@@ -195,6 +196,15 @@ export class ConsensusEngine {
     if (status === 'online' && now > cam.lastSeen) cam.lastSeen = now;
     this.evaluate(now, false);
     return undefined;
+  }
+
+  /** Forget `camera`'s tracks from `source` (their box scale changed); returns how many. */
+  forgetTracks(camera: string, source: InputSource): number {
+    const cam = this.cameras.get(camera);
+    if (!cam) return 0;
+    const n = this.rules.forgetTracks(cam, source);
+    if (n > 0) this.evaluate(this.clock.now(), false);
+    return n;
   }
 
   /** Node availability (`system/<node>/availability`): cameras of an offline node do not vote. */

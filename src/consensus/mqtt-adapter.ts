@@ -1,15 +1,16 @@
 import type { AppBus } from '../bus/index.js';
 import type { Clock } from '../core/clock.js';
 import type { MetricSnapshot } from '../core/metrics.js';
-import { fail, type Result } from '../core/result.js';
+import { fail, ok, type Result } from '../core/result.js';
 import type { Logger } from '../log/logger.js';
 import type { MqttLink } from '../mqtt/link.js';
 import { topics } from '../topics/topics.js';
 import type { ConsensusState, TriggerMessage } from '../topics/payloads.js';
-import type { ConsensusConfig } from './config.js';
+import { FRIGATE_DEFAULT_RESOLUTION, type ConsensusConfig } from './config.js';
 import { ConsensusEngine } from './engine.js';
 import { parseJsonObject, reasonCode, topicCamera, type Resolution } from './inputs/common.js';
 import { parseFrigate } from './inputs/frigate.js';
+import { FrigateResolutions, type LearnedResolution } from './inputs/frigate-resolution.js';
 import { LEGACY_RESOLUTION, parseLegacy } from './inputs/legacy.js';
 import { ownMessageToBatch, parseOwnMessage } from './inputs/own.js';
 import { parseAvailability, parseCameraStatus, type AvailabilityInput, type CameraStatusInput } from './inputs/status.js';
@@ -36,6 +37,8 @@ export interface ConsensusOptions {
 export interface ConsensusSnapshot extends EngineSnapshot {
   /** The last trigger payload as published, or null. */
   lastTriggerMessage: TriggerMessage | null;
+  /** Frigate cameras whose detect size was learned from their boxes (health asks to configure it). */
+  frigateSizesLearned: LearnedResolution[];
 }
 
 /** The running consensus part. */
@@ -154,7 +157,15 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
   };
   const ownCtx = { modelThreshold: opts.modelThreshold, minScore: config.minScore };
   const legacyCtx = { minConfidence: config.minConfidence, resolutionFor: resolution(LEGACY_RESOLUTION) };
-  const frigateCtx = { minConfidence: config.minConfidence, resolutionFor: resolution(config.frigateResolution) };
+  // Frigate boxes are pixels of each camera's `detect` size. A configured size (per camera, or
+  // frigateResolution) is authoritative; otherwise the default is assumed and raised when a box
+  // proves the frame larger (reported in health), instead of refusing every box of a 1080p camera.
+  const frigateSizes = new FrigateResolutions(config.frigateResolution ?? FRIGATE_DEFAULT_RESOLUTION, config.frigate.learnResolution && !config.frigateResolution, config.maxCameras);
+  const configuredSize = (camera: string): Resolution | undefined => {
+    const s = engine.settings(camera);
+    return s?.width !== undefined && s.height !== undefined ? { width: s.width, height: s.height } : undefined;
+  };
+  const frigateCtx = { minConfidence: config.minConfidence, resolutionFor: (camera: string) => configuredSize(camera) ?? frigateSizes.sizeFor(camera) };
 
   /** `fire/detection[/<camera>]`: own format when it has a `detections` array, else the reference's. */
   const parseDetection = (payload: Buffer, topic: string): Result<ObservationBatch> => {
@@ -164,9 +175,33 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
     if (level === '') return fail('missing_camera: empty camera level in topic');
     return 'detections' in obj.value ? parseOwnMessage(obj.value, level, ownCtx) : parseLegacy(obj.value, level, legacyCtx);
   };
-  const parseFrigateEvent = (payload: Buffer): Result<ObservationBatch> => {
+  const parseFrigateEvent = (payload: Buffer, topic: string): Result<ObservationBatch> => {
     const obj = parseJsonObject(payload);
-    return obj.ok ? parseFrigate(obj.value, frigateCtx) : obj;
+    if (!obj.ok) return obj;
+    let r = parseFrigate(obj.value, frigateCtx);
+    if (!r.ok && reasonCode(r.reason) === 'box_outside_frame') {
+      const after = obj.value.after as { camera?: unknown; box?: unknown };
+      const camera = typeof after.camera === 'string' ? after.camera : '';
+      const box = after.box as number[];
+      const grown = configuredSize(camera) ? undefined : frigateSizes.grow(camera, box[2], box[3]);
+      if (grown) {
+        // Samples taken at the smaller assumed size would make the growth rule compare two scales.
+        const forgotten = engine.forgetTracks(camera, 'frigate');
+        log.warn('Frigate camera sends boxes beyond the assumed detect size; using a larger one', {
+          camera, box_x2: box[2], box_y2: box[3], size: `${grown.width}x${grown.height}`, tracks_restarted: forgotten,
+          fix: `set consensus.cameras.${camera}: {width, height} to this camera's Frigate detect size`,
+        });
+        r = parseFrigate(obj.value, frigateCtx);
+      }
+    }
+    // Cameras of a Frigate server vote only while it is available (<prefix>/available).
+    if (r.ok) r.value.node = `frigate:${topic.slice(0, topic.indexOf('/'))}`;
+    return r;
+  };
+  /** `<prefix>/available`: Frigate's plain-text `online` / `offline` (retained, and its will). */
+  const parseFrigateAvailable = (payload: Buffer): Result<boolean> => {
+    const t = payload.toString('utf8').trim();
+    return t === 'online' ? ok(true) : t === 'offline' ? ok(false) : fail('bad_availability: Frigate availability is online or offline');
   };
   const parseStatus = (payload: Buffer, topic: string): Result<CameraStatusInput> => {
     const obj = parseJsonObject(payload);
@@ -200,7 +235,10 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
         const det = counted(parseDetection);
         link.subscribe(topics.detectionLegacy, OWNER, det, (b, m) => ingest(b, m.retained, m.topic));
         link.subscribe(topics.detectionAll, OWNER, det, (b, m) => ingest(b, m.retained, m.topic));
-        link.subscribe(topics.frigateEvents, OWNER, counted(parseFrigateEvent), (b, m) => ingest(b, m.retained, m.topic));
+        for (const prefix of config.frigate.topicPrefixes) {
+          link.subscribe(topics.frigateEventsOf(prefix), OWNER, counted(parseFrigateEvent), (b, m) => ingest(b, m.retained, m.topic));
+          link.subscribe(topics.frigateAvailableOf(prefix), OWNER, counted(parseFrigateAvailable), (online) => engine.nodeAvailability(`frigate:${prefix}`, online));
+        }
         link.subscribe(topics.cameraStatusAll, OWNER, counted(parseStatus), (s, m) => status(s, m.topic));
         link.subscribe(topics.availabilityAll, OWNER, counted(parseAvailability), (a: AvailabilityInput) => {
           // Our own retained `offline` (the will of a previous run) must never silence local
@@ -218,7 +256,7 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
       link?.unsubscribeOwner(OWNER);
     },
     snapshot() {
-      return { ...engine.snapshot(), lastTriggerMessage: lastTrigger };
+      return { ...engine.snapshot(), lastTriggerMessage: lastTrigger, frigateSizesLearned: frigateSizes.list() };
     },
     metrics() {
       const c = engine.counters;

@@ -1,3 +1,4 @@
+import type { InputSource } from './types.js';
 import type { AreaSeries } from './growth.js';
 
 /**
@@ -175,6 +176,8 @@ export class Track {
     readonly key: string | number | undefined,
     label: string,
     now: number,
+    /** Which input made the track: the growth rule's window and sample count depend on it. */
+    readonly source: InputSource = 'own',
   ) {
     this.label = label;
     this.lastSeen = now;

@@ -23,7 +23,7 @@ export const topicPrefixSchema = z
   .refine((s) => s !== '/', 'must contain a name, not only "/"')
   // Topics under frigate/ and homeassistant/ belong to other software and are never prefixed, so
   // inbound topics under such a prefix could not be told apart from theirs: nothing would match.
-  .refine((s) => !isForeignTopic(s), 'may not start with "frigate/" or "homeassistant/" (those topics belong to Frigate and Home Assistant)');
+  .refine((s) => !isForeignTopic(s), 'may not start with "frigate…/" or "homeassistant/" (those topics belong to Frigate and Home Assistant)');
 
 const ms = (min: number, max: number) => z.number().int().min(min).max(max);
 

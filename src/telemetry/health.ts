@@ -82,6 +82,13 @@ export function evaluateHealth(input: HealthInput): HealthVerdict {
   if (input.pump?.state === 'ERROR') {
     degraded('pump_error', `pump in ERROR${input.pump.error ? ` (${input.pump.error})` : ''}; it will not start until an operator sends reset.`);
   }
+  for (const f of input.consensus?.frigateSizesLearned ?? []) {
+    degraded(
+      'frigate_size_learned',
+      `Frigate camera ${f.camera} sends boxes beyond ${f.assumed.width}x${f.assumed.height}; consensus uses ${f.learned.width}x${f.learned.height} learned from them. Set consensus.cameras.${f.camera}: {width, height} to its Frigate detect size (masks and the area limits depend on it).`,
+      f.camera,
+    );
+  }
   if (input.clockSync === 'unsynced') {
     degraded('clock_not_synced', 'system clock not synchronised (NTP); trigger/command expiry checks are skipped until it is.');
   }

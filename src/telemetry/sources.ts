@@ -37,6 +37,8 @@ export interface DetectorSourceSnapshot {
 /** Consensus engine (idle | watching | triggered | cooldown). */
 export interface ConsensusSourceSnapshot {
   state: string;
+  /** Frigate cameras whose detect size was learned from their boxes, not configured. */
+  frigateSizesLearned?: ReadonlyArray<{ camera: string; assumed: { width: number; height: number }; learned: { width: number; height: number } }>;
   [k: string]: unknown;
 }
 

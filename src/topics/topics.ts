@@ -8,6 +8,8 @@ export const topics = {
   detectionLegacy: 'fire/detection',
   detectionAll: 'fire/detection/+',
   frigateEvents: 'frigate/events',
+  frigateEventsOf: (prefix: string) => `${prefix}/events`,
+  frigateAvailableOf: (prefix: string) => `${prefix}/available`,
   trigger: 'fire/trigger',
   emergency: 'fire/emergency',
   consensusState: (node: string) => `consensus/${node}/state`,
@@ -24,9 +26,12 @@ export const topics = {
   telemetry: (node: string) => `system/${node}/telemetry`,
 } as const;
 
-/** Topics that belong to other software and are never prefixed. */
+/**
+ * Topics that belong to other software and are never prefixed: Home Assistant's, and every Frigate
+ * server's (`frigate/`, or a second server's `frigate2/`, `frigate-barn/`: consensus.frigate.topicPrefixes).
+ */
 export function isForeignTopic(topic: string): boolean {
-  return topic.startsWith('frigate/') || topic.startsWith('homeassistant/');
+  return /^frigate[A-Za-z0-9_-]*\//.test(topic) || topic.startsWith('homeassistant/');
 }
 
 /**

@@ -21,7 +21,8 @@ describe('consensus config', () => {
       persistSeconds: 0,
       cameraTimeoutSeconds: 60,
       countLabels: ['fire', 'smoke'],
-      frigateResolution: { width: 1280, height: 720 },
+      // CONSENSUS.md's 1280x720 is FRIGATE_DEFAULT_RESOLUTION, assumed while frigateResolution is unset.
+      frigate: { topicPrefixes: ['frigate'], windowSeconds: 60, movingAverageWindow: 2, learnResolution: true },
       triggerTtlSeconds: 120,
       evaluateIntervalMs: 1000,
       maxCameras: 64,

@@ -187,7 +187,8 @@ describe('F. Frigate events', () => {
   });
 
   it('50 (changed): type end closes the track', () => {
-    const s = new Scenario(T1);
+    // The reference's W = 3 for Frigate tracks, so 5 updates alone cannot complete the rule.
+    const s = new Scenario({ ...T1, frigate: { movingAverageWindow: 3 } });
     for (let i = 0; i < 5; i++) s.send('frigate/events', ev({ box: [100, 100, 200 + 10 * i, 200 + 10 * i] })).wait(1);
     expect(frameOf(s, 'south_cam')?.tracks).toBe(1);
     s.send('frigate/events', ev({}, { type: 'end' }));
