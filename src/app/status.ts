@@ -1,4 +1,5 @@
 import type { StatusSnapshot } from '../http/index.js';
+import type { ConsensusTimeline } from '../consensus/types.js';
 import type { Telemetry } from '../telemetry/index.js';
 
 /** Snapshot providers the status page draws from; absent for parts this node does not run. */
@@ -10,6 +11,8 @@ export interface StatusSources {
   mqtt?: () => unknown;
   cameras?: () => unknown;
   consensus?: () => unknown;
+  /** The consensus part's incident timeline (tracks over the window). */
+  consensusTimeline?: () => ConsensusTimeline;
   pump?: () => unknown;
 }
 
@@ -46,5 +49,6 @@ export function buildStatus(src: StatusSources): StatusSnapshot {
         }
       : null,
     pump: isObj(pump) ? { ...pump, state: String(pump.state) } : null,
+    timeline: src.consensusTimeline?.() ?? null,
   };
 }

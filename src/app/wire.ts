@@ -13,6 +13,7 @@ import { wireNotify } from './wire-notify.js';
 import { wireCamera } from './wire-camera.js';
 import { wireHomeAssistant } from './homeassistant.js';
 import type { GpioDriver } from '../pump/index.js';
+import type { ConsensusTimeline } from '../consensus/types.js';
 import { wireTelemetry } from './wire-telemetry.js';
 
 /**
@@ -88,10 +89,12 @@ export async function buildParts(ctx: WireContext, overrides: PartOverrides): Pr
   }
 
   let consensusSnap: (() => unknown) | undefined;
+  let consensusTimeline: (() => ConsensusTimeline) | undefined;
   if (roles.has('consensus')) {
     const c = wireConsensus({ ctx, modelThreshold: config.detect.threshold, clockSynced });
     parts.push(c.part);
     consensusSnap = () => c.service.snapshot();
+    consensusTimeline = () => c.service.timeline();
     sources.consensus = () => ({ ...c.service.snapshot() });
   }
 
@@ -111,7 +114,7 @@ export async function buildParts(ctx: WireContext, overrides: PartOverrides): Pr
     const http = wireHttp({
       ctx,
       telemetry: tel.telemetry,
-      status: () => buildStatus({ nodeId: ctx.nodeId, version: ctx.version, roles: config.roles, telemetry: tel.telemetry, consensus: consensusSnap, pump: pumpSnap, cameras: cameraSnap, mqtt: () => mqtt.core.snapshot() }),
+      status: () => buildStatus({ nodeId: ctx.nodeId, version: ctx.version, roles: config.roles, telemetry: tel.telemetry, consensus: consensusSnap, consensusTimeline, pump: pumpSnap, cameras: cameraSnap, mqtt: () => mqtt.core.snapshot() }),
       metrics,
       portSearch: overrides.httpPortSearch,
     });

@@ -7,7 +7,7 @@ import { NONE } from './tracks.js';
 import { TrackRules } from './track-rules.js';
 import { buildDecision, sameCameras, stateName } from './decide.js';
 import type { Decision, EngineSnapshot, EngineState, IngestOutcome, ObservationBatch, Observation } from './types.js';
-import type { InputSource } from './types.js';
+import { TIMELINE_MAX_SAMPLES, type ConsensusTimeline, type InputSource } from './types.js';
 
 /** Bound on remembered offline nodes. */
 const MAX_OFFLINE_NODES = 1024;
@@ -230,6 +230,27 @@ export class ConsensusEngine {
       listed: c.settings !== undefined,
     }));
     return { ...this.currentState(now), triggerCount: this.triggerCount, cameras, lastDecision: this.lastDecision };
+  }
+
+  /** The page's incident timeline: tracks with their samples in wall-clock time. */
+  timeline(): ConsensusTimeline {
+    const now = this.clock.now();
+    const wall = this.clock.wallNow();
+    const statusName = ['none', 'growing', 'persistent'] as const;
+    const cameras = [...this.cameras.values()].map((c) => ({
+      id: c.id,
+      seesFire: c.seesFire,
+      // Statuses and medians as the last evaluation left them (reading never re-evaluates).
+      tracks: c.tracks.map((tr) => {
+        const samples: Array<[number, number, number]> = [];
+        for (let i = Math.max(0, tr.ring.len - TIMELINE_MAX_SAMPLES); i < tr.ring.len; i++) {
+          samples.push([Math.round(wall - (now - tr.ring.timeAt(i))), tr.ring.scoreAt(i), tr.ring.areaAt(i)]);
+        }
+        return { track: tr.name, label: tr.label, source: tr.source, status: statusName[tr.status], early: tr.early, late: tr.late, box: [tr.x1, tr.y1, tr.x2, tr.y2] as [number, number, number, number], samples };
+      }),
+    }));
+    const frigate = cameras.some((c) => c.tracks.some((t) => t.source === 'frigate'));
+    return { atWallMs: wall, windowMs: frigate ? Math.max(this.windowMs, this.cfg.frigate.windowSeconds * 1000) : this.windowMs, cameras };
   }
 
   /** Gauges computed on demand. */

@@ -14,7 +14,7 @@ import { FrigateResolutions, type LearnedResolution } from './inputs/frigate-res
 import { LEGACY_RESOLUTION, parseLegacy } from './inputs/legacy.js';
 import { ownMessageToBatch, parseOwnMessage } from './inputs/own.js';
 import { parseAvailability, parseCameraStatus, type AvailabilityInput, type CameraStatusInput } from './inputs/status.js';
-import type { Decision, EngineSnapshot, EngineState, ObservationBatch } from './types.js';
+import type { ConsensusTimeline, Decision, EngineSnapshot, EngineState, ObservationBatch } from './types.js';
 
 /** Everything the consensus part needs, in one options object (STYLE.md rule 5). */
 export interface ConsensusOptions {
@@ -48,6 +48,8 @@ export interface ConsensusService {
   /** Remove every subscription and the timer. */
   stop(): Promise<void>;
   snapshot(): ConsensusSnapshot;
+  /** Tracks and samples over the window, for the status page's incident timeline. */
+  timeline(): ConsensusTimeline;
   /** Accepted/rejected inputs by reason, tracks, cameras online, triggers. */
   metrics(): MetricSnapshot;
 }
@@ -258,6 +260,7 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
     snapshot() {
       return { ...engine.snapshot(), lastTriggerMessage: lastTrigger, frigateSizesLearned: frigateSizes.list() };
     },
+    timeline: () => engine.timeline(),
     metrics() {
       const c = engine.counters;
       const g = engine.gauges();

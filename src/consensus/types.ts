@@ -110,3 +110,34 @@ export interface EngineSnapshot extends EngineState {
   cameras: CameraSnapshot[];
   lastDecision: Decision | null;
 }
+
+/**
+ * What the status page draws (its incident timeline): each camera's tracks over the growth window,
+ * with the growth rule's medians. Built on demand for the page, never on the detection path.
+ */
+export interface ConsensusTimeline {
+  /** Wall-clock epoch ms this was taken. */
+  atWallMs: number;
+  /** Growth window, ms (Frigate's when a Frigate track is shown and its window is longer). */
+  windowMs: number;
+  cameras: Array<{
+    id: string;
+    seesFire: boolean;
+    tracks: Array<{
+      track: string;
+      label: string;
+      source: InputSource;
+      status: 'none' | 'growing' | 'persistent';
+      /** Growth medians of the last evaluation (0 with too few samples). */
+      early: number;
+      late: number;
+      /** Last box, normalised [x1, y1, x2, y2]. */
+      box: [number, number, number, number];
+      /** `[wall ms, score, area]`, oldest first, at most {@link TIMELINE_MAX_SAMPLES}. */
+      samples: Array<[number, number, number]>;
+    }>;
+  }>;
+}
+
+/** Samples per track in a {@link ConsensusTimeline} (the newest kept). */
+export const TIMELINE_MAX_SAMPLES = 120;

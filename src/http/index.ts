@@ -5,9 +5,9 @@ import { fail, ok, type Result } from '../core/result.js';
 import type { Logger } from '../log/logger.js';
 import { CAMERA_ID_RE } from '../topics/topics.js';
 import type { HttpConfig } from './config.js';
-import { PAGE_CSP, renderPage } from './page.js';
+import { FAVICON_SVG, PAGE_CSP, renderPage } from './page.js';
 import { createMetricsExporter } from './prometheus.js';
-import type { PageEvent, PageStatus, StatusSnapshot } from './status.js';
+import type { PageEvent, PageStateChange, PageStatus, StatusSnapshot } from './status.js';
 
 export { httpConfigSchema, type HttpConfig } from './config.js';
 export { createMetricsExporter, metricName, type MetricsExporter } from './prometheus.js';
@@ -28,6 +28,8 @@ export interface HttpServerOptions {
   ssePeriodMs?: number;
   /** A live view whose unsent backlog exceeds this is dropped (a client that stopped reading); default 1 MiB. */
   sseMaxBacklogBytes?: number;
+  /** How far back the page's pump band reaches; default 15 min. */
+  stateHistoryMs?: number;
 }
 
 /** The local status/metrics server. */
@@ -45,6 +47,8 @@ export interface HttpServer {
 
 const OWNER = 'http';
 const MAX_SSE_CLIENTS = 16;
+const MAX_STATE_CHANGES = 200;
+const ROUTES = new Set(['/', '/api/status', '/healthz', '/metrics', '/events', '/favicon.svg', '/favicon.ico']);
 const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
 
 /** Build the status page / `/metrics` / `/healthz` server (issue 7). */
@@ -55,6 +59,9 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   const exporter = createMetricsExporter(opts.metrics);
   const snapshots = new Map<string, { jpeg: Buffer; ts: number }>();
   const events: PageEvent[] = [];
+  // Pump states for the timeline's pump band: bounded by count and age (the page shows minutes).
+  const pumpStates: PageStateChange[] = [];
+  const maxStateAgeMs = opts.stateHistoryMs ?? 15 * 60_000;
   const clients = new Set<ServerResponse>();
   const requests: Record<string, number> = {};
   const counters = { status_errors: 0, sse_clients: 0, sse_dropped_slow: 0 };
@@ -66,7 +73,10 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   function pageStatus(): Result<PageStatus> {
     try {
       const s = opts.status();
-      return ok({ ...s, pumpEvents: [...events], snapshots: Object.fromEntries([...snapshots].map(([k, v]) => [k, v.ts])), generatedAt: Date.now() });
+      const now = Date.now();
+      while (pumpStates.length > 1 && pumpStates[1].at < now - maxStateAgeMs) pumpStates.shift();
+      if (pumpStates.length === 0 && s.pump) pumpStates.push({ at: now, state: s.pump.state });
+      return ok({ ...s, pumpEvents: [...events], pumpStates: [...pumpStates], refreshMs: period, snapshots: Object.fromEntries([...snapshots].map(([k, v]) => [k, v.ts])), generatedAt: now });
     } catch (err) {
       counters.status_errors++;
       log.warn('status snapshot failed', { err });
@@ -109,7 +119,8 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
     const path = url.pathname;
-    const route = path.startsWith('/snapshot/') ? '/snapshot' : path;
+    // Known routes only: a scanner's random paths must not each become a permanent metric series.
+    const route = path.startsWith('/snapshot/') ? '/snapshot' : ROUTES.has(path) ? path : 'other';
     requests[route] = (requests[route] ?? 0) + 1;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n', { allow: 'GET, HEAD' });
@@ -129,6 +140,8 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
       const problems = s.ok ? s.value.health.problems : [{ code: 'status_unavailable', message: s.reason }];
       const bad = url.searchParams.get('failedOnly') === '1' ? status === 'failed' : status !== 'ok';
       send(res, bad ? 503 : 200, 'application/json', JSON.stringify({ status, problems }) + '\n');
+    } else if (path === '/favicon.svg' || path === '/favicon.ico') {
+      send(res, 200, 'image/svg+xml', FAVICON_SVG, { 'cache-control': 'max-age=86400' });
     } else if (path === '/metrics') {
       send(res, 200, exporter.contentType, await exporter.render());
     } else if (path === '/events') {
@@ -166,6 +179,10 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
         events.push({ at: Date.now(), event: e.event, from: e.from, to: e.to, reason: e.reason });
         if (events.length > maxEvents) events.splice(0, events.length - maxEvents);
         soon();
+      });
+      bus.on('pump.state', OWNER, (p) => {
+        if (pumpStates.at(-1)?.state !== p.state) pumpStates.push({ at: Date.now(), state: p.state });
+        if (pumpStates.length > MAX_STATE_CHANGES) pumpStates.splice(0, pumpStates.length - MAX_STATE_CHANGES);
       });
       for (const ev of ['pump.state', 'consensus.state', 'camera.status', 'mqtt.connection'] as const) bus.on(ev, OWNER, soon);
 

@@ -1,3 +1,5 @@
+import type { ConsensusTimeline } from '../consensus/types.js';
+
 /**
  * What the status page shows (`GET /api/status`, SSE `GET /events`). The wiring (src/app) builds it
  * from the parts' snapshots; shapes are loose on purpose (unknown fields pass through to the page
@@ -33,6 +35,8 @@ export interface StatusCamera {
 
 /** The whole snapshot; parts absent from this node's roles are `null`/omitted. */
 export interface StatusSnapshot {
+  /** Consensus tracks over the growth window (the page's incident timeline); null without consensus. */
+  timeline?: ConsensusTimeline | null;
   node: StatusNode;
   health: StatusHealth;
   mqtt?: { state: string; outboxDepth?: number | null; outboxMax?: number | null; [k: string]: unknown } | null;
@@ -58,9 +62,19 @@ export interface PageEvent {
   reason: string | null;
 }
 
+/** One pump state as the page's timeline draws it: the state entered at `at` (wall ms). */
+export interface PageStateChange {
+  at: number;
+  state: string;
+}
+
 /** What `/api/status` returns: the snapshot plus what the server collected from the bus. */
 export interface PageStatus extends StatusSnapshot {
   pumpEvents: PageEvent[];
+  /** Pump states over the last minutes (the timeline's pump band), oldest first. */
+  pumpStates: PageStateChange[];
+  /** How often the server pushes (ms): the page calls itself stale after missing a few. */
+  refreshMs: number;
   /** Camera id → wall-clock ms of its last snapshot (the page reloads the image when it changes). */
   snapshots: Record<string, number>;
   generatedAt: number;

@@ -41,8 +41,11 @@ function fakeDom() {
     });
     return n;
   };
+  const classes = new Set<string>();
   const document = {
+    body: { classList: { add: (c: string) => void classes.add(c), remove: (c: string) => void classes.delete(c), contains: (c: string) => classes.has(c) } },
     createElement: el,
+    createElementNS: (_ns: string, tag: string) => el(tag),
     createTextNode: (t: string) => ({ text: t, attrs: {}, children: [] }),
     getElementById: (id: string) => (byId[id] ??= el('div')),
   };
@@ -73,6 +76,13 @@ function status(): PageStatus {
       inputs: { reservoirFloat: null, linePressure: true, flowSensor: null, emergencyButton: null, engineRunning: null },
     },
     pumpEvents: [{ at: 1764200000000, event: 'transition', from: 'STARTING', to: 'RUNNING', reason: EVIL }],
+    pumpStates: [{ at: 1764199990000, state: 'IDLE' }, { at: 1764199995000, state: 'RUNNING' }],
+    refreshMs: 2000,
+    timeline: {
+      atWallMs: 1764200001000,
+      windowMs: 30_000,
+      cameras: [{ id: EVIL, seesFire: true, tracks: [{ track: EVIL, label: EVIL, source: 'own', status: 'growing', early: 0.01, late: 0.02, box: [0.1, 0.1, 0.3, 0.3], samples: [[1764199998000, 0.9, 0.01], [1764200000000, 0.95, 0.02]] }] }],
+    },
     snapshots: { north: 1764200000123 },
     generatedAt: 1764200001000,
   };
@@ -85,7 +95,7 @@ function runPage(s: PageStatus) {
   const errors: unknown[] = [];
   let rendered: Promise<void> = Promise.resolve();
   const fetch = () => {
-    const p = Promise.resolve({ json: () => Promise.resolve(s) });
+    const p = Promise.resolve({ ok: true, json: () => Promise.resolve(s) });
     rendered = p.then(() => new Promise((r) => setTimeout(r, 0)));
     return p;
   };
@@ -107,23 +117,26 @@ describe('status page script', () => {
     expect(pump).toContain('mainValveon');
     expect(pump).toContain('rpmReduceoff');
     expect(pump).toContain('flowSensornot wired');
-    expect(pump).toContain('STARTING → RUNNING');
+    expect(text(byId.events)).toContain('STARTING → RUNNING');
     const lamps = all(byId.pump).filter((n) => n.attrs.class?.startsWith('lamp'));
     expect(lamps.filter((l) => l.attrs.class === 'lamp on')).toHaveLength(4); // 3 outputs on + linePressure
     const imgs = all(byId.cams).filter((n) => n.tag === 'img');
-    expect(imgs).toHaveLength(2);
+    // The second camera has no snapshot yet: an empty frame, not an image without a source.
+    expect(imgs).toHaveLength(1);
     expect(imgs[0].attrs.src).toBe('/snapshot/north.jpg?t=1764200000123');
-    expect(imgs[1].attrs.src).toBeUndefined(); // no snapshot yet for the second camera
+    expect(text(byId.banner)).toContain('PUMP RUNNING');
+    expect(all(byId.timeline).filter((n) => n.attrs.class === 'pump-state')).toHaveLength(2);
   });
 
   it('keeps hostile strings as text: no element is ever built from data', async () => {
     const { byId, done } = runPage(status());
     await done();
     const tags = new Set(Object.values(byId).flatMap(all).map((n) => n.tag).filter(Boolean));
-    expect([...tags].every((t) => ['div', 'ul', 'li', 'table', 'tr', 'th', 'td', 'span', 'h2', 'img', 'b', 'p'].includes(t!))).toBe(true);
+    expect([...tags].every((t) => ['div', 'ul', 'li', 'table', 'tr', 'th', 'td', 'span', 'h2', 'img', 'b', 'p', 'small', 'svg', 'rect', 'line', 'polyline', 'circle', 'text', 'title'].includes(t!))).toBe(true);
+    expect(text(byId.timeline)).toContain(EVIL);
     expect(text(byId.cams)).toContain(EVIL);
     expect(text(byId.problems)).toContain(EVIL);
-    expect(text(byId.pump)).toContain(EVIL);
+    expect(text(byId.events)).toContain(EVIL);
     const imgs = all(byId.cams).filter((n) => n.tag === 'img');
     expect(imgs.every((i) => !('onerror' in i.attrs))).toBe(true);
   });
