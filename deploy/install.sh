@@ -326,6 +326,12 @@ enable_if_valid() {
     run systemctl restart "$APP.service"
     return 0
   fi
+  if [[ "$CHECK_OUTPUT" == *ERR_MODULE_NOT_FOUND* ]]; then
+    printf '%s\n' "$CHECK_OUTPUT" | grep -m1 'Cannot find package' | sed 's/^/    /' || true
+    say "installed, but NOT enabled or started: check-config could not run, the app's native modules are not in /opt/$APP (npm ci there failed, or this is a dry run, which does not install them)."
+    say "next: sudo npm ci --omit=dev --prefix /opt/$APP, then run this installer again (it checks the config and enables the service once the check passes)"
+    return 0
+  fi
   printf '%s\n' "$CHECK_OUTPUT" | sed 's/^/    /'
   say "installed, but NOT enabled or started: $cfg does not pass check-config (above)."
   say "next: edit the settings named above (sudoedit $cfg; reference: /opt/$APP/config.example.yaml, pins and relay polarity: hw/README.md). Then run:"

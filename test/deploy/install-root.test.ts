@@ -154,6 +154,20 @@ describe('install.sh --root: the documented sequence on a fresh trixie Pi, only 
   });
 });
 
+describe('install.sh --dry-run with the real dist/', () => {
+  it('runs the same check-config step; without the native modules (a dry run installs none) it says so and enables nothing', () => {
+    const pi = freshPi('dry-real-dist');
+    const r = installer(pi, ['--dry-run', '--node-id', 'pi-north'], { nodeInstalled: true });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`+ npm ci --omit=dev --no-audit --no-fund --prefix ${pi.root}/opt/wildfire-edge`);
+    expect(r.out).toMatch(/Cannot find package 'onnxruntime-node'/);
+    expect(r.out).toContain('NOT enabled or started: check-config could not run');
+    expect(r.out).not.toMatch(/^\+ systemctl (enable|start|restart) wildfire-edge/m);
+    // A dry run runs no command at all (the read-only apt-cache/node look-ups aside).
+    expect(r.calls.filter((c) => !/^(apt-cache|node|uname|id|getent) /.test(c))).toEqual([]);
+  });
+});
+
 describe('install.sh: --dry-run refuses exactly where the real run refuses, before changing anything', () => {
   const cases: Array<{ name: string; pi: { codename?: string; model?: string }; args: string[]; run: { arch?: string; nodeCandidate?: string; nodeInstalled?: boolean }; error: RegExp }> = [
     { name: 'Pi 5 pump on bookworm', pi: { codename: 'bookworm', model: 'Raspberry Pi 5 Model B Rev 1.0' }, args: [], run: { nodeInstalled: true }, error: /a Pi 5 pump needs Raspberry Pi OS trixie/ },
