@@ -33,7 +33,7 @@ DRY_RUN=0
 UNINSTALL=0
 PURGE=0
 # dist/deploy/install.sh installs the dist/ it sits in; deploy/install.sh in a checkout, ../dist.
-if [ -f "$here/../wildfire-edge.mjs" ]; then DIST="$here/.."; else DIST="$here/../dist"; fi
+if [ -f "$here/../wildfire-edge.mjs" ]; then DIST="$(cd "$here/.." && pwd)"; else DIST="$here/../dist"; fi
 BROKER=""
 DRIVER=""
 NODE_ID=""
