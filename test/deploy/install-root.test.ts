@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 //   - only dist/ (as `npm run build` makes it) is copied to the Pi, and its own deploy/install.sh runs;
 //   - Node.js is not installed yet: the installer installs it (Debian's nodejs) before it needs it;
 //   - every file is written by the real code path; the system commands (apt-get, apt-cache,
-//     systemctl, useradd, npm, ...) are stand-ins on PATH that record their calls, because a real
-//     apt/npm install needs minutes and the network (a debootstrap'ed trixie chroot takes ~20 s to
-//     make, but ffmpeg, nodejs and the native modules inside it take minutes more on every run);
+//     systemctl, useradd, npm, ...) are stand-ins on PATH that record their calls (fast, so the
+//     refusal matrix below can run both modes; test/deploy/install-chroot.test.ts runs the same
+//     sequence in a real debootstrap'ed trixie chroot, with real useradd/chown/apt-cache);
 //   - the `npm ci` stand-in links this checkout's node_modules (same pinned native modules), so the
 //     installer's check-config runs the real installed bundle on the real written config.
 // The unit must not be enabled or started on the written config (placeholders, unconfirmed pins);
