@@ -47,7 +47,10 @@ beforeAll(() => {
     if (!key || key.indexOf('/node_modules/') >= 0 || !existsSync(join(repo, key))) continue; // nested ones come with their parent; other platforms' binaries are absent
     mkdirSync(dirname(join(stage, key)), { recursive: true });
     // Hard links when the checkout and the temp dir share a file system; a copy otherwise.
-    if (spawnSync('cp', ['-al', join(repo, key), join(stage, key)]).status !== 0) execFileSync('cp', ['-a', join(repo, key), join(stage, key)]);
+    if (spawnSync('cp', ['-al', join(repo, key), join(stage, key)]).status !== 0) {
+      rmSync(join(stage, key), { recursive: true, force: true });
+      execFileSync('cp', ['-a', join(repo, key), join(stage, key)]);
+    }
   }
   mkdirSync(join(root, 'usr/local/sbin'), { recursive: true });
   standIn('apt-get', 'case " $* " in *" install "*" nodejs "*) cp /opt/wfe-stage/node /usr/bin/node ;; esac');
