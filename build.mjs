@@ -3,6 +3,9 @@
 //   dist/wildfire-edge.mjs, dist/detect-worker.mjs   the bundles (native modules stay external)
 //   dist/models/                                      the default model, its .json card and labels
 //   dist/deploy/demo/                                 demo config footage (npm start / `demo`)
+//   dist/deploy/install.sh, wildfire-edge.service,    what the installer reads (issue 12): copying
+//     config.example.yaml, README.md, mosquitto/      only dist/ to a Pi is enough to install it
+//   dist/hw/README.md, pins-*.json                    wiring, pin maps, relay polarity
 //   dist/package.json + package-lock.json + .npmrc    pin the native deps, so `npm ci --omit=dev`
 //                                                     in a copy of dist/ (the Pi) installs exactly them
 import { build } from 'esbuild';
@@ -44,6 +47,15 @@ if (existsSync('deploy/demo')) {
   cpSync('deploy/demo', join(out, 'deploy/demo'), { recursive: true, filter: (src) => !src.endsWith('.mjs') });
 }
 for (const f of ['README.md', 'NOTICE', 'LICENSE']) if (existsSync(f)) cpSync(f, join(out, f));
+// The installer and the files it reads beside itself ($here in install.sh); modes are kept
+// (install.sh and make-certs.sh stay executable).
+for (const f of ['install.sh', 'wildfire-edge.service', 'config.example.yaml', 'README.md', 'mosquitto']) {
+  if (existsSync(join('deploy', f))) cpSync(join('deploy', f), join(out, 'deploy', f), { recursive: true });
+}
+// Pin maps and wiring notes, which the installer's messages point at (pins and relay polarity).
+if (existsSync('hw')) {
+  for (const f of readdirSync('hw')) if (f === 'README.md' || /^pins-.*\.json$/.test(f)) cpSync(join('hw', f), join(out, 'hw', f));
+}
 
 // dist/package.json: only the external (native) dependencies, pinned to the versions tested here.
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));

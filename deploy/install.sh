@@ -1,20 +1,29 @@
 #!/usr/bin/env bash
 # wildfire-edge installer for Raspberry Pi OS 64-bit (trixie first, bookworm too).
 #
-#   sudo deploy/install.sh [--dist DIR] [--broker HOST] [--driver rpio|gpiochip|mock|auto] [--node-id ID]
-#   sudo deploy/install.sh --uninstall [--purge]
-#   deploy/install.sh --dry-run [--root DIR] ...   # writes into DIR, prints commands instead of running them
+#   sudo dist/deploy/install.sh [--broker HOST] [--driver rpio|gpiochip|mock|auto] [--node-id ID] [--dist DIR]
+#   sudo dist/deploy/install.sh --uninstall [--purge]
+#   dist/deploy/install.sh --dry-run [--root DIR] ...   # files into DIR (default: a scratch dir), commands printed
+#   --root DIR without --dry-run: files under DIR, commands run as on a live system (tests run it with
+#   recording stand-ins for apt-get, systemctl, npm, useradd on PATH).
 #
 # What it does (idempotent: running it again changes nothing that is already right):
+#   0. Checks, before changing anything, the same in a dry run as in a real one: 64-bit OS, a Pi 5
+#      pump not on bookworm, a Node.js >= 20 present or packaged by the release.
 #   1. Node.js >= 20 (Debian's `nodejs` when the release packages >= 20; otherwise it explains and stops),
 #      ffmpeg, and the GPIO tooling for the board (gpiod on a Pi 5; a compiler for rpio on a Pi <= 4).
 #   2. A system user `wildfire-edge` in the gpio and video groups.
 #   3. dist/ copied to /opt/wildfire-edge, then `npm ci --omit=dev` there (native modules).
 #   4. /etc/wildfire-edge/config.yaml with pump.driver chosen for the board — only if it does not exist.
-#   5. The systemd unit (Type=notify, watchdog, hardening), enabled.
+#      It holds placeholders (camera URL) and never pump.pins.confirmed, so check-config refuses it.
+#   5. The systemd unit (Type=notify, watchdog, hardening); enabled and started only when
+#      `wildfire-edge check-config` passes; otherwise it prints what to edit and the command to run.
 #   6. Time synchronisation (systemd-timesyncd, or chrony when installed) with the broker host as a
 #      fallback NTP source (a Pi has no real-time clock; TOPICS.md "Time").
 #   7. The hardware watchdog: dtparam=watchdog=on in config.txt and systemd's RuntimeWatchdogSec.
+#
+# The script ships inside dist/ (dist/deploy/install.sh, with the unit and the example config), so
+# copying only dist/ to the Pi is enough; in a checkout, deploy/install.sh installs ../dist.
 set -euo pipefail
 
 APP=wildfire-edge
@@ -23,14 +32,15 @@ ROOT=""
 DRY_RUN=0
 UNINSTALL=0
 PURGE=0
-DIST="$here/../dist"
+# dist/deploy/install.sh installs the dist/ it sits in; deploy/install.sh in a checkout, ../dist.
+if [ -f "$here/../wildfire-edge.mjs" ]; then DIST="$(cd "$here/.." && pwd)"; else DIST="$here/../dist"; fi
 BROKER=""
 DRIVER=""
 NODE_ID=""
 MARK="# added by wildfire-edge install.sh"
 
 usage() {
-  sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
   exit "${1:-0}"
 }
 
@@ -50,10 +60,6 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-if [ -n "$ROOT" ] && [ "$DRY_RUN" -eq 0 ]; then
-  echo "--root is only for --dry-run (installing into another root needs a chroot)." >&2
-  exit 2
-fi
 if [ "$DRY_RUN" -eq 1 ] && [ -z "$ROOT" ]; then
   ROOT="$(mktemp -d)"
   echo "dry run into $ROOT"
@@ -142,18 +148,33 @@ node_major() {
   if [[ "$v" =~ ^[0-9]+$ ]]; then echo "$v"; else echo 0; fi
 }
 
-ensure_node() {
-  if [ "$(node_major)" -ge 20 ]; then return 0; fi
-  # Debian trixie packages Node 20; bookworm packages 18, which is too old: explain instead.
+# Major version of the Node.js the release would install (apt-cache policy), or "" when unknown.
+packaged_node_major() {
   local candidate major
   candidate="$(apt-cache policy nodejs 2>/dev/null | awk '/Candidate:/ {print $2}' || true)"
+  candidate="${candidate#*:}"   # epoch
   major="${candidate%%.*}"
-  if [ "$DRY_RUN" -eq 0 ] && [[ "$major" =~ ^[0-9]+$ ]] && [ "$major" -lt 20 ]; then
-    die "this release packages Node.js $candidate; wildfire-edge needs >= 20.
+  if [[ "$major" =~ ^[0-9]+$ ]]; then echo "$major"; fi
+}
+
+NODE_NEEDED=0
+# Preflight: a Node.js >= 20 is on PATH, or the release packages one (or we cannot tell yet, and the
+# real run checks again after installing). Bookworm packages 18: explain instead.
+check_node() {
+  if [ "$(node_major)" -ge 20 ]; then return 0; fi
+  NODE_NEEDED=1
+  local major
+  major="$(packaged_node_major)"
+  if [ -n "$major" ] && [ "$major" -lt 20 ]; then
+    die "this release packages Node.js $major; wildfire-edge needs >= 20.
   Install Node.js 20 or newer first (for example from https://deb.nodesource.com or the official
   linux-arm64 tarball from https://nodejs.org), check that 'node --version' shows v20 or later,
   then run this script again."
   fi
+}
+
+ensure_node() {
+  [ "$NODE_NEEDED" -eq 1 ] || return 0
   run apt-get install -y --no-install-recommends nodejs npm
   if [ "$DRY_RUN" -eq 0 ] && [ "$(node_major)" -lt 20 ]; then
     die "Node.js >= 20 is still not available after installing Debian's nodejs; install it as described above."
@@ -182,9 +203,12 @@ ensure_user() {
   run usermod -a -G gpio,video "$APP"
 }
 
-install_app() {
+check_dist() {
   [ -f "$DIST/$APP.mjs" ] || die "no $DIST/$APP.mjs: run 'npm run build' first (or pass --dist DIR)"
   [ -f "$DIST/package.json" ] || die "no $DIST/package.json: the build writes it beside the bundle"
+}
+
+install_app() {
   # Upgrade: stop the service before its files and native modules are replaced under it.
   if [ -f "$ROOT/etc/systemd/system/$APP.service" ]; then run systemctl stop "$APP.service"; fi
   mkdir -p "$ROOT/opt/$APP"
@@ -194,7 +218,7 @@ install_app() {
   install -m 0644 "$here/config.example.yaml" "$ROOT/opt/$APP/config.example.yaml"
   if [ -f "$here/../README.md" ]; then install -m 0644 "$here/../README.md" "$ROOT/opt/$APP/README.md"; fi
   say "copied $DIST to /opt/$APP"
-  run npm ci --omit=dev --no-audit --no-fund --prefix "/opt/$APP"
+  run npm ci --omit=dev --no-audit --no-fund --prefix "$ROOT/opt/$APP"
 }
 
 write_config() {
@@ -207,7 +231,13 @@ write_config() {
     roles="[camera, consensus, pump]"
     pump_block="pump:
   driver: $driver            # chosen for this board by install.sh
-  # pins (BCM) and timings: see /opt/$APP/config.example.yaml and the README"
+  # pins (BCM) and timings: see /opt/$APP/config.example.yaml and the README."
+    if [ "$driver" != mock ]; then
+      # Never written as true here: only the owner, after checking the wiring, may (issue 12).
+      pump_block="$pump_block
+  # The service refuses to start until you have checked every output pin and its polarity
+  # (activeLow) against your wiring and set pins: {confirmed: true}, with the pins listed."
+    fi
   else
     roles="[camera, consensus]"
     pump_block="# Not a Raspberry Pi: no pump role. On a Pi, add 'pump' to roles and set pump.driver."
@@ -235,8 +265,7 @@ cameras:
     fps: 2
 $pump_block
 EOF
-  run chown "root:$APP" "/etc/$APP/config.yaml"
-  FRESH_CONFIG=1
+  run chown "root:$APP" "$ROOT/etc/$APP/config.yaml"
 }
 
 # The `wildfire-edge` command on PATH (check-config, eval, ...): the installed bundle, system Node.
@@ -268,7 +297,46 @@ EOF
       ;;
   esac
   run systemctl daemon-reload
-  run systemctl enable "$APP.service"
+}
+
+# check_config: the installed command's own check-config on the installed config, without the
+# environment overrides the unit does not have (src/config/env.ts; an MQTT_URL in this shell must
+# not make the check pass). Passes only on its "OK" line.
+# Prints its output either way. Runs in a dry run too (it only reads), so both decide alike.
+CHECK_OUTPUT=""
+check_config() {
+  local node_path code=0
+  node_path="$(command -v node || true)"
+  if [ -z "$node_path" ]; then
+    CHECK_OUTPUT="Node.js is not installed, so the config could not be checked"
+    return 1
+  fi
+  CHECK_OUTPUT="$(env -u MQTT_URL -u MQTT_USERNAME -u MQTT_PASSWORD -u NODE_ID -u LOG_LEVEL -u WFE_ROLES -u HTTP_HOST -u HTTP_PORT \
+    "$node_path" "$ROOT/opt/$APP/$APP.mjs" check-config "$ROOT/etc/$APP/config.yaml" 2>&1)" || code=$?
+  [ "$code" -eq 0 ] && [[ "$CHECK_OUTPUT" == OK* ]]
+}
+
+# Enable and (re)start the unit only on a config that passes check-config (issue 12): a fresh config
+# holds placeholders and unconfirmed pump pins, and a node must never drive relays on those.
+enable_if_valid() {
+  local cfg="/etc/$APP/config.yaml"
+  if check_config; then
+    say "check-config: $CHECK_OUTPUT"
+    run systemctl enable "$APP.service"
+    run systemctl restart "$APP.service"
+    return 0
+  fi
+  if [[ "$CHECK_OUTPUT" == *ERR_MODULE_NOT_FOUND* ]]; then
+    printf '%s\n' "$CHECK_OUTPUT" | grep -m1 'Cannot find package' | sed 's/^/    /' || true
+    say "installed, but NOT enabled or started: check-config could not run, the app's native modules are not in /opt/$APP (npm ci there failed, or this is a dry run, which does not install them)."
+    say "next: sudo npm ci --omit=dev --prefix /opt/$APP, then run this installer again (it checks the config and enables the service once the check passes)"
+    return 0
+  fi
+  printf '%s\n' "$CHECK_OUTPUT" | sed 's/^/    /'
+  say "installed, but NOT enabled or started: $cfg does not pass check-config (above)."
+  say "next: edit the settings named above (sudoedit $cfg; reference: /opt/$APP/config.example.yaml, pins and relay polarity: hw/README.md). Then run:"
+  printf '    sudo %s check-config %s && sudo systemctl enable --now %s\n' "$APP" "$cfg" "$APP"
+  printf '    (or run this installer again: it enables and starts the service once the check passes)\n'
 }
 
 setup_time_sync() {
@@ -328,47 +396,55 @@ uninstall() {
   fi
 }
 
-main() {
+# Every refusal that depends on the target machine, before anything changes; a dry run goes through
+# exactly the same checks (only the root check differs: a dry run writes into a scratch root).
+preflight() {
+  local arch codename
   if [ "$DRY_RUN" -eq 0 ] && [ "$(id -u)" -ne 0 ]; then die "run as root (sudo $0)"; fi
-  if [ "$UNINSTALL" -eq 1 ]; then uninstall; return; fi
-
-  local arch codename model driver node_id
   arch="$(uname -m)"
   case "$arch" in
     aarch64|x86_64) ;;
-    *) [ "$DRY_RUN" -eq 1 ] || die "64-bit OS required (onnxruntime-node has no $arch build): install Raspberry Pi OS 64-bit" ;;
+    *) die "64-bit OS required (onnxruntime-node has no $arch build): install Raspberry Pi OS 64-bit" ;;
   esac
   codename="$(os_codename)"
   case "$codename" in
     trixie|bookworm) ;;
     *) say "warning: tested on Raspberry Pi OS trixie and bookworm; this is '$codename'" ;;
   esac
-  model="$(board_model)"
-  driver="$(choose_driver "$model")"
-  node_id="${NODE_ID:-$(hostname | tr '[:upper:]' '[:lower:]' | sed 's/[^a-z0-9_-]/-/g')}"
-  say "board: ${model:-unknown (not a Raspberry Pi)}; pump driver: ${driver:-none}; node id: $node_id"
-  if [ "$driver" = gpiochip ] && [ "$codename" = bookworm ]; then
+  MODEL="$(board_model)"
+  DRIVER_CFG="$(choose_driver "$MODEL")"
+  # The hardware the driver will drive: `auto` picks at start what choose_driver picks here.
+  HW_DRIVER="$DRIVER_CFG"
+  if [ "$DRIVER_CFG" = auto ]; then HW_DRIVER="$(DRIVER='' choose_driver "$MODEL")"; fi
+  NODE_ID_CHOSEN="${NODE_ID:-$(hostname | tr '[:upper:]' '[:lower:]' | sed 's/[^a-z0-9_-]/-/g')}"
+  say "board: ${MODEL:-unknown (not a Raspberry Pi)}; pump driver: ${DRIVER_CFG:-none}; node id: $NODE_ID_CHOSEN"
+  if [ "$HW_DRIVER" = gpiochip ] && [ "$codename" = bookworm ]; then
     # The gpiochip driver needs libgpiod 2's `gpioset --interactive`; bookworm ships libgpiod 1.6,
-    # so the pump part would refuse to start and the service would restart forever.
+    # so the pump part would refuse to start.
     die "a Pi 5 pump needs Raspberry Pi OS trixie: bookworm's gpiod (libgpiod 1.6) has no 'gpioset --interactive', which the gpiochip driver uses.
   Flash Raspberry Pi OS 64-bit trixie. (A camera-only node on bookworm: install with --driver mock, then take 'pump' out of roles.)"
   fi
+  check_node
+  check_dist
+}
 
-  FRESH_CONFIG=0
-  install_packages "$driver"
+main() {
+  if [ "$UNINSTALL" -eq 1 ]; then
+    if [ "$DRY_RUN" -eq 0 ] && [ "$(id -u)" -ne 0 ]; then die "run as root (sudo $0)"; fi
+    uninstall
+    return
+  fi
+  preflight
+
+  install_packages "$HW_DRIVER"
   ensure_user
   install_app
   install_cli
-  write_config "$driver" "$node_id"
+  write_config "$DRIVER_CFG" "$NODE_ID_CHOSEN"
   install_unit
   setup_time_sync
-  setup_watchdog "$driver"
-
-  if [ "$FRESH_CONFIG" -eq 1 ]; then
-    say "next: edit /etc/$APP/config.yaml (cameras, broker), check it (sudo $APP check-config /etc/$APP/config.yaml), then: sudo systemctl start $APP"
-  else
-    run systemctl restart "$APP.service"
-  fi
+  setup_watchdog "$HW_DRIVER"
+  enable_if_valid
   say "a reboot is needed once for the hardware watchdog (dtparam=watchdog=on)"
 }
 

@@ -6,6 +6,12 @@ import { formattedDestination, LOG_FORMATS, resolveLogFormat, stdoutSink, type L
 import { createLogger, type Logger } from '../log/logger.js';
 import type { CliIo } from './io.js';
 
+/**
+ * Exit status of `run` on an invalid config: 78, EX_CONFIG of sysexits.h. deploy/wildfire-edge.service
+ * lists it in RestartPreventExitStatus= (test/deploy/unit-and-scripts.test.ts keeps them equal).
+ */
+export const EXIT_CONFIG = 78;
+
 /** `run --config FILE`: load, validate, start every configured part, run until a signal. */
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -30,8 +36,13 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   }
   const loaded = loadConfigFile(values.config, { env: io.env, writeMigrated: true });
   if (!loaded.ok) {
-    io.err(`${loaded.reason}\nrefusing to start: fix the config (wildfire-edge check-config ${values.config}).`);
-    return 1;
+    // A config error does not heal by restarting: a dedicated status that the unit's
+    // RestartPreventExitStatus= names, so systemd stops with this message instead of looping on it.
+    // A read error (an SD card I/O hiccup) may heal, so it keeps the ordinary failure status.
+    const transient = loaded.problems.some((p) => p.key === '(file)' && p.allowed.startsWith('cannot read'));
+    io.err(`${loaded.reason}\nrefusing to start: edit ${values.config} (the settings named above), check it with ` +
+      `\`wildfire-edge check-config ${values.config}\`, then start again (sudo systemctl start wildfire-edge).`);
+    return transient ? 1 : EXIT_CONFIG;
   }
   const c = loaded.value.config;
   const format = resolveLogFormat((formatFlag as LogFormat | undefined) ?? c.log.format, io.logSink ?? stdoutSink(io.env));

@@ -30,7 +30,8 @@ function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   return cur;
 }
 
-function showValue(key: string, v: unknown): string {
+/** A value for a problem line: JSON, secrets redacted by the key's last segment, long values cut. */
+export function showValue(key: string, v: unknown): string {
   if (v === undefined) return '(missing)';
   // Redact by the last key segment, so `mqtt.password: hunter2` is never echoed back.
   const leaf = key.split(/[.[]/).pop() ?? key;

@@ -2,7 +2,8 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseDocument, stringify } from 'yaml';
 import { applyAssetDefaults } from './assets.js';
 import { applyEnvOverrides } from './env.js';
-import { formatKey, formatProblems, problemsFromZod, type ConfigProblem } from './errors.js';
+import { formatKey, formatProblems, problemsFromZod, showValue, type ConfigProblem } from './errors.js';
+import { placeholderIssues } from './placeholders.js';
 import { MIGRATIONS, migrateRaw, type Migration } from './migrate.js';
 import { buildConfigSchema, crossPartIssues, ROLES, systemConfigEnvironment, type AppConfig, type ConfigEnvironment } from './schema.js';
 
@@ -35,11 +36,26 @@ export interface ParseOptions {
 }
 
 /** The raw input seen with the defaults the cross-part rules need (roles: all; no cameras). */
-function rawView(raw: Record<string, unknown>): { roles: string[]; pump: { driver?: unknown }; cameras: Array<{ id?: unknown }> } {
+function rawView(raw: Record<string, unknown>): { roles: string[]; pump: { driver?: unknown; pins: { confirmed?: unknown } }; cameras: Array<{ id?: unknown }> } {
   const obj = (x: unknown): Record<string, unknown> => (x && typeof x === 'object' && !Array.isArray(x) ? (x as Record<string, unknown>) : {});
   const roles = Array.isArray(raw.roles) ? raw.roles.filter((r): r is string => typeof r === 'string') : [...ROLES];
   const cameras = Array.isArray(raw.cameras) ? raw.cameras.map((c) => obj(c)) : [];
-  return { roles, pump: { driver: obj(raw.pump).driver }, cameras };
+  const pump = obj(raw.pump);
+  return { roles, pump: { driver: pump.driver, pins: { confirmed: obj(pump.pins).confirmed } }, cameras };
+}
+
+/** Placeholders as problems (values redacted like any other problem value). */
+function placeholderProblems(input: unknown): ConfigProblem[] {
+  return placeholderIssues(input).map((i) => {
+    const key = formatKey(i.path);
+    return { key, value: showValue(key, i.path.length ? valueAtPath(input, i.path) : input), allowed: i.message };
+  });
+}
+
+function valueAtPath(input: unknown, path: ReadonlyArray<string | number>): unknown {
+  let cur = input;
+  for (const p of path) cur = cur !== null && typeof cur === 'object' ? (cur as Record<string | number, unknown>)[p] : undefined;
+  return cur;
 }
 
 function failWith(source: string, problems: ConfigProblem[]): LoadResult {
@@ -62,6 +78,9 @@ export function parseConfigObject(raw: unknown, source: string, opts: ParseOptio
   const schema = buildConfigSchema(opts.environment ?? systemConfigEnvironment(opts.env ?? {}));
   const input = applyAssetDefaults(withEnv);
   const parsed = schema.safeParse(input);
+  // Placeholders are judged on what the file (and env) said, before asset defaults.
+  const placeholders = placeholderProblems(withEnv);
+  if (parsed.success && placeholders.length > 0) return failWith(source, placeholders);
   if (!parsed.success) {
     // Cross-part rules only run on an otherwise valid config; check them on the raw input too so
     // one round of fixes is enough (every problem at once).
@@ -72,6 +91,7 @@ export function parseConfigObject(raw: unknown, source: string, opts: ParseOptio
         problems.push({ key, value: i.input === undefined ? '(missing)' : JSON.stringify(i.input), allowed: i.message });
       }
     }
+    for (const p of placeholders) if (!problems.some((q) => q.key === p.key)) problems.push(p);
     return failWith(source, problems);
   }
   return {

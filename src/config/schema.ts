@@ -120,11 +120,22 @@ export interface CrossPartIssue {
  * Rules that span sections (DESIGN.md "Configuration"). Run by the schema on a valid config, and by
  * the loader on the raw input when other keys are invalid, so every problem is reported at once.
  */
-export function crossPartIssues(cfg: { roles: readonly string[]; pump: { driver?: unknown }; cameras: ReadonlyArray<{ id?: unknown }> }): CrossPartIssue[] {
+export function crossPartIssues(cfg: { roles: readonly string[]; pump: { driver?: unknown; pins?: { confirmed?: unknown } }; cameras: ReadonlyArray<{ id?: unknown }> }): CrossPartIssue[] {
   const out: CrossPartIssue[] = [];
   // Nothing drives real relays by accident: the pump role needs an explicit driver.
   if (cfg.roles.includes('pump') && !cfg.pump.driver) {
     out.push({ path: ['pump', 'driver'], message: 'required with the pump role: choose rpio, gpiochip, mock or auto (or remove "pump" from roles)', input: undefined });
+  }
+  // A driver that switches real relays needs the owner's word that the pins and their polarity are
+  // this installation's (issue 12): the default pins on an active-low relay board energise seven
+  // relays at boot. install.sh never writes this key; only mock needs no confirmation.
+  const driver = cfg.pump.driver;
+  if (cfg.roles.includes('pump') && (driver === 'rpio' || driver === 'gpiochip' || driver === 'auto') && cfg.pump.pins?.confirmed !== true) {
+    out.push({
+      path: ['pump', 'pins', 'confirmed'],
+      message: `pump.driver ${driver} drives real relay pins: check every pump.pins output (BCM number; activeLow: true for an active-low relay board, see hw/README.md) against your wiring, then set pump.pins.confirmed: true`,
+      input: cfg.pump.pins?.confirmed,
+    });
   }
   if (cfg.roles.includes('camera') && cfg.cameras.length === 0) {
     out.push({ path: ['cameras'], message: 'the camera role needs at least one camera ({id, url}) (or remove "camera" from roles)', input: cfg.cameras });

@@ -50,6 +50,10 @@ const pinsSchema = z
     ...(Object.fromEntries(OUTPUT_ROLES.map((r) => [r, outputPin(DEFAULT_PINS[r])])) as Record<(typeof OUTPUT_ROLES)[number], ReturnType<typeof outputPin>>),
     ...(Object.fromEntries(INPUT_ROLES.map((r) => [r, optionalPin])) as Record<InputRole, typeof optionalPin>),
     heartbeat: optionalPin,
+    confirmed: z
+      .boolean()
+      .default(false)
+      .describe('Set true only after checking every output pin (BCM number) and its activeLow polarity against your wiring (hw/README.md). Required with the rpio, gpiochip and auto drivers; install.sh never writes it.'),
   })
   .strict()
   .prefault({});
@@ -113,7 +117,7 @@ export const pumpConfigSchema = z
     const seen = new Map<number, string>();
     const roles = [...OUTPUT_ROLES, ...INPUT_ROLES, 'heartbeat'] as const;
     for (const role of roles) {
-      const spec = (cfg.pins as Record<string, PinSpec | null>)[role];
+      const spec = (cfg.pins as unknown as Record<string, PinSpec | null>)[role];
       if (!spec) continue;
       if (spec.pin < 2 || spec.pin > 27) {
         ctx.addIssue({ code: 'custom', path: ['pins', role], message: `${spec.pin} is not a usable BCM GPIO: allowed 2–27` });

@@ -76,7 +76,7 @@ describe('wildfire-edge CLI', () => {
   it('run with an invalid config refuses to start (non-zero) and names the key', () => {
     const p = file('nodriver.yaml', 'roles: [pump]\n');
     const r = cli(['run', '--config', p]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(78); // EX_CONFIG: the unit does not restart on it (RestartPreventExitStatus=78)
     expect(r.err).toMatch(/pump\.driver: got \(missing\); required with the pump role/);
     expect(r.err).toMatch(/refusing to start/);
   });

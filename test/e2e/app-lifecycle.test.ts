@@ -73,7 +73,7 @@ describe('app wiring (in process, embedded broker)', () => {
     const logger = memoryLogger('info');
     // rpio on a machine without /dev/gpiomem (this one) cannot open; the node must not run without its
     // pump, and the GPIO is opened first of all (Safety 1), so the broker and link never start.
-    const app = createApp({ config: config({ pump: { driver: 'rpio', timings: { maxEngineRuntime: 1800 } } }), logger });
+    const app = createApp({ config: config({ pump: { driver: 'rpio', pins: { confirmed: true }, timings: { maxEngineRuntime: 1800 } } }), logger });
     const r = await app.start();
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.reason).toMatch(/^pump: /);

@@ -1,6 +1,6 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -51,6 +51,11 @@ describe('dist/ outside the repository', () => {
     for (const f of ['wildfire-edge.mjs', 'detect-worker.mjs', 'models/wfe-firesmoke-320.onnx', 'models/wfe-firesmoke-320.json', 'deploy/demo/footage/fire-north/000.jpg', 'package.json', 'package-lock.json']) {
       expect(existsSync(join(dist, f)), f).toBe(true);
     }
+    // What install.sh reads beside itself (issue 12): copying only dist/ to a Pi is enough.
+    for (const f of ['install.sh', 'wildfire-edge.service', 'config.example.yaml', 'mosquitto/mosquitto.conf', 'mosquitto/acl']) {
+      expect(readFileSync(join(dist, 'deploy', f), 'utf8'), f).toBe(readFileSync(join('deploy', f), 'utf8'));
+    }
+    expect(statSync(join(dist, 'deploy/install.sh')).mode & 0o111).not.toBe(0);
     const pkg = JSON.parse(readFileSync(join(dist, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; optionalDependencies: Record<string, string> };
     const root = JSON.parse(readFileSync('package-lock.json', 'utf8')) as { packages: Record<string, { version: string }> };
     expect(pkg.dependencies).toEqual({ 'onnxruntime-node': root.packages['node_modules/onnxruntime-node'].version, sharp: root.packages['node_modules/sharp'].version });
