@@ -49,7 +49,7 @@ if (existsSync('deploy/demo')) {
 for (const f of ['README.md', 'NOTICE', 'LICENSE']) if (existsSync(f)) cpSync(f, join(out, f));
 // The installer and the files it reads beside itself ($here in install.sh); modes are kept
 // (install.sh and make-certs.sh stay executable).
-for (const f of ['install.sh', 'wildfire-edge.service', 'config.example.yaml', 'README.md', 'mosquitto']) {
+for (const f of ['install.sh', 'wildfire-edge.service', 'config.example.yaml', 'config.schema.json', 'README.md', 'mosquitto']) {
   if (existsSync(join('deploy', f))) cpSync(join('deploy', f), join(out, 'deploy', f), { recursive: true });
 }
 // Pin maps and wiring notes, which the installer's messages point at (pins and relay polarity).

@@ -216,6 +216,8 @@ install_app() {
   find "$ROOT/opt/$APP" -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
   (cd "$DIST" && tar --exclude=./node_modules -cf - .) | (cd "$ROOT/opt/$APP" && tar -xf -)
   install -m 0644 "$here/config.example.yaml" "$ROOT/opt/$APP/config.example.yaml"
+  # The JSON Schema editors validate the config with (its modeline points here).
+  if [ -f "$here/config.schema.json" ]; then install -m 0644 "$here/config.schema.json" "$ROOT/opt/$APP/config.schema.json"; fi
   if [ -f "$here/../README.md" ]; then install -m 0644 "$here/../README.md" "$ROOT/opt/$APP/README.md"; fi
   say "copied $DIST to /opt/$APP"
   run npm ci --omit=dev --no-audit --no-fund --prefix "$ROOT/opt/$APP"
@@ -252,6 +254,7 @@ write_config() {
     mqtt_block="# mqtt: no url = embedded broker on 127.0.0.1 (single Pi)."
   fi
   write_file "/etc/$APP/config.yaml" 0640 <<EOF
+# yaml-language-server: \$schema=/opt/$APP/config.schema.json
 # wildfire-edge configuration written by install.sh. Reference: /opt/$APP/config.example.yaml
 # Check it with: sudo $APP check-config /etc/$APP/config.yaml
 version: 1

@@ -110,6 +110,9 @@ describe('install.sh --root: the documented sequence on a fresh trixie Pi, only 
     expect(read(pi, 'opt/wildfire-edge/wildfire-edge.mjs')).toBe(readFileSync(join(dist, 'wildfire-edge.mjs'), 'utf8'));
     expect(existsSync(join(pi.root, 'opt/wildfire-edge/detect-worker.mjs'))).toBe(true);
     expect(read(pi, 'opt/wildfire-edge/config.example.yaml')).toBe(readFileSync(join(repo, 'deploy/config.example.yaml'), 'utf8'));
+    // The editor schema the installed config's modeline names.
+    expect(read(pi, 'opt/wildfire-edge/config.schema.json')).toBe(readFileSync(join(repo, 'deploy/config.schema.json'), 'utf8'));
+    expect(read(pi, 'etc/wildfire-edge/config.yaml')).toMatch(/^# yaml-language-server: \$schema=\/opt\/wildfire-edge\/config.schema.json$/m);
     expect(read(pi, 'etc/systemd/system/wildfire-edge.service')).toBe(readFileSync(join(repo, 'deploy/wildfire-edge.service'), 'utf8'));
     const cfg = read(pi, 'etc/wildfire-edge/config.yaml');
     expect(cfg).toContain('url: rtsp://CHANGE-ME/stream');
