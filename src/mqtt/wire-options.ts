@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { CodedError } from '../core/result.js';
 import type { MqttConfig } from './config.js';
+import { maxPacketBytes } from './packet-guard.js';
 import type { WireOptions } from './wire-client.js';
 
 /**
@@ -36,5 +37,6 @@ export function baseWireOptions(c: MqttConfig, clientId: string, willTopic: stri
     keepaliveSeconds: c.keepaliveSeconds,
     connectTimeoutMs: c.connectTimeoutSeconds * 1000,
     will: { topic: willTopic, payload: 'offline', qos: 1, retain: true },
+    maxPacketBytes: maxPacketBytes(c.maxInboundBytes),
   };
 }
