@@ -124,7 +124,7 @@ describe('inbound size cap in the embedded broker', () => {
     const bad = mqttConnect(url, { clientId: 'bad', reconnectPeriod: 0, protocolVersion: 4 });
     bad.on('error', () => undefined);
     await new Promise((r) => bad.once('connect', r));
-    const closed = new Promise((r) => bad.once('close', r));
+    const closed = new Promise<void>((r) => bad.once('close', () => r()));
     bad.publish('fire/trigger', Buffer.alloc(4 * 1024 * 1024, 0x61), { qos: 0 });
     await Promise.race([closed, new Promise((_, rej) => setTimeout(() => rej(new Error('the embedded broker kept the oversize publisher connected')), 10_000))]);
     await waitFor(() => core.metrics().embedded_broker_oversize_packets_total === 1, 10_000, 'counted');
