@@ -69,6 +69,12 @@ export function buildBaseSchema(envi: ConfigEnvironment) {
       .strictObject({
         level: levelSchema.default('info').describe('Default log level (quiet at info).'),
         levels: z.record(z.string(), levelSchema).default({}).describe('Per-namespace levels, e.g. {mqtt: debug}.'),
+        refusalSummarySeconds: z
+          .number()
+          .min(1)
+          .max(86_400)
+          .default(60)
+          .describe('Refused triggers/commands and rejected inbound messages: one log line per reason per this interval, then a summary with the count (pump: individual events for the first 10, then one summary event).'),
       })
       .prefault({}),
     mqtt: mqttConfigSchema,
