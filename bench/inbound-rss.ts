@@ -3,7 +3,9 @@
  * (issue 12 item 6). Real Mosquitto (stock config, no max_packet_size); the publisher runs in a
  * child process so its own buffer is not counted. Not part of `npm run bench` (one-off figure).
  *
- *   node --expose-gc --import tsx bench/inbound-rss.ts [4|5] [MiB]
+ *   node --expose-gc --import tsx bench/inbound-rss.ts [4|5|embedded] [MiB]
+ *
+ * `embedded`: no mqtt.url, so the node runs aedes in-process and the publisher connects to it.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -11,17 +13,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../src/log/logger.js';
 import { createMqttCore, mqttConfigSchema } from '../src/mqtt/index.js';
-import { TestMosquitto } from '../test/helpers/mosquitto.js';
+import { freePort, TestMosquitto } from '../test/helpers/mosquitto.js';
 
-const protocolVersion = Number(process.argv[2] ?? 4) as 4 | 5;
+const embedded = process.argv[2] === 'embedded';
+const protocolVersion = (embedded ? 4 : Number(process.argv[2] ?? 4)) as 4 | 5;
 const mib = Number(process.argv[3] ?? 200);
 const mb = (n: number) => Math.round(n / 1e6);
 const gc = (globalThis as { gc?: () => void }).gc;
 
 const broker = new TestMosquitto();
-await broker.start();
+const port = embedded ? await freePort() : 0;
+if (!embedded) await broker.start();
+const url = embedded ? `mqtt://127.0.0.1:${port}` : broker.url;
 const core = createMqttCore({
-  config: mqttConfigSchema.parse({ url: broker.url, protocolVersion, backoff: { baseMs: 50, capMs: 300 } }),
+  config: mqttConfigSchema.parse(embedded ? { embedded: { port } } : { url, protocolVersion, backoff: { baseMs: 50, capMs: 300 } }),
   nodeId: 'rss',
   stateDir: mkdtempSync(join(tmpdir(), 'wfe-rss-')),
   logger: silentLogger(),
@@ -40,7 +45,7 @@ const pub = spawn(
     '--input-type=module',
     '-e',
     `import { connect } from 'mqtt';
-     const c = connect(${JSON.stringify(broker.url)}, { protocolVersion: 4, reconnectPeriod: 0 });
+     const c = connect(${JSON.stringify(url)}, { protocolVersion: 4, reconnectPeriod: 0 });
      c.on('connect', () => c.publish('fire/trigger', Buffer.alloc(${mib} * 1024 * 1024, 97), { qos: 1 }, () => c.end()));`,
   ],
   { stdio: 'inherit' },
@@ -54,6 +59,7 @@ const after = process.memoryUsage().rss;
 const m = core.metrics();
 console.log(
   JSON.stringify({
+    broker: embedded ? 'embedded aedes' : 'mosquitto',
     protocolVersion,
     publishMiB: mib,
     rssBeforeMB: mb(before),
@@ -62,8 +68,9 @@ console.log(
     received_total: m.received_total,
     rejected_total: m.rejected_total,
     inbound_oversize_packets_total: m.inbound_oversize_packets_total ?? 'n/a',
+    embedded_broker_oversize_packets_total: m.embedded_broker_oversize_packets_total ?? 'n/a',
     connects_total: m.connects_total,
   }),
 );
 await core.close();
-await broker.stop();
+if (!embedded) await broker.stop();
