@@ -31,6 +31,8 @@ export interface RigOptions {
   nodeId?: string;
   /** Do not call start() (restart tests inspect the boot). */
   noStart?: boolean;
+  /** Refusal log/event rate-limit interval (ms). */
+  refusalSummaryMs?: number;
   /** Logical input levels already present when the process starts (e.g. a button held at boot). */
   inputs?: Partial<Record<InputRole, boolean>>;
 }
@@ -83,6 +85,7 @@ export class HilRig {
       bootId: o.bootId ?? 'hil-boot',
       uptimeS: o.uptimeS ?? (() => clock.now() / 1000),
       clockSynced: o.clockSynced,
+      refusalSummaryMs: o.refusalSummaryMs,
     });
     if (!r.ok) throw new Error(r.reason);
     const rig = new HilRig(clock, driver, bus, r.value, config, stateDir);

@@ -40,6 +40,7 @@ export async function wirePump(opts: WirePumpOptions): Promise<Result<{ part: Ap
       driver: opts.driver,
       clockSynced: opts.clockSynced,
       triggerTtlSeconds: ctx.config.consensus.triggerTtlSeconds,
+      refusalSummaryMs: ctx.config.log.refusalSummarySeconds * 1000,
     });
     if (!r.ok) return fail(r.reason);
     controller = r.value;

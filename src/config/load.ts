@@ -130,8 +130,28 @@ export function parseConfigText(text: string, source: string): { ok: true; value
     const problems = doc.errors.map((e) => ({ key: '(syntax)', value: `line ${e.linePos?.[0]?.line ?? '?'}`, allowed: e.message.split('\n')[0] }));
     return { ok: false, reason: formatProblems(source, problems), problems };
   }
-  return { ok: true, value: doc.toJS() };
+  try {
+    // yaml's default alias limit (100) stops a "billion laughs" alias bomb, but by throwing a
+    // ReferenceError: turn it (and anything else toJS throws) into a config problem.
+    return { ok: true, value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+  } catch (e) {
+    const msg = (e as Error).message.split('\n')[0];
+    const alias = /alias/i.test(msg);
+    const problems = [
+      {
+        key: alias ? '(aliases)' : '(syntax)',
+        value: alias ? 'YAML anchors/aliases that expand beyond the limit' : JSON.stringify(msg),
+        allowed: alias
+          ? `YAML aliases may expand to at most ${MAX_ALIAS_COUNT} nodes (the file looks like an alias bomb: ${msg}); write the values out or use fewer aliases`
+          : `cannot convert the YAML document: ${msg}`,
+      },
+    ];
+    return { ok: false, reason: formatProblems(source, problems), problems };
+  }
 }
+
+/** Bound on alias expansion (yaml's own default); a real config uses a handful of aliases. */
+const MAX_ALIAS_COUNT = 100;
 
 /** Options for {@link loadConfigFile}. */
 export interface LoadFileOptions extends ParseOptions {

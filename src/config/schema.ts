@@ -74,6 +74,12 @@ export function buildBaseSchema(envi: ConfigEnvironment) {
           .enum(LOG_FORMATS)
           .default('auto')
           .describe('auto: human lines on a terminal, JSON with a journald priority prefix under systemd, JSON otherwise; json; pretty. `run --log-format` overrides.'),
+        refusalSummarySeconds: z
+          .number()
+          .min(1)
+          .max(86_400)
+          .default(60)
+          .describe('Refused triggers/commands and rejected inbound messages: one log line per reason per this interval, then a summary with the count (pump: individual events for the first 10, then one summary event).'),
       })
       .prefault({}),
     mqtt: mqttConfigSchema,

@@ -18,12 +18,37 @@ export interface Clock {
   setTimer(delayMs: number, fn: () => void): TimerHandle;
 }
 
+/**
+ * Longest delay one Node timer can hold (2^31 − 1 ms, about 24.8 days). setTimeout fires a longer
+ * delay after 1 ms (with a TimeoutOverflowWarning), so a long hold or lockout would end at once.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** The real clock: performance.now() for monotonic time, Date.now() for wall time. */
 export const systemClock: Clock = {
   now: () => performance.now(),
   wallNow: () => Date.now(),
   setTimer(delayMs, fn) {
-    const t = setTimeout(fn, Math.max(0, delayMs));
-    return { cancel: () => clearTimeout(t) };
+    // Delays beyond MAX_TIMER_MS are chained: each link waits at most MAX_TIMER_MS, the last one
+    // calls fn. Every configurable delay reaches setTimeout through here, so it is fixed once.
+    let left = Number.isNaN(delayMs) ? 0 : Math.max(0, delayMs);
+    let t: ReturnType<typeof setTimeout> | undefined;
+    let cancelled = false;
+    const arm = (): void => {
+      const step = Math.min(left, MAX_TIMER_MS);
+      left -= step;
+      t = setTimeout(() => {
+        if (cancelled) return;
+        if (left > 0) arm();
+        else fn();
+      }, step);
+    };
+    arm();
+    return {
+      cancel: () => {
+        cancelled = true;
+        clearTimeout(t);
+      },
+    };
   },
 };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { assetRoot } from '../app/paths.js';
 import { parseConfigObject } from '../config/index.js';
+import { systemClock, type TimerHandle } from '../core/clock.js';
 import { createLogger } from '../log/logger.js';
 import { runLoaded } from '../cli/run.js';
 import { demoConfig } from './demo-config.js';
@@ -69,7 +70,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   o.out(BANNER(mqttPort || 'a free port', join(root, 'deploy', 'demo', 'footage', 'fire-north')));
   let timings: DemoTimings | null = null;
   let stopNarrator: (() => void) | null = null;
-  let timer: NodeJS.Timeout | null = null;
+  let timer: TimerHandle | null = null;
   let triggered = false;
   const summary = (): void => {
     const s = (ms: number | null): string => (ms === null ? 'never' : `${(ms / 1000).toFixed(1)} s`);
@@ -91,15 +92,15 @@ export async function runDemo(o: DemoOptions): Promise<number> {
         });
       }
       if (o.maxSeconds) {
-        timer = setTimeout(() => process.kill(process.pid, 'SIGINT'), o.maxSeconds * 1000);
-        timer.unref();
+        // Through the clock: a --max-seconds beyond setTimeout's 24.8 days is chained, not fired at once.
+        timer = systemClock.setTimer(o.maxSeconds * 1000, () => process.kill(process.pid, 'SIGINT'));
       }
     },
     onStarted: (app) => {
       o.out(`[demo] status page: ${app.statusUrl() ?? '(not available: see the log above)'}`);
     },
   });
-  if (timer) clearTimeout(timer);
+  (timer as TimerHandle | null)?.cancel();
   (stopNarrator as (() => void) | null)?.();
   summary();
   rmSync(stateDir, { recursive: true, force: true });

@@ -20,6 +20,8 @@ export interface MqttCoreOptions {
   random?: Random;
   /** Outbox storage override (tests); default the on-disk segment log. */
   store?: OutboxStore;
+  /** Rejected inbound messages are logged at most once per reason per this interval, with a count (`log.refusalSummarySeconds`); default 60 s. */
+  refusalLogMs?: number;
 }
 
 /** What the status page shows (no secrets). */

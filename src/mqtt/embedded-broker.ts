@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import type { Logger } from '../log/logger.js';
+import { guardInboundPackets, maxPacketBytes } from './packet-guard.js';
 
 /**
  * The in-process broker used when no `mqtt.url` is configured (DESIGN.md "Roles and scale"): aedes
@@ -16,6 +17,10 @@ export interface EmbeddedBrokerOptions {
   /** TCP port; 0 = any free port (see `url`). */
   port: number;
   logger: Logger;
+  /** Cap on one packet from a client (whole packet); a larger one closes that client's connection before its body is buffered. Default: for a 64 KiB payload. */
+  maxPacketBytes?: number;
+  /** At most one log line per this interval about oversize packets (with the count). */
+  logIntervalMs?: number;
 }
 
 /** A running embedded broker. */
@@ -23,6 +28,8 @@ export interface EmbeddedBroker {
   /** `mqtt://<host>:<port>` to connect to. */
   url: string;
   port: number;
+  /** Client connections closed for a packet above the cap. */
+  oversizePackets(): number;
   /** Stop listening and close every client; idempotent, never throws. */
   close(): Promise<void>;
 }
@@ -33,7 +40,28 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   const aedes = await Aedes.createBroker();
   aedes.on('clientError', (client, err) => log.debug('embedded broker client error', { client: client?.id, err }));
   aedes.on('connectionError', (_client, err) => log.debug('embedded broker connection error', { err }));
-  const server: Server = createServer(aedes.handle);
+  // aedes runs in this process and its parser buffers a whole packet: a 200 MiB PUBLISH from any
+  // local client would land in our heap. Watch declared sizes on each client socket first.
+  let oversize = 0;
+  let lastLog = Number.NEGATIVE_INFINITY;
+  const every = opts.logIntervalMs ?? 60_000;
+  const cap = opts.maxPacketBytes ?? maxPacketBytes(64 * 1024);
+  const server: Server = createServer((socket) => {
+    guardInboundPackets(socket, cap, (bytes) => {
+      oversize++;
+      const now = performance.now();
+      if (now - lastLog < every) return;
+      lastLog = now;
+      log.warn('embedded broker: a client sent a packet larger than the cap; closed its connection before buffering it', {
+        declaredBytes: bytes,
+        capBytes: cap,
+        remote: socket.remoteAddress,
+        total: oversize,
+        fix: 'find the publisher, or raise mqtt.maxInboundBytes',
+      });
+    });
+    aedes.handle(socket);
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -59,6 +87,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   return {
     url: `mqtt://${host}:${port}`,
     port,
+    oversizePackets: () => oversize,
     close() {
       closing ??= (async () => {
         await new Promise<void>((r) => aedes.close(() => r()));

@@ -23,6 +23,8 @@ export interface InboundOptions {
   maxBytes: number;
   logger: Logger;
   clock: Clock;
+  /** At most one log line per reason per this interval (the line carries the count); default 10 s. */
+  logIntervalMs?: number;
   /** Called when a filter gains its first subscriber (subscribe on the wire). */
   addFilter(filter: string): void;
   /** Called when a filter lost its last subscriber. */
@@ -40,7 +42,8 @@ export class Inbound {
   private nextId = 1;
   /** MQTT 3.1.1: copies still expected of a message matching several overlapping filters. */
   private copies = new Map<string, { left: number; at: number }>();
-  private lastLog = new Map<string, number>();
+  /** Per log key: when it was last written and how many were suppressed since. */
+  private lastLog = new Map<string, { at: number; suppressed: number }>();
   /** Counters for metrics. */
   readonly counts = { received: 0, delivered: 0, handlerErrors: 0, notOurs: 0, duplicateCopies: 0 };
   /** Rejected payloads by reason code (`oversize`, `non_json`, `schema`, `invalid`). */
@@ -157,16 +160,24 @@ export class Inbound {
 
   private reject(topic: string, code: string, reason: string, owner?: string): void {
     bump(this.rejected, code);
-    this.throttledLog(`reject:${code}:${topic}`, () =>
-      this.opts.logger.warn('inbound message rejected', { topic, reason: reason.slice(0, 300), code, owner, rejected: { ...this.rejected } }),
+    // Keyed by reason code only (a bounded set), never by topic: a flood of junk on random topics
+    // must not become a log line per topic.
+    this.throttledLog(`reject:${code}`, (suppressed) =>
+      this.opts.logger.warn('inbound message rejected', { topic, reason: reason.slice(0, 300), code, owner, suppressedSinceLastLine: suppressed, rejected: { ...this.rejected } }),
     );
   }
 
-  private throttledLog(key: string, write: () => void): void {
+  /** One line per key per interval; the next line says how many were suppressed in between. */
+  private throttledLog(key: string, write: (suppressed: number) => void): void {
     const now = this.opts.clock.now();
-    if (now - (this.lastLog.get(key) ?? Number.NEGATIVE_INFINITY) < LOG_EVERY_MS) return;
-    if (this.lastLog.size > 1000) this.lastLog.clear(); // bounded memory under a topic flood
-    this.lastLog.set(key, now);
-    write();
+    const every = this.opts.logIntervalMs ?? LOG_EVERY_MS;
+    const last = this.lastLog.get(key);
+    if (last && now - last.at < every) {
+      last.suppressed++;
+      return;
+    }
+    if (!last && this.lastLog.size >= 256) this.lastLog.clear(); // keys are bounded; belt and braces
+    this.lastLog.set(key, { at: now, suppressed: 0 });
+    write(last?.suppressed ?? 0);
   }
 }

@@ -12,6 +12,7 @@ import { ConnectionStats } from './core-metrics.js';
 import { ConnectionMachine } from './connection-machine.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js';
 import { Inbound } from './inbound.js';
+import { maxPacketBytes } from './packet-guard.js';
 import type { ConnectionListener, ConnectionState, InboundMeta, PayloadParser, PublishOptions } from './link.js';
 import { Outbox, type OutboxInput } from './outbox.js';
 import { FileOutboxStore } from './outbox-file-store.js';
@@ -61,7 +62,9 @@ class MqttCoreImpl implements MqttCore {
   private closed = false;
   private attemptsSinceConnected = 0;
   private lastTransitionAt: number;
-  private readonly counts = { publishRejected: 0, droppedClosed: 0, droppedBeforeStart: 0, listenerErrors: 0, subscriptionsGranted: 0, subscribeFailures: 0 };
+  private readonly counts = { publishRejected: 0, droppedClosed: 0, droppedBeforeStart: 0, listenerErrors: 0, subscriptionsGranted: 0, subscribeFailures: 0, oversizePackets: 0 };
+  private lastOversizeLog = Number.NEGATIVE_INFINITY;
+  private readonly refusalLogMs: number;
 
   constructor(opts: MqttCoreOptions) {
     this.cfg = opts.config;
@@ -70,6 +73,7 @@ class MqttCoreImpl implements MqttCore {
     this.log = opts.logger.child('mqtt');
     this.clock = opts.clock ?? systemClock;
     this.url = this.cfg.url;
+    this.refusalLogMs = opts.refusalLogMs ?? 60_000;
     // MQTT 5 for external brokers (expiry, subscription ids, reason codes); aedes speaks 3.1.1.
     this.protocolVersion = this.cfg.protocolVersion ?? (this.cfg.url ? 5 : 4);
     this.stats = new ConnectionStats(this.clock);
@@ -84,6 +88,7 @@ class MqttCoreImpl implements MqttCore {
       maxBytes: this.cfg.maxInboundBytes,
       logger: this.log.child('inbound'),
       clock: this.clock,
+      logIntervalMs: this.refusalLogMs,
       addFilter: (f) => this.wireSubscribe([{ filter: f, id: this.inbound.idOf(f) }]),
       removeFilter: (f) => this.wire?.conn.unsubscribe([toWire(this.cfg.topicPrefix, f)]),
     });
@@ -121,7 +126,7 @@ class MqttCoreImpl implements MqttCore {
     if (!this.url) {
       if (c.protocolVersion === 5) this.log.warn('the embedded broker speaks MQTT 3.1.1; using protocol version 4');
       this.protocolVersion = 4;
-      this.embedded = await startEmbeddedBroker({ host: c.embedded.host, port: c.embedded.port, logger: this.log });
+      this.embedded = await startEmbeddedBroker({ host: c.embedded.host, port: c.embedded.port, logger: this.log, maxPacketBytes: maxPacketBytes(c.maxInboundBytes), logIntervalMs: this.refusalLogMs });
       this.url = this.embedded.url;
     }
     this.wireBase = { ...tls, ...baseWireOptions(c, this.clientId, toWire(c.topicPrefix, topics.availability(this.nodeId))) };
@@ -254,6 +259,8 @@ class MqttCoreImpl implements MqttCore {
       listener_errors_total: this.counts.listenerErrors,
       subscriptions_granted_total: this.counts.subscriptionsGranted,
       subscribe_failures_total: this.counts.subscribeFailures,
+      inbound_oversize_packets_total: this.counts.oversizePackets,
+      ...(this.embedded ? { embedded_broker_oversize_packets_total: this.embedded.oversizePackets() } : {}),
     };
   }
 
@@ -286,6 +293,19 @@ class MqttCoreImpl implements MqttCore {
       },
       closed: (reason) => this.machine.handle({ type: 'lost', attempt, reason }),
       message: (topic, payload, retained, subIds) => this.inbound.dispatch(topic, payload, retained, this.clock.wallNow(), subIds),
+      oversize: (bytes) => {
+        this.counts.oversizePackets++;
+        const now = this.clock.now();
+        if (now - this.lastOversizeLog < this.refusalLogMs) return;
+        this.lastOversizeLog = now;
+        this.log.warn('inbound packet larger than the cap: closed the connection before buffering it (it reconnects); a publisher is sending oversize messages', {
+          declaredBytes: bytes,
+          capBytes: maxPacketBytes(this.cfg.maxInboundBytes),
+          protocolVersion: this.protocolVersion,
+          total: this.counts.oversizePackets,
+          fix: 'find the publisher, or raise mqtt.maxInboundBytes',
+        });
+      },
     });
     this.wire = { attempt, conn };
   }

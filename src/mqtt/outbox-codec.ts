@@ -12,8 +12,9 @@ import type { OutboxRecord } from './outbox-store.js';
  *            | u16 idLen | id | u16 topicLen | topic | payload (rest of the body)
  *   DEL(2) = f64 seq                      (tombstone: acknowledged or dropped)
  *
- * A power cut can leave a partial last frame; its length or CRC does not match and recovery stops
- * reading that segment there (later segments are never written before earlier ones are complete).
+ * A power cut can leave a partial last frame; its length or CRC does not match and it is skipped.
+ * Corruption in the middle (a bad SD-card sector) skips only the damaged bytes: decoding
+ * resynchronises on the next valid frame.
  */
 
 const HEADER = 8;
@@ -83,21 +84,25 @@ export function encodeRemove(seq: number): Buffer {
   return frame(body);
 }
 
-/** One decoded frame. */
-export type DecodedFrame = { type: 'msg'; rec: OutboxRecord; bytes: number } | { type: 'del'; seq: number; bytes: number };
+/** One decoded frame; `offset` is where it starts in the segment. */
+export type DecodedFrame = { type: 'msg'; rec: OutboxRecord; bytes: number; offset: number } | { type: 'del'; seq: number; bytes: number; offset: number };
 
-/** Result of decoding one segment: the valid frames and whether a torn/corrupt tail was cut off. */
+/** Result of decoding one segment: the valid frames and whether anything was skipped. */
 export interface DecodedSegment {
   frames: DecodedFrame[];
   /** Byte offset just after the last valid frame. */
   validBytes: number;
-  /** True when bytes after `validBytes` were ignored (partial write, corruption). */
+  /** True when some bytes were ignored (partial write, corruption), in the middle or at the end. */
   torn: boolean;
+  /** Number of separate corrupt or torn byte ranges skipped. */
+  corruptRanges: number;
+  /** Bytes skipped in those ranges. */
+  skippedBytes: number;
 }
 
-function decodeBody(body: Buffer, bytes: number): DecodedFrame | undefined {
+function decodeBody(body: Buffer, bytes: number, offset: number): DecodedFrame | undefined {
   const type = body.readUInt8(0);
-  if (type === TYPE_DEL && body.length === 9) return { type: 'del', seq: body.readDoubleLE(1), bytes };
+  if (type === TYPE_DEL && body.length === 9) return { type: 'del', seq: body.readDoubleLE(1), bytes, offset };
   if (type !== TYPE_MSG || body.length < 30) return undefined;
   let o = 1;
   const seq = body.readDoubleLE(o);
@@ -121,23 +126,55 @@ function decodeBody(body: Buffer, bytes: number): DecodedFrame | undefined {
   const payload = Buffer.from(body.subarray(o));
   const rec: OutboxRecord = { seq, id, topic, payload, priority: priority as Priority, createdAt };
   if (!Number.isNaN(expiresAt)) rec.expiresAt = expiresAt;
-  return { type: 'msg', rec, bytes };
+  return { type: 'msg', rec, bytes, offset };
 }
 
-/** Decode every valid frame of a segment's bytes, stopping at the first torn or corrupt one. */
+/** The frame starting at `o`, if a complete one with a matching CRC and a well-formed body is there. */
+function frameAt(buf: Buffer, o: number): DecodedFrame | undefined {
+  if (o + HEADER > buf.length) return undefined;
+  const len = buf.readUInt32LE(o);
+  if (len < 1 || len > MAX_BODY || o + HEADER + len > buf.length) return undefined;
+  const type = buf[o + HEADER];
+  // Cheap shape checks before the CRC, so scanning a corrupt range stays fast.
+  if (!((type === TYPE_DEL && len === 9) || (type === TYPE_MSG && len >= 30))) return undefined;
+  const body = buf.subarray(o + HEADER, o + HEADER + len);
+  if (crc32(body) !== buf.readUInt32LE(o + 4)) return undefined;
+  return decodeBody(body, HEADER + len, o);
+}
+
+/**
+ * Decode every valid frame of a segment's bytes. A torn or corrupt frame does not end the segment:
+ * decoding resynchronises on the next offset where a complete frame with a matching CRC starts, so
+ * one bad sector mid-segment loses only the records it touched, not every record after it. (A
+ * false match needs a 32-bit CRC to agree on bytes that also pass the shape checks.)
+ */
 export function decodeSegment(buf: Buffer): DecodedSegment {
   const frames: DecodedFrame[] = [];
   let o = 0;
+  let validBytes = 0;
+  let corruptRanges = 0;
+  let skippedBytes = 0;
   while (o < buf.length) {
-    if (o + HEADER > buf.length) break;
-    const len = buf.readUInt32LE(o);
-    if (len < 1 || len > MAX_BODY || o + HEADER + len > buf.length) break;
-    const body = buf.subarray(o + HEADER, o + HEADER + len);
-    if (crc32(body) !== buf.readUInt32LE(o + 4)) break;
-    const f = decodeBody(body, HEADER + len);
-    if (!f) break;
-    frames.push(f);
-    o += HEADER + len;
+    const f = frameAt(buf, o);
+    if (f) {
+      frames.push(f);
+      o += f.bytes;
+      validBytes = o;
+      continue;
+    }
+    // Corrupt or torn here: scan byte by byte for the next valid frame header.
+    const start = o;
+    let next: DecodedFrame | undefined;
+    for (o = start + 1; o + HEADER < buf.length; o++) {
+      next = frameAt(buf, o);
+      if (next) break;
+    }
+    corruptRanges++;
+    if (!next) {
+      skippedBytes += buf.length - start;
+      break;
+    }
+    skippedBytes += o - start;
   }
-  return { frames, validBytes: o, torn: o < buf.length };
+  return { frames, validBytes, torn: corruptRanges > 0, corruptRanges, skippedBytes };
 }

@@ -84,16 +84,20 @@ export class FileOutboxStore implements OutboxStore {
       const dec = decodeSegment(buf);
       seg.bytes = buf.length;
       if (dec.torn) {
-        // A partial tail from a crash mid-write (or corruption): everything before it is intact.
-        this.st.tornRecords++;
-        this.opts.logger.warn('outbox segment has a torn or corrupt tail; ignored', { segment: name, validBytes: dec.validBytes, fileBytes: buf.length });
+        // A partial tail from a crash mid-write, or corruption: the damaged bytes are skipped and
+        // every valid frame around them is kept (decodeSegment resynchronises).
+        this.st.tornRecords += dec.corruptRanges;
+        this.opts.logger.warn('outbox segment has torn or corrupt bytes; skipped them, kept every valid record', {
+          segment: name,
+          corruptRanges: dec.corruptRanges,
+          skippedBytes: dec.skippedBytes,
+          fileBytes: buf.length,
+        });
       }
-      let off = 0;
       for (const f of dec.frames) {
         this.maxSeq = Math.max(this.maxSeq, f.type === 'del' ? f.seq : f.rec.seq);
         if (f.type === 'del') removed.add(f.seq);
-        else if (!removed.has(f.rec.seq)) recs.set(f.rec.seq, { rec: f.rec, seg, frame: buf.subarray(off, off + f.bytes) });
-        off += f.bytes;
+        else if (!removed.has(f.rec.seq)) recs.set(f.rec.seq, { rec: f.rec, seg, frame: buf.subarray(f.offset, f.offset + f.bytes) });
       }
       this.segments.push(seg);
     }

@@ -1,4 +1,5 @@
 import { connect, ErrorWithReasonCode, type IClientOptions, type MqttClient } from 'mqtt';
+import { guardInboundPackets } from './packet-guard.js';
 
 /**
  * The only file that imports mqtt.js (STYLE.md rule 4). One {@link WireConnection} is ONE
@@ -17,6 +18,8 @@ export interface WireEvents {
   closed(reason: string): void;
   /** An inbound PUBLISH. */
   message(topic: string, payload: Buffer, retained: boolean, subIds: number[] | undefined): void;
+  /** An inbound packet declared larger than `maxPacketBytes`: the connection is closed before its body is buffered. */
+  oversize?(declaredBytes: number): void;
 }
 
 /** Connection parameters (secrets included; never log this object). */
@@ -33,6 +36,8 @@ export interface WireOptions {
   keepaliveSeconds: number;
   connectTimeoutMs: number;
   will: { topic: string; payload: string; qos: 1; retain: true };
+  /** Cap on one inbound packet (whole packet); advertised as Maximum Packet Size under MQTT 5, enforced at the socket always. */
+  maxPacketBytes: number;
 }
 
 /** Outcome of a QoS 1 publish: acknowledged, refused by the broker (reason code), or connection lost. */
@@ -83,8 +88,20 @@ export class WireConnection {
       queueQoSZero: false,
       resubscribe: false,
       will: opts.will,
+      // MQTT 5: a compliant broker never sends a packet above this (it drops the message for us).
+      ...(opts.protocolVersion === 5 ? { properties: { maximumPacketSize: opts.maxPacketBytes } } : {}),
     };
     this.client = connect(opts.url, o);
+    // mqtt.js buffers a whole packet before looking at it: watch the declared sizes on the socket
+    // itself (mqtt.js creates it synchronously in connect) and close before a huge body arrives.
+    const stream = this.client.stream as Parameters<typeof guardInboundPackets>[0] | undefined;
+    if (stream) {
+      guardInboundPackets(stream, opts.maxPacketBytes, (size) => {
+        this.ev.oversize?.(size);
+        const err = Object.assign(new Error(`inbound packet of ${size} bytes exceeds the cap of ${opts.maxPacketBytes} bytes (mqtt.maxInboundBytes + headroom); connection closed before buffering it`), { code: 'packet_too_large' });
+        this.end(err);
+      });
+    }
     this.client.on('connect', () => {
       if (this.done) return;
       this.connected = true;

@@ -4,6 +4,7 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import type { MetricSnapshot } from '../core/metrics.js';
 import { fail, ok, type Result } from '../core/result.js';
 import type { Logger } from '../log/logger.js';
+import { RefusalSummary } from '../log/refusal-summary.js';
 import type { MqttLink } from '../mqtt/link.js';
 import { PUMP_INPUTS, type PumpEvent, type PumpStatePayload } from '../topics/payloads.js';
 import type { PumpConfig } from './config.js';
@@ -33,7 +34,15 @@ export interface PumpControllerOptions {
   triggerTtlSeconds?: number;
   /** Device-tree model path for `driver: auto` (tests). */
   modelPath?: string;
+  /**
+   * Refused triggers/commands: one log line per reason per this interval, individual events for
+   * the first few, then one summary event with the count (`log.refusalSummarySeconds`; default 60 s).
+   */
+  refusalSummaryMs?: number;
 }
+
+/** Individual refusal events per reason per interval before only the summary is published. */
+const REFUSAL_EVENTS_PER_INTERVAL = 10;
 
 /** What the status page shows. */
 export interface PumpSnapshot {
@@ -92,6 +101,9 @@ class Controller implements PumpController {
   private out: Outputs = allOff();
   private readonly events: PumpEvent[] = [];
   private readonly refused: Record<string, number> = {};
+  /** Commands refused before the machine, by reason code (exact; the events are rate limited). */
+  private readonly refusedCommands: Record<string, number> = {};
+  private readonly refusals: RefusalSummary;
   private timers: Record<'poll' | 'heartbeat' | 'mockWarn' | 'persist', TimerHandle | undefined> = { poll: undefined, heartbeat: undefined, mockWarn: undefined, persist: undefined };
   private hbLevel = false;
   private started = false;
@@ -127,11 +139,24 @@ class Controller implements PumpController {
       onTrigger: (id, via) => this.guard(() => this.machine.handle({ type: 'trigger', id, source: via })),
       onCommand: (action, source) => this.guard(() => this.machine.handle({ type: 'command', action, source })),
       onRefused: (kind, reason, extra) => {
+        const code = refusalCode(reason);
         if (kind === 'trigger') this.refused[reason] = (this.refused[reason] ?? 0) + 1;
+        else this.refusedCommands[code] = (this.refusedCommands[code] ?? 0) + 1;
+        this.reportRefusal(kind, code, reason, { event: `${kind}_refused`, from: this.machine.state().name, to: null, reason, ...extra });
+      },
+    });
+    this.refusals = new RefusalSummary({
+      clock: opts.clock,
+      intervalMs: opts.refusalSummaryMs ?? 60_000,
+      eventsPerInterval: REFUSAL_EVENTS_PER_INTERVAL,
+      onSummary: (r) => {
+        const [kind, code] = splitKey(r.key);
+        const interval_s = r.intervalMs / 1000;
+        const fields = { reason: code, count: r.total, without_own_event: r.unevented, interval_s };
         // A local trigger also comes back over MQTT: that duplicate is expected, keep it quiet.
-        if (reason === 'duplicate') this.log.debug(`${kind} refused: ${reason}`, extra);
-        else this.log.warn(`${kind} refused: ${reason}`, extra);
-        this.publishEvent({ event: `${kind}_refused`, from: this.machine.state().name, to: null, reason, ...extra });
+        if (code === 'duplicate') this.log.debug(`${r.total} ${kind}s refused (${code}) in the last ${interval_s} s`, fields);
+        else this.log.warn(`${r.total} ${kind}s refused (${code}) in the last ${interval_s} s; only the first was logged and the first ${REFUSAL_EVENTS_PER_INTERVAL} got an event each`, fields);
+        if (r.unevented > 0 && !this.halted) this.publishEvent({ event: `${kind}_refused_summary`, from: this.machine.state().name, to: null, ...fields });
       },
     });
     driver.onFault = (reason) => {
@@ -156,6 +181,7 @@ class Controller implements PumpController {
   }
 
   async stop(): Promise<void> {
+    if (!this.stopping) this.refusals.flush(); // the held-back counts go out before the final state
     this.stopping ??= this.safeStop();
     return this.stopping;
   }
@@ -176,6 +202,7 @@ class Controller implements PumpController {
       dry_run_trips_total: c.dryRunTrips,
       low_pressure_trips_total: c.lowPressureTrips,
       refused_triggers_total: { ...this.refused, ...Object.fromEntries(Object.entries(c.refused).filter(([k]) => !k.startsWith('command_'))) },
+      refused_commands_total: { ...this.refusedCommands, ...Object.fromEntries(Object.entries(c.refused).filter(([k]) => k.startsWith('command_')).map(([k, v]) => [refusalCode(k.slice(8)), v])) },
       stale_timers_total: c.staleTimers,
       commands_for_other_nodes_total: this.adapter.otherTargets,
       armed: this.machine.isArmed() ? 1 : 0,
@@ -208,9 +235,23 @@ class Controller implements PumpController {
     if (e.event === 'transition') this.log.info(`${e.from} → ${e.to}`, { reason: e.reason });
     else if (e.event === 'trigger_refused') {
       this.refused[String(e.reason)] = (this.refused[String(e.reason)] ?? 0) + 1;
-      this.log.warn(`trigger refused: ${e.reason}`, e); // loud: trigger_blocked_refilling et al.
+      // loud (trigger_blocked_refilling et al.), but once per reason per interval
+      return this.reportRefusal('trigger', refusalCode(String(e.reason)), String(e.reason), e as PumpEvent);
+    } else if (e.event === 'command_refused') {
+      return this.reportRefusal('command', refusalCode(String(e.reason)), String(e.reason), e as PumpEvent, 'info');
     }
     this.publishEvent(e as PumpEvent);
+  }
+
+  /** Log and publish a refusal within the rate limit; the counters are kept by the callers (exact). */
+  private reportRefusal(kind: 'trigger' | 'command', code: string, reason: string, e: PumpEvent, level: 'warn' | 'info' = 'warn'): void {
+    const v = this.refusals.admit(`${kind}:${code}`);
+    if (v.log) {
+      const quiet = code === 'duplicate'; // a local trigger also comes back over MQTT: expected
+      const { event: _e, from: _f, to: _t, ...extra } = e;
+      this.log[quiet ? 'debug' : level](`${kind} refused: ${reason}`, { ...extra, more_within_s: (this.opts.refusalSummaryMs ?? 60_000) / 1000 });
+    }
+    if (v.event) this.publishEvent(e);
   }
 
   private publishEvent(e: PumpEvent): void {
@@ -348,4 +389,16 @@ class Controller implements PumpController {
     this.publishState(true);
     await this.driver.close();
   }
+}
+
+/** The stable code of a refusal reason (`malformed: detail` → `malformed`), a bounded label. */
+function refusalCode(reason: string): string {
+  const m = /^([a-z_]{1,40})(:|$)/.exec(reason);
+  return m ? m[1] : 'other';
+}
+
+/** `trigger:expired` → ['trigger', 'expired'] (`other` when keys overflowed). */
+function splitKey(key: string): [string, string] {
+  const i = key.indexOf(':');
+  return i < 0 ? ['refusal', key] : [key.slice(0, i), key.slice(i + 1)];
 }

@@ -18,6 +18,12 @@ export const telemetryConfigSchema = z
       .max(86_400)
       .default(30)
       .describe('Seconds between `system/<node>/health` updates (retained); also how often the clock sync flag is re-read.'),
+    maxClockSkewSeconds: z
+      .number()
+      .min(1)
+      .max(86_400)
+      .default(30)
+      .describe("Health reports `clock_skew` when this node's wall clock is further than this from its peers' (measured from the timestamps of their telemetry and health messages)."),
     diskPath: z
       .string()
       .min(1)

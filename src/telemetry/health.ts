@@ -9,7 +9,8 @@ import type { CameraSourceSnapshot, ConsensusSourceSnapshot, DetectorSourceSnaps
  * - `degraded`: the node still protects the property but something needs attention — a camera is
  *   down, the broker is unreachable or FAILED (local-first keeps the local pump working), the
  *   outbox is filling (> 80 %), the pump is in ERROR, the clock is not synchronised (expiry checks
- *   are skipped, TOPICS.md "Time"), an optional listener did not bind, a part's snapshot threw, or
+ *   are skipped, TOPICS.md "Time"), the clock is further than `telemetry.maxClockSkewSeconds`
+ *   from the peers' (`clock_skew`: remote triggers would be refused as expired), an optional listener did not bind, a part's snapshot threw, or
  *   the Pi firmware reports under-voltage or throttling right now.
  * - `failed`: a part reports a terminal failure it will not recover from by itself: the detector
  *   supervisor reached its restart cap (`state: failed`), so this node no longer sees fire.
@@ -40,6 +41,8 @@ export interface HealthInput {
   sourceErrors: readonly string[];
   /** Pi firmware conditions active now (`under_voltage`, `throttled`, ...); absent off a Pi. */
   throttledNow?: readonly string[];
+  /** Measured offset of the local wall clock from the peers' (local − peers; null: no peer heard) and the allowed bound. */
+  clockSkew?: { offsetS: number; peers: number; boundS: number } | null;
 }
 
 /** Outcome of {@link evaluateHealth}. */
@@ -91,6 +94,15 @@ export function evaluateHealth(input: HealthInput): HealthVerdict {
   }
   if (input.clockSync === 'unsynced') {
     degraded('clock_not_synced', 'system clock not synchronised (NTP); trigger/command expiry checks are skipped until it is.');
+  }
+  const sk = input.clockSkew;
+  if (sk && Math.abs(sk.offsetS) > sk.boundS) {
+    const off = Math.round(Math.abs(sk.offsetS));
+    degraded(
+      'clock_skew',
+      `system clock is ${off} s ${sk.offsetS > 0 ? 'ahead of' : 'behind'} its peers (${sk.peers} heard; allowed ${sk.boundS} s): ` +
+        `remote triggers and commands will be ${sk.offsetS > 0 ? 'refused as expired' : 'refused as from the future or kept too long'}. Check NTP on this node and its peers.`,
+    );
   }
   for (const l of input.listeners) {
     if (!l.ok) degraded('listener_failed', `${l.name} listener not running${l.reason ? `: ${l.reason}` : ''}`, l.name);

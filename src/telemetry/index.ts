@@ -7,6 +7,7 @@ import type { MqttLink } from '../mqtt/link.js';
 import { topics } from '../topics/topics.js';
 import { createClockSyncProbe, type ClockSyncProbe, type ClockSyncState } from './clock-sync.js';
 import type { TelemetryConfig } from './config.js';
+import { ClockSkewTracker } from './clock-skew.js';
 import { evaluateHealth, type HealthInput, type HealthProblem, type HealthStatus } from './health.js';
 import {
   normalizeCameras,
@@ -95,6 +96,10 @@ export interface Telemetry {
 const OWNER = 'telemetry';
 const STATUS_CODE: Record<HealthStatus, number> = { ok: 0, degraded: 1, failed: 2 };
 const UNSYNC_LOG_EVERY_MS = 60_000;
+/** Clock offset samples are kept this long (several telemetry and health intervals). */
+const SKEW_WINDOW_MS = 10 * 60_000;
+/** Peers' periodic messages: fresh (telemetry is QoS 0, never queued) and every node sends them. */
+const PEER_TOPICS = ['system/+/telemetry', 'system/+/health'];
 const CHANGE_DEBOUNCE_MS = 1000;
 const problemKey = (ps: readonly HealthProblem[]): string => ps.map((p) => `${p.code}:${p.subject ?? ''}`).join(',');
 
@@ -113,6 +118,12 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
   let lastUnsyncLog = -Infinity;
   let lastVerdict: { status: HealthStatus; problems: number } = { status: 'ok', problems: 0 };
   const listeners = new Map<string, ListenerSnapshot>();
+  // Peers' envelope timestamps against our wall clock (issue 12 item 7e).
+  const skew = new ClockSkewTracker({ windowMs: SKEW_WINDOW_MS });
+  const skewInput = (): HealthInput['clockSkew'] => {
+    const e = skew.estimate(clock.now());
+    return e ? { offsetS: e.offsetMs / 1000, peers: e.peers, boundS: config.maxClockSkewSeconds } : null;
+  };
 
   // Bus fallbacks: last value seen per part, used when the wiring passes no source for it.
   const busCameras = new Map<string, CameraSourceSnapshot>();
@@ -148,6 +159,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       clockSync: sync.state(),
       sourceErrors: errors,
       throttledNow: last?.throttled?.now ?? [],
+      clockSkew: skewInput(),
     };
   }
 
@@ -272,6 +284,14 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
         busMqttState = e.to;
         publishSoon();
       });
+      for (const filter of PEER_TOPICS) {
+        link?.subscribe(filter, OWNER, parseEnvelopeStamp, (st, meta) => {
+          // Retained copies are old by nature; our own messages say nothing about skew.
+          if (!st || meta.retained || st.node === nodeId) return;
+          skew.observe(st.node, st.tsMs, meta.receivedAt, clock.now());
+          publishSoon(); // publishes only when the verdict changed
+        });
+      }
       await healthTick();
       every(config.healthIntervalSeconds * 1000, healthTick);
       every(config.intervalSeconds * 1000, telemetryTick);
@@ -284,6 +304,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       soonTimer?.cancel();
       soonTimer = null;
       bus.removeOwner(OWNER);
+      link?.unsubscribeOwner(OWNER);
     },
     clockSynced: () => sync.clockSynced(),
     health,
@@ -298,6 +319,11 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
         health_problems: lastVerdict.problems,
         clock_synced: sync.clockSynced() ? 1 : 0,
       };
+      const sk = skew.estimate(clock.now());
+      if (sk) {
+        out.clock_skew_seconds = sk.offsetMs / 1000;
+        out.clock_skew_peers = sk.peers;
+      }
       if (last) {
         for (const k of ['cpu_percent', 'load1', 'mem_used_mb', 'rss_mb', 'disk_free_mb', 'cpu_temp_c'] as const) {
           const v = last[k];
@@ -307,4 +333,20 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       return out;
     },
   };
+}
+
+/**
+ * `node_id` and `ts` of a peer's envelope, or null for anything else. Always ok at the link level:
+ * these topics are only listened to for their timestamps, a foreign payload is not an error.
+ */
+function parseEnvelopeStamp(payload: Buffer): { ok: true; value: { node: string; tsMs: number } | null } {
+  let v: unknown;
+  try {
+    v = JSON.parse(payload.toString('utf8'));
+  } catch {
+    return { ok: true, value: null };
+  }
+  const o = v as { node_id?: unknown; ts?: unknown } | null;
+  if (!o || typeof o !== 'object' || typeof o.node_id !== 'string' || typeof o.ts !== 'number' || !Number.isFinite(o.ts)) return { ok: true, value: null };
+  return { ok: true, value: { node: o.node_id.slice(0, 64), tsMs: o.ts * 1000 } };
 }

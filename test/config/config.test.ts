@@ -130,6 +130,24 @@ describe('config files', () => {
     expect(!d.ok && d.reason).toMatch(/no such file/);
   });
 
+  it('a YAML alias bomb is an invalid config (clear problem), not a thrown ReferenceError; a few aliases still work', () => {
+    const dir = tmp();
+    const lines = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    const names = 'abcdefghi';
+    for (let i = 1; i < names.length; i++) lines.push(`${names[i]}: &${names[i]} [${Array(9).fill('*' + names[i - 1]).join(', ')}]`);
+    writeFileSync(join(dir, 'bomb.yaml'), lines.join('\n') + '\n');
+    let r: ReturnType<typeof loadConfigFile> | undefined;
+    expect(() => (r = loadConfigFile(join(dir, 'bomb.yaml'), { env: {}, environment: envi }))).not.toThrow();
+    expect(r?.ok).toBe(false);
+    expect(!r?.ok && r?.reason).toMatch(/^invalid config .*bomb\.yaml/);
+    expect(!r?.ok && r?.problems[0]).toMatchObject({ key: '(aliases)' });
+    expect(!r?.ok && r?.problems[0].allowed).toMatch(/alias bomb/);
+    // Ordinary anchors and aliases are unaffected.
+    writeFileSync(join(dir, 'ok.yaml'), 'pump: &p { driver: mock }\ncameras:\n  - { id: north, url: "dir:///x" }\n  - { id: south, url: "dir:///y" }\nx-unused: *p\n');
+    const ok = loadConfigFile(join(dir, 'ok.yaml'), { env: {}, environment: envi });
+    expect(!ok.ok && ok.problems.map((p) => p.key)).toEqual(['x-unused']); // strict top level, but parsed
+  });
+
   it('refuses a "__proto__" key by name (zod would drop it silently: an allow-list would lose its camera)', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'p.yaml'), 'pump: { driver: mock }\ncameras:\n  - { id: north, url: "dir:///x" }\nconsensus:\n  cameras:\n    __proto__: { width: 640, height: 480 }\n');

@@ -31,12 +31,30 @@ describe('outbox record framing', () => {
     }
   });
 
-  it('a flipped bit is detected by the CRC and stops reading there', () => {
+  it('a flipped bit is detected by the CRC; decoding resynchronises on the next valid frame (only that record is lost)', () => {
     const a = encodeMessage(rec(1));
     const b = Buffer.from(encodeMessage(rec(2)));
     b[b.length - 3] ^= 0x10;
-    const d = decodeSegment(Buffer.concat([a, b, encodeMessage(rec(3))]));
-    expect(d.frames).toHaveLength(1);
+    const d = decodeSegment(Buffer.concat([a, b, encodeMessage(rec(3)), encodeRemove(1), encodeMessage(rec(4))]));
+    expect(d.frames.map((f) => (f.type === 'msg' ? f.rec.seq : `del ${f.seq}`))).toEqual([1, 3, 'del 1', 4]);
     expect(d.torn).toBe(true);
+    expect(d.corruptRanges).toBe(1);
+    expect(d.skippedBytes).toBe(b.length);
+  });
+
+  it('a corrupt length field, a zeroed sector and garbage mid-segment each skip only the damaged bytes', () => {
+    const frames = [1, 2, 3, 4, 5, 6].map((n) => encodeMessage(rec(n)));
+    const lenHit = frames.map((f) => Buffer.from(f));
+    lenHit[1].writeUInt32LE(0xfffffff0, 0); // a length that runs past the end
+    const zeroed = frames.map((f) => Buffer.from(f));
+    zeroed[2].fill(0, 3, 20);
+    const withGarbage = [frames[0], Buffer.from('\u0001garbage that is no frame at all\u0000\u0000'), ...frames.slice(1)];
+    for (const [parts, lost] of [[lenHit, [2]], [zeroed, [3]], [withGarbage, []]] as const) {
+      const d = decodeSegment(Buffer.concat(parts as Buffer[]));
+      expect(d.frames.map((f) => (f.type === 'msg' ? f.rec.seq : -1))).toEqual([1, 2, 3, 4, 5, 6].filter((n) => !(lost as readonly number[]).includes(n)));
+      expect(d.corruptRanges).toBe(1);
+      // offsets point at the frames themselves
+      for (const f of d.frames) expect(Buffer.concat(parts as Buffer[]).readUInt32LE(f.offset)).toBe(f.bytes - 8);
+    }
   });
 });

@@ -73,7 +73,7 @@ function setup(opts: { sources?: HealthSources; sync?: ClockSyncState; config?: 
 
 describe('telemetry', () => {
   it('defaults intervals to 60 s / 30 s', () => {
-    expect(telemetryConfigSchema.parse(undefined)).toEqual({ intervalSeconds: 60, healthIntervalSeconds: 30 });
+    expect(telemetryConfigSchema.parse(undefined)).toEqual({ intervalSeconds: 60, healthIntervalSeconds: 30, maxClockSkewSeconds: 30 });
   });
 
   it('publishes retained health at start and every healthIntervalSeconds, telemetry at qos 0 every intervalSeconds', async () => {
@@ -224,5 +224,68 @@ describe('telemetry', () => {
     await t.tel.start();
     await flush();
     expect(t.tel.health().problems.map((p) => p.code)).toEqual(['under_voltage', 'cpu_throttled']);
+  });
+});
+
+// Issue 12 item 7e: a node whose clock was far off refused every remote trigger as expired while
+// health said ok. Peers' envelope timestamps now measure the offset; beyond the bound health says
+// `clock_skew` with the measured offset.
+describe('clock skew against peers', () => {
+  const peerMsg = (t: ReturnType<typeof setup>, node: string, offsetS: number, topic = 'telemetry', retained = false) =>
+    t.link.inject(`system/${node}/${topic}`, { v: 1, id: `${node}-${Math.random()}`, node_id: node, ts: t.clock.wallNow() / 1000 - offsetS, cpu_percent: 1 }, { retained, receivedAt: t.clock.wallNow() });
+
+  it('a local clock 10 minutes ahead of its peers degrades health with clock_skew and the offset; back in bounds it clears', async () => {
+    const t = setup({ config: { maxClockSkewSeconds: 30 } });
+    await t.tel.start();
+    await flush();
+    expect(t.health()!.status).toBe('ok');
+    // Two peers, their messages delayed a little in transit; the local clock is 600 s ahead.
+    peerMsg(t, 'pi-south', 600 + 0.8);
+    peerMsg(t, 'pi-south', 600 + 0.2);
+    peerMsg(t, 'pi-east', 600 + 0.4, 'health');
+    t.clock.advance(1000); // published within a second of the change
+    await flush();
+    const h = t.health()!;
+    expect(h.status).toBe('degraded');
+    const p = h.problems.find((x) => x.code === 'clock_skew');
+    expect(p?.message).toMatch(/system clock is 600 s ahead of its peers \(2 heard; allowed 30 s\).*refused as expired/);
+    expect(t.tel.metrics().clock_skew_seconds).toBeCloseTo(600.3, 5); // median of per-peer minima (600.2, 600.4)
+    expect(t.log.lines.some((l) => l.msg === 'health degraded')).toBe(true);
+    // The window forgets the old samples; fresh ones within bounds clear the problem.
+    t.clock.advance(11 * 60_000);
+    peerMsg(t, 'pi-south', 0.3);
+    peerMsg(t, 'pi-east', 0.1);
+    t.clock.advance(30_000);
+    await flush();
+    expect(t.health()!.problems.map((x) => x.code)).not.toContain('clock_skew');
+    expect(t.health()!.status).toBe('ok');
+  });
+
+  it('behind the peers is reported too; retained copies, our own messages, junk and a single wrong peer do not count', async () => {
+    const t = setup();
+    await t.tel.start();
+    peerMsg(t, 'pi-old', 3600, 'health', true); // retained: an hour old by nature
+    peerMsg(t, 'pi-north', -900); // our own
+    t.link.inject('system/pi-x/telemetry', 'not json');
+    t.link.inject('system/pi-x/telemetry', { ts: 'soon' });
+    t.clock.advance(30_000);
+    await flush();
+    expect(t.health()!.status).toBe('ok');
+    expect(t.tel.metrics().clock_skew_seconds).toBeUndefined();
+    // One peer with a broken clock among three good ones: the median stays near 0.
+    peerMsg(t, 'pi-a', 0.1);
+    peerMsg(t, 'pi-b', 0.2);
+    peerMsg(t, 'pi-c', 0.3);
+    peerMsg(t, 'pi-broken', 5000);
+    t.clock.advance(30_000);
+    await flush();
+    expect(t.health()!.status).toBe('ok');
+    // Now this node is 2 minutes behind everyone.
+    for (const n of ['pi-a', 'pi-b', 'pi-c', 'pi-broken']) peerMsg(t, n, -120);
+    t.clock.advance(11 * 60_000);
+    for (const n of ['pi-a', 'pi-b', 'pi-c']) peerMsg(t, n, -120);
+    t.clock.advance(1000);
+    await flush();
+    expect(t.health()!.problems.find((x) => x.code === 'clock_skew')?.message).toMatch(/120 s behind its peers \(3 heard/);
   });
 });
