@@ -1,4 +1,4 @@
-import type { MetricSnapshot } from '../core/metrics.js';
+import type { MetricSnapshot, MetricSpecs } from '../core/metrics.js';
 import { fail, ok } from '../core/result.js';
 import { createHttpServer, type HttpServer, type StatusSnapshot } from '../http/index.js';
 import type { Telemetry } from '../telemetry/index.js';
@@ -13,6 +13,8 @@ export interface WireHttpOptions {
   status: () => StatusSnapshot;
   /** Part name → metrics provider. */
   metrics: Record<string, () => MetricSnapshot>;
+  /** Part name → its metric declarations. */
+  metricSpecs: Record<string, MetricSpecs>;
   /**
    * Try the next ports when the configured one is taken (the demo: "8080 or the next free one").
    * Production binds exactly what is configured and reports a failure in health.
@@ -35,7 +37,7 @@ export function wireHttp(opts: WireHttpOptions): { part: AppPart; url: () => str
       let last = 'not started';
       for (let i = 0; i < tries; i++) {
         const port = cfg.port === 0 ? 0 : cfg.port + i;
-        const s = createHttpServer({ config: { ...cfg, port }, logger: log, bus: ctx.bus, status: opts.status, metrics: opts.metrics });
+        const s = createHttpServer({ config: { ...cfg, port }, logger: log, bus: ctx.bus, status: opts.status, metrics: opts.metrics, metricSpecs: opts.metricSpecs });
         const r = await s.start();
         if (r.ok) {
           server = s;

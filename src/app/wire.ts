@@ -1,4 +1,11 @@
-import type { MetricSnapshot } from '../core/metrics.js';
+import type { MetricSnapshot, MetricSpecs } from '../core/metrics.js';
+import { CONSENSUS_METRICS } from '../consensus/metric-specs.js';
+import { CAMERA_METRICS } from '../detect/metric-specs.js';
+import { HTTP_METRICS } from '../http/metric-specs.js';
+import { MQTT_METRICS } from '../mqtt/metric-specs.js';
+import { NOTIFY_METRICS } from '../notify/metric-specs.js';
+import { PUMP_METRICS } from '../pump/metric-specs.js';
+import { TELEMETRY_METRICS } from '../telemetry/metric-specs.js';
 import { ok, type Result } from '../core/result.js';
 import type { HealthSources } from '../telemetry/index.js';
 import type { WireContext } from './context.js';
@@ -20,6 +27,17 @@ import { wireTelemetry } from './wire-telemetry.js';
  * Stop order (issue 7): the pump is made safe first, then the producers (camera, consensus), then
  * the observers, then the MQTT link (publishes `offline`, flushes the outbox), the broker last.
  */
+/** Each part's metric declarations (in its own folder), by part name: how /metrics exports them. */
+export const METRIC_SPECS: Record<string, MetricSpecs> = {
+  mqtt: MQTT_METRICS,
+  camera: CAMERA_METRICS,
+  consensus: CONSENSUS_METRICS,
+  pump: PUMP_METRICS,
+  notify: NOTIFY_METRICS,
+  telemetry: TELEMETRY_METRICS,
+  http: HTTP_METRICS,
+};
+
 export const STOP_ORDER: readonly string[] = ['pump', 'camera', 'consensus', 'notify', 'telemetry', 'homeassistant', 'http', 'mqtt', 'broker'];
 
 /** Position of a part in the stop order; parts not listed (test probes) stop just before the link. */
@@ -116,6 +134,7 @@ export async function buildParts(ctx: WireContext, overrides: PartOverrides): Pr
       telemetry: tel.telemetry,
       status: () => buildStatus({ nodeId: ctx.nodeId, version: ctx.version, roles: config.roles, telemetry: tel.telemetry, consensus: consensusSnap, consensusTimeline, pump: pumpSnap, cameras: cameraSnap, mqtt: () => mqtt.core.snapshot() }),
       metrics,
+      metricSpecs: METRIC_SPECS,
       portSearch: overrides.httpPortSearch,
     });
     parts.push(http.part);

@@ -55,6 +55,7 @@ export interface ConsensusService {
 }
 
 const OWNER = 'consensus';
+const CONSENSUS_STATES = ['idle', 'watching', 'triggered', 'cooldown'] as const;
 
 /** The reference's `service_id` carried forward with our node id. */
 function serviceId(nodeId: string): string {
@@ -264,7 +265,10 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
     metrics() {
       const c = engine.counters;
       const g = engine.gauges();
+      const snap = engine.snapshot();
       return {
+        state: Object.fromEntries(CONSENSUS_STATES.map((st) => [st, st === snap.state ? 1 : 0])),
+        last_trigger_timestamp_seconds: snap.lastTrigger ? snap.lastTrigger.atWallMs / 1000 : 0,
         messages_accepted: c.messagesAccepted,
         detections_accepted: c.detectionsAccepted,
         rejected: { ...c.rejected },

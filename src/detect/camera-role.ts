@@ -225,9 +225,11 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
     metrics() {
       const dropped: Record<string, number> = {};
       const frames: Record<string, number> = {};
+      const online: Record<string, number> = {};
       for (const [id, s] of Object.entries(statuses)) {
         dropped[id] = s.dropped;
         frames[id] = s.frames;
+        online[id] = s.status === 'online' ? 1 : 0;
       }
       return {
         detect_messages_published: m.published,
@@ -243,6 +245,7 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
         detect_errors: stats.errors,
         camera_frames: frames,
         camera_dropped: dropped,
+        camera_online: online,
       };
     },
   };

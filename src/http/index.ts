@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AppBus } from '../bus/index.js';
-import type { MetricSnapshot } from '../core/metrics.js';
+import type { MetricSnapshot, MetricSpecs } from '../core/metrics.js';
+import { HTTP_METRICS } from './metric-specs.js';
 import { fail, ok, type Result } from '../core/result.js';
 import type { Logger } from '../log/logger.js';
 import { CAMERA_ID_RE } from '../topics/topics.js';
@@ -22,6 +23,8 @@ export interface HttpServerOptions {
   status: () => StatusSnapshot;
   /** Part name → its `metrics()`; each becomes `wfe_<part>_*` on `/metrics`. */
   metrics: Record<string, () => MetricSnapshot>;
+  /** Part name → how its keys are exported (each part's metric-specs.ts). */
+  metricSpecs?: Record<string, MetricSpecs>;
   /** Last pump events kept for the page; default 20. */
   maxEvents?: number;
   /** SSE refresh period in ms (also the coalescing window after bus events is 1/8 of it); default 2000. */
@@ -56,7 +59,7 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   const { config, logger: log, bus } = opts;
   const maxEvents = opts.maxEvents ?? 20;
   const period = opts.ssePeriodMs ?? 2000;
-  const exporter = createMetricsExporter(opts.metrics);
+  const exporter = createMetricsExporter(opts.metrics, { ...opts.metricSpecs, http: HTTP_METRICS });
   const snapshots = new Map<string, { jpeg: Buffer; ts: number }>();
   const events: PageEvent[] = [];
   // Pump states for the timeline's pump band: bounded by count and age (the page shows minutes).

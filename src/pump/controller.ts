@@ -6,7 +6,7 @@ import { fail, ok, type Result } from '../core/result.js';
 import type { Logger } from '../log/logger.js';
 import { RefusalSummary } from '../log/refusal-summary.js';
 import type { MqttLink } from '../mqtt/link.js';
-import { PUMP_INPUTS, type PumpEvent, type PumpStatePayload } from '../topics/payloads.js';
+import { PUMP_INPUTS, PUMP_STATES, type PumpEvent, type PumpStatePayload } from '../topics/payloads.js';
 import type { PumpConfig } from './config.js';
 import type { GpioDriver } from './gpio-driver.js';
 import { createGpioDriver } from './gpio-select.js';
@@ -206,6 +206,7 @@ class Controller implements PumpController {
       stale_timers_total: c.staleTimers,
       commands_for_other_nodes_total: this.adapter.otherTargets,
       armed: this.machine.isArmed() ? 1 : 0,
+      state: Object.fromEntries(PUMP_STATES.map((st) => [st, st === this.machine.state().name ? 1 : 0])),
     };
   }
 

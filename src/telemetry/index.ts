@@ -316,6 +316,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       const out: MetricSnapshot = {
         ...counters,
         health_status: STATUS_CODE[lastVerdict.status],
+        health: { ok: 0, degraded: 0, failed: 0, [lastVerdict.status]: 1 },
         health_problems: lastVerdict.problems,
         clock_synced: sync.clockSynced() ? 1 : 0,
       };
