@@ -205,6 +205,7 @@ class Controller implements PumpController {
       refused_commands_total: { ...this.refusedCommands, ...Object.fromEntries(Object.entries(c.refused).filter(([k]) => k.startsWith('command_')).map(([k, v]) => [refusalCode(k.slice(8)), v])) },
       stale_timers_total: c.staleTimers,
       commands_for_other_nodes_total: this.adapter.otherTargets,
+      triggers_deduplicated_total: this.adapter.duplicates,
       armed: this.machine.isArmed() ? 1 : 0,
       state: Object.fromEntries(PUMP_STATES.map((st) => [st, st === this.machine.state().name ? 1 : 0])),
     };

@@ -11,6 +11,7 @@ export const PUMP_METRICS: MetricSpecs = {
   refused_triggers_total: counter('Triggers refused, by reason', { label: 'reason' }),
   refused_commands_total: counter('Commands refused, by reason', { label: 'reason' }),
   stale_timers_total: counter('Timers that fired for a state already left'),
+  triggers_deduplicated_total: counter('Triggers seen again by id (the bus and its MQTT echo, redeliveries): routine, not refused'),
   commands_for_other_nodes_total: counter("Commands aimed at another node's pump (ignored)"),
   link_errors: counter('MQTT link calls that threw'),
 };

@@ -40,6 +40,8 @@ export class PumpMqttAdapter {
   private readonly seenCommands = new Map<string, number>();
   /** Commands aimed at another node's pump (ignored). */
   otherTargets = 0;
+  /** Triggers seen again by id (bus + MQTT echo, redeliveries): de-duplicated, not refused. */
+  duplicates = 0;
 
   constructor(private readonly o: PumpMqttAdapterOptions) {
     this.admission = new TriggerAdmission({
@@ -70,6 +72,13 @@ export class PumpMqttAdapter {
 
   private trigger(msg: TriggerMessage, id: string, retained: boolean, via: string): void {
     const refusal = this.admission.check(msg, id, retained);
+    // A trigger seen again (the local bus and its MQTT echo, an at-least-once redelivery) is the
+    // de-duplication working, not a refusal: no event, no refused count, no page row, no alert.
+    if (refusal === 'duplicate') {
+      this.duplicates++;
+      this.o.logger.debug('trigger already seen (de-duplicated)', { trigger_id: id, via });
+      return;
+    }
     if (refusal) {
       this.o.onRefused('trigger', refusal, { trigger_id: id, via, zones: msg.zones ?? null });
       return;

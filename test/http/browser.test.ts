@@ -115,6 +115,10 @@ describe('status page in Chromium', () => {
     // Pin levels: logical state and the electrical level.
     const pins = await page.$eval('#pump .pins', (e) => e.textContent ?? '');
     expect(pins).toMatch(/mainValveon · pin \d+ (HIGH|LOW)/);
+    // The trigger's MQTT echo is de-duplication, not a refused trigger: no such row.
+    const events = await page.$eval('#events', (e) => e.textContent ?? '');
+    expect(events).toMatch(/IDLE → PRIMING/);
+    expect(events).not.toMatch(/trigger_refused/);
     // Favicon served (no 404 on every load).
     const fav = await page.evaluate(async () => (await fetch('/favicon.svg')).status);
     expect(fav).toBe(200);

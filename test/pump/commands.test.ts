@@ -133,11 +133,14 @@ describe('fire/trigger admission', () => {
     const { link, rig } = await rigWithLink();
     rig.trigger({ id: 'same' });
     link.inject('fire/trigger', { action: 'trigger', id: 'same' });
-    expect(rig.eventsNamed('trigger_refused').at(-1)?.reason).toBe('duplicate');
+    // The echo is de-duplication at work, not a refusal: no event, no refused count (issue 14).
+    expect(rig.eventsNamed('trigger_refused')).toEqual([]);
     expect(rig.transitions().filter((t) => t.startsWith('IDLE>PRIMING'))).toHaveLength(1);
     link.inject('fire/trigger', '{"action":"trigger","confidence":1}');
     link.inject('fire/trigger', '{"action":"trigger","confidence":1}');
-    expect(rig.controller.metrics().refused_triggers_total).toMatchObject({ duplicate: 2 });
+    expect(rig.controller.metrics().triggers_deduplicated_total).toBe(2);
+    expect(rig.controller.metrics().refused_triggers_total).not.toHaveProperty('duplicate');
+    expect(rig.eventsNamed('trigger_refused')).toEqual([]);
   });
 
   it('expired triggers: expires_at, else timestamp + ttl (120 s), 5 s skew; skipped when the clock is not synced', async () => {
