@@ -144,10 +144,19 @@ class Controller implements PumpController {
     if (this.started) return;
     this.started = true;
     const prior = this.store.load();
-    if (!prior.ok) this.log.error(prior.reason);
-    else if (prior.value) {
-      this.log.info('restoring persisted pump state', { state: prior.value.state, run: prior.value.run, lockoutRemainingS: prior.value.lockoutRemainingS });
-      this.machine.restore(prior.value);
+    if (prior.kind === 'lost') {
+      // Never "start without it" (issue 12): a pump the owner disarmed, or one refilling its tank,
+      // would start on the next automatic trigger. Come up as restrictive as the config allows.
+      this.log.error(
+        `${prior.reason}: PUMP STATE LOST. Starting disarmed, with the longest refill lockout, automatic triggers refused; manual start still works. Check the SD card, then send reset and arm to clear`,
+        { previousCopy: prior.previous ? { state: prior.previous.state, armed: prior.previous.armed } : null },
+      );
+      this.machine.restoreLost(prior.previous);
+    } else if (prior.kind === 'ok') {
+      if (prior.legacy) this.log.warn('pump state file has no checksum (written by an older version): accepted once under the strict schema, rewritten with a checksum now');
+      this.log.info('restoring persisted pump state', { state: prior.state.state, run: prior.state.run, lockoutRemainingS: prior.state.lockoutRemainingS });
+      this.machine.restore(prior.state);
+      if (prior.legacy) this.persist();
     }
     this.adapter.start();
     if (this.io.hasInputs()) this.pollInputs();
@@ -246,6 +255,7 @@ class Controller implements PumpController {
       holdRemainingS: m.holdRemainingS(),
       lastTriggerId: m.lastTrigger(),
       error: s.name === 'ERROR' ? s.reason : null,
+      stateLost: m.isStateLost(),
       driver: this.driver.kind,
     };
   }

@@ -157,6 +157,8 @@ export const pumpStateSchema = envelopeSchema.extend({
   lastTriggerId: z.string().nullable(),
   error: z.string().nullable(),
   driver: z.string(),
+  /** The state file was lost or corrupt at boot; latched until an operator `reset` or `arm` (issue 12). Always sent by this version; absent = false. */
+  stateLost: z.boolean().optional(),
 });
 export type PumpStatePayload = z.infer<typeof pumpStateSchema>;
 
