@@ -46,8 +46,12 @@ export interface PumpSnapshot {
 export interface PumpController {
   /** Restore persisted state, subscribe, start input sampling, heartbeat and the mock warning. */
   start(): void;
-  /** Safe stop: ignition-off pulse if the engine ran, all outputs off, final all-off state, release pins. Idempotent. */
-  stop(): Promise<void>;
+  /**
+   * Safe stop for exit: ignition-off pulse if the engine ran (published as STOPPING as it happens),
+   * all outputs off, then a final retained `STOPPED_FOR_EXIT` state with its event; release pins.
+   * Idempotent (the first call's `why` names the exit).
+   */
+  stop(why?: string): Promise<void>;
   /** Operator command from a local source (status page); MQTT commands arrive via the adapter. */
   command(action: CommandAction, source?: string): HandleResult;
   /** State payload + pin levels + last events. */
@@ -97,6 +101,8 @@ class Controller implements PumpController {
   private started = false;
   private stopping: Promise<void> | undefined;
   private halted = false;
+  /** Set by the exit safe stop: the state it is in (published and shown by snapshot()). */
+  private exitView: ExitView | undefined;
 
   constructor(
     private readonly opts: PumpControllerOptions,
@@ -164,8 +170,8 @@ class Controller implements PumpController {
     this.publishState();
   }
 
-  async stop(): Promise<void> {
-    this.stopping ??= this.safeStop();
+  async stop(why = 'shutdown'): Promise<void> {
+    this.stopping ??= this.safeStop(why);
     return this.stopping;
   }
 
@@ -227,11 +233,13 @@ class Controller implements PumpController {
     this.adapter.publishEvent(e);
   }
 
-  private publishState(forceOff = false): void {
-    this.adapter.publishState(this.statePayload(forceOff));
+  private publishState(): void {
+    this.adapter.publishState(this.statePayload());
   }
 
-  private statePayload(forceOff = false): PumpStatePayload {
+  private statePayload(): PumpStatePayload {
+    // On the exit path the machine is halted and still names its old state: the exit view wins.
+    const exit = this.exitView;
     const m = this.machine;
     const s = m.state();
     const inputs = m.currentInputs();
@@ -239,11 +247,11 @@ class Controller implements PumpController {
     const clock = this.opts.clock;
     return {
       ...this.adapter.envelope(),
-      state: s.name,
+      state: exit?.state ?? s.name,
       armed: m.isArmed(),
-      outputs: forceOff ? allOff() : { ...this.out },
+      outputs: { ...this.out },
       inputs: Object.fromEntries(PUMP_INPUTS.map((k) => [k, inputs[k]])) as PumpStatePayload['inputs'],
-      run: info
+      run: info && !exit
         ? {
             ignitionOnAt: info.ignitionOnAt === null ? null : (clock.wallNow() - (clock.now() - info.ignitionOnAt)) / 1000,
             runtimeS: info.runtimeMs / 1000,
@@ -324,19 +332,29 @@ class Controller implements PumpController {
     warn();
   }
 
-  private async safeStop(): Promise<void> {
-    const engineRan = this.out.ignitionOn || this.out.ignitionStart || this.machine.state().name === 'STOPPING';
+  private async safeStop(why: string): Promise<void> {
+    const from = this.machine.state().name;
+    const engineRan = this.out.ignitionOn || this.out.ignitionStart || from === 'STOPPING';
     // Keep the run's used runtime for the restart (Safety 1). Never before start(): the machine has
     // not restored the file yet, and saving its fresh IDLE would erase a latched ERROR or a lockout.
+    // The exit states below are never persisted: a restart resumes from what the machine knew.
     if (this.started) this.persist();
     this.halted = true;
     this.machine.halt();
     this.adapter.stop();
     for (const t of Object.values(this.timers)) t?.cancel();
-    // Engine off and every other output off at once, then the stop pulse (PUMP.md Safety 7).
-    this.io.forceAllOff();
+    const reason = `exit:${why}`;
     if (engineRan) {
+      // A real STOPPING (issue 12 item 3): engine and every other output off at once, the stop
+      // pulse, and by default the main valve left open as in a normal STOPPING, since closing it
+      // while the engine still turns dead-heads the pump (pump.exitMainValve). Never opened here.
+      const hold = this.opts.config.exitMainValve === 'hold' && this.out.mainValve;
+      this.io.forceAllOff(hold ? ['mainValve'] : []);
       this.io.set('ignitionOff', true);
+      this.out = { ...allOff(), mainValve: hold, ignitionOff: true };
+      this.publishEvent({ event: 'transition', from, to: 'STOPPING', reason, exit: true, main_valve_held: hold });
+      this.exitView = { state: 'STOPPING' };
+      this.publishState();
       // An output is on during the pulse, so the dead-man heartbeat keeps toggling (Safety 7).
       let hb = this.hbLevel;
       let beat: TimerHandle | undefined;
@@ -350,11 +368,21 @@ class Controller implements PumpController {
       await new Promise<void>((r) => this.opts.clock.setTimer(ms, r));
       beat?.cancel();
       this.io.set('ignitionOff', false);
-      this.io.heartbeat(false);
     }
+    // Every output off (Safety 7), whatever we believe they are.
+    this.io.forceAllOff();
     this.out = allOff();
-    this.log.info('pump stopped: all outputs off', { engineRan });
-    this.publishState(true);
+    this.log.info('pump stopped: all outputs off', { engineRan, why });
+    // The last retained state names what it is, so Home Assistant and the status page never show a
+    // running pump on a node that is gone; `offline` follows from the MQTT core.
+    this.publishEvent({ event: 'transition', from: engineRan ? 'STOPPING' : from, to: 'STOPPED_FOR_EXIT', reason, exit: true, engine_ran: engineRan });
+    this.exitView = { state: 'STOPPED_FOR_EXIT' };
+    this.publishState();
     await this.driver.close();
   }
+}
+
+/** The state the exit path publishes (the halted machine still names the state it was in). */
+interface ExitView {
+  state: 'STOPPING' | 'STOPPED_FOR_EXIT';
 }
