@@ -113,7 +113,8 @@ export class PumpStateStore {
       if (prev.kind === 'missing' && !existsSync(this.tmpPath)) return { kind: 'none' };
       return { kind: 'lost', reason: `pump state file ${this.path} is missing but ${prev.kind !== 'missing' ? this.prevPath : this.tmpPath} exists`, previous };
     }
-    return { kind: 'lost', reason: `pump state file ${this.path} ${cur.reason}`, previous };
+    this.keepCorrupt();
+    return { kind: 'lost', reason: `pump state file ${this.path} ${cur.reason} (kept as ${this.path}.corrupt)`, previous };
   }
 
   /** Atomic, checksummed write: temp file, fsync, keep the previous good copy, rename, fsync the directory. */
@@ -144,22 +145,40 @@ export class PumpStateStore {
     }
   }
 
-  /** `<path>.prev` ← the current (verified) file: a hard link (no data written), else a copy. */
+  /**
+   * `<path>.prev` ← the current (verified) file: a hard link (no data written), else a copy.
+   * Best effort: failing to keep the old copy (the file vanished, no space for a copy) must never
+   * stop the new state from being written.
+   */
   private keepPrevious(): void {
     const t = `${this.prevPath}.tmp`;
-    rmSync(t, { force: true });
     try {
-      linkSync(this.path, t);
-    } catch {
-      copyFileSync(this.path, t); // filesystems without hard links
-      const fd = openSync(t, 'r+');
+      rmSync(t, { force: true });
       try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
+        linkSync(this.path, t);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        copyFileSync(this.path, t); // filesystems without hard links
+        const fd = openSync(t, 'r+');
+        try {
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
       }
+      renameSync(t, this.prevPath);
+    } catch {
+      rmSync(t, { force: true });
     }
-    renameSync(t, this.prevPath);
+  }
+
+  /** Keep the file that failed verification as `<path>.corrupt` for the operator (best effort). */
+  private keepCorrupt(): void {
+    try {
+      copyFileSync(this.path, `${this.path}.corrupt`);
+    } catch {
+      // unreadable files may not copy either; the log line names the cause
+    }
   }
 
   private readFile(path: string): Read {

@@ -74,8 +74,20 @@ describe('HIL: corrupt or unreadable pump state file (issue 12)', () => {
     await expectStateLost(dir);
   });
 
-  it('garbage file → state lost', async () => {
-    await expectStateLost(dirWith({ [FILE]: '\u0000\u0000\u00ff\u00fe garbage ~~~' }));
+  it('garbage file → state lost; the bad file is kept as .corrupt for the operator', async () => {
+    const dir = dirWith({ [FILE]: '\u0000\u0000\u00ff\u00fe garbage ~~~' });
+    await expectStateLost(dir);
+    expect(readFileSync(join(dir, `${FILE}.corrupt`), 'utf8')).toBe('\u0000\u0000\u00ff\u00fe garbage ~~~');
+  });
+
+  it('a state file deleted under a running controller does not stop later writes', async () => {
+    const rig = await boot(dirWith({}));
+    rig.command('disarm');
+    const { rmSync } = await import('node:fs');
+    rmSync(join(rig.stateDir, FILE));
+    rig.command('stop'); // the operator hold is persisted
+    const onDisk = JSON.parse(readFileSync(join(rig.stateDir, FILE), 'utf8')) as { body: string };
+    expect(JSON.parse(onDisk.body)).toMatchObject({ armed: false, holdRemainingS: 100 });
   });
 
   it('valid JSON with wrong types → state lost (legacy layout, and a correctly checksummed body)', async () => {
