@@ -110,6 +110,10 @@ export const pumpConfigSchema = z
     zones: z.array(z.string().min(1)).default([]).describe('when set, a trigger whose zones do not intersect is ignored'),
     stateFile: z.string().min(1).optional().describe('persisted state; default <stateDir>/pump-state.json'),
     inputPollMs: z.number().int().min(10).max(1000).default(50).describe('input sampling period (ms)'),
+    exitMainValve: z
+      .enum(['hold', 'close'])
+      .default('hold')
+      .describe('on process exit with the engine running: hold = main valve stays open during the stop pulse, as in STOPPING (closing it while the engine turns dead-heads the pump); close = closed with the engine'),
   })
   .strict()
   .superRefine((cfg, ctx) => {

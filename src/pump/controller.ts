@@ -55,8 +55,12 @@ export interface PumpSnapshot {
 export interface PumpController {
   /** Restore persisted state, subscribe, start input sampling, heartbeat and the mock warning. */
   start(): void;
-  /** Safe stop: ignition-off pulse if the engine ran, all outputs off, final all-off state, release pins. Idempotent. */
-  stop(): Promise<void>;
+  /**
+   * Safe stop for exit: ignition-off pulse if the engine ran (published as STOPPING as it happens),
+   * all outputs off, then a final retained `STOPPED_FOR_EXIT` state with its event; release pins.
+   * Idempotent (the first call's `why` names the exit).
+   */
+  stop(why?: string): Promise<void>;
   /** Operator command from a local source (status page); MQTT commands arrive via the adapter. */
   command(action: CommandAction, source?: string): HandleResult;
   /** State payload + pin levels + last events. */
@@ -109,6 +113,8 @@ class Controller implements PumpController {
   private started = false;
   private stopping: Promise<void> | undefined;
   private halted = false;
+  /** Set by the exit safe stop: the state it is in (published and shown by snapshot()). */
+  private exitView: ExitView | undefined;
 
   constructor(
     private readonly opts: PumpControllerOptions,
@@ -169,10 +175,19 @@ class Controller implements PumpController {
     if (this.started) return;
     this.started = true;
     const prior = this.store.load();
-    if (!prior.ok) this.log.error(prior.reason);
-    else if (prior.value) {
-      this.log.info('restoring persisted pump state', { state: prior.value.state, run: prior.value.run, lockoutRemainingS: prior.value.lockoutRemainingS });
-      this.machine.restore(prior.value);
+    if (prior.kind === 'lost') {
+      // Never "start without it" (issue 12): a pump the owner disarmed, or one refilling its tank,
+      // would start on the next automatic trigger. Come up as restrictive as the config allows.
+      this.log.error(
+        `${prior.reason}: PUMP STATE LOST. Starting disarmed, with the longest refill lockout, automatic triggers refused; manual start still works. Check the SD card, then send reset and arm to clear`,
+        { previousCopy: prior.previous ? { state: prior.previous.state, armed: prior.previous.armed } : null },
+      );
+      this.machine.restoreLost(prior.previous);
+    } else if (prior.kind === 'ok') {
+      if (prior.legacy) this.log.warn('pump state file has no checksum (written by an older version): accepted once under the strict schema, rewritten with a checksum now');
+      this.log.info('restoring persisted pump state', { state: prior.state.state, run: prior.state.run, lockoutRemainingS: prior.state.lockoutRemainingS });
+      this.machine.restore(prior.state);
+      if (prior.legacy) this.persist();
     }
     this.adapter.start();
     if (this.io.hasInputs()) this.pollInputs();
@@ -180,9 +195,9 @@ class Controller implements PumpController {
     this.publishState();
   }
 
-  async stop(): Promise<void> {
+  async stop(why = 'shutdown'): Promise<void> {
     if (!this.stopping) this.refusals.flush(); // the held-back counts go out before the final state
-    this.stopping ??= this.safeStop();
+    this.stopping ??= this.safeStop(why);
     return this.stopping;
   }
 
@@ -262,11 +277,13 @@ class Controller implements PumpController {
     this.adapter.publishEvent(e);
   }
 
-  private publishState(forceOff = false): void {
-    this.adapter.publishState(this.statePayload(forceOff));
+  private publishState(): void {
+    this.adapter.publishState(this.statePayload());
   }
 
-  private statePayload(forceOff = false): PumpStatePayload {
+  private statePayload(): PumpStatePayload {
+    // On the exit path the machine is halted and still names its old state: the exit view wins.
+    const exit = this.exitView;
     const m = this.machine;
     const s = m.state();
     const inputs = m.currentInputs();
@@ -274,11 +291,11 @@ class Controller implements PumpController {
     const clock = this.opts.clock;
     return {
       ...this.adapter.envelope(),
-      state: s.name,
+      state: exit?.state ?? s.name,
       armed: m.isArmed(),
-      outputs: forceOff ? allOff() : { ...this.out },
+      outputs: { ...this.out },
       inputs: Object.fromEntries(PUMP_INPUTS.map((k) => [k, inputs[k]])) as PumpStatePayload['inputs'],
-      run: info
+      run: info && !exit
         ? {
             ignitionOnAt: info.ignitionOnAt === null ? null : (clock.wallNow() - (clock.now() - info.ignitionOnAt)) / 1000,
             runtimeS: info.runtimeMs / 1000,
@@ -290,6 +307,7 @@ class Controller implements PumpController {
       holdRemainingS: m.holdRemainingS(),
       lastTriggerId: m.lastTrigger(),
       error: s.name === 'ERROR' ? s.reason : null,
+      stateLost: m.isStateLost(),
       driver: this.driver.kind,
     };
   }
@@ -358,19 +376,29 @@ class Controller implements PumpController {
     warn();
   }
 
-  private async safeStop(): Promise<void> {
-    const engineRan = this.out.ignitionOn || this.out.ignitionStart || this.machine.state().name === 'STOPPING';
+  private async safeStop(why: string): Promise<void> {
+    const from = this.machine.state().name;
+    const engineRan = this.out.ignitionOn || this.out.ignitionStart || from === 'STOPPING';
     // Keep the run's used runtime for the restart (Safety 1). Never before start(): the machine has
     // not restored the file yet, and saving its fresh IDLE would erase a latched ERROR or a lockout.
+    // The exit states below are never persisted: a restart resumes from what the machine knew.
     if (this.started) this.persist();
     this.halted = true;
     this.machine.halt();
     this.adapter.stop();
     for (const t of Object.values(this.timers)) t?.cancel();
-    // Engine off and every other output off at once, then the stop pulse (PUMP.md Safety 7).
-    this.io.forceAllOff();
+    const reason = `exit:${why}`;
     if (engineRan) {
+      // A real STOPPING (issue 12 item 3): engine and every other output off at once, the stop
+      // pulse, and by default the main valve left open as in a normal STOPPING, since closing it
+      // while the engine still turns dead-heads the pump (pump.exitMainValve). Never opened here.
+      const hold = this.opts.config.exitMainValve === 'hold' && this.out.mainValve;
+      this.io.forceAllOff(hold ? ['mainValve'] : []);
       this.io.set('ignitionOff', true);
+      this.out = { ...allOff(), mainValve: hold, ignitionOff: true };
+      this.publishEvent({ event: 'transition', from, to: 'STOPPING', reason, exit: true, main_valve_held: hold });
+      this.exitView = { state: 'STOPPING' };
+      this.publishState();
       // An output is on during the pulse, so the dead-man heartbeat keeps toggling (Safety 7).
       let hb = this.hbLevel;
       let beat: TimerHandle | undefined;
@@ -384,11 +412,16 @@ class Controller implements PumpController {
       await new Promise<void>((r) => this.opts.clock.setTimer(ms, r));
       beat?.cancel();
       this.io.set('ignitionOff', false);
-      this.io.heartbeat(false);
     }
+    // Every output off (Safety 7), whatever we believe they are.
+    this.io.forceAllOff();
     this.out = allOff();
-    this.log.info('pump stopped: all outputs off', { engineRan });
-    this.publishState(true);
+    this.log.info('pump stopped: all outputs off', { engineRan, why });
+    // The last retained state names what it is, so Home Assistant and the status page never show a
+    // running pump on a node that is gone; `offline` follows from the MQTT core.
+    this.publishEvent({ event: 'transition', from: engineRan ? 'STOPPING' : from, to: 'STOPPED_FOR_EXIT', reason, exit: true, engine_ran: engineRan });
+    this.exitView = { state: 'STOPPED_FOR_EXIT' };
+    this.publishState();
     await this.driver.close();
   }
 }
@@ -403,4 +436,9 @@ function refusalCode(reason: string): string {
 function splitKey(key: string): [string, string] {
   const i = key.indexOf(':');
   return i < 0 ? ['refusal', key] : [key.slice(0, i), key.slice(i + 1)];
+}
+
+/** The state the exit path publishes (the halted machine still names the state it was in). */
+interface ExitView {
+  state: 'STOPPING' | 'STOPPED_FOR_EXIT';
 }

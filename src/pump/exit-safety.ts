@@ -44,7 +44,7 @@ export function installPumpExitSafety(o: PumpExitSafetyOptions): () => void {
       finish();
     }, o.deadlineMs ?? 45_000);
     o.controller
-      .stop()
+      .stop(why)
       .catch((err: unknown) => log.error('safe stop failed', { err: String(err) }))
       .finally(() => {
         clearTimeout(deadline);

@@ -14,6 +14,7 @@ export interface PersistContext {
   holdRemainingS: number;
   lockoutRemainingS: number;
   lastTriggerId: string | null;
+  stateLost: boolean;
   /** Runtime of the current run so far (ms), incl. runtime used before a restart. */
   runtimeMs: number;
   ignitionOn: boolean;
@@ -49,7 +50,12 @@ export function toPersisted(s: PumpState, c: PersistContext, t: TimingsMs, now: 
           }
         : null,
     lastTriggerId: c.lastTriggerId,
+    stateLost: c.stateLost,
   };
+}
+
+function restartStopPulse(next: 'PRIMING' | 'REFILLING' | 'ERROR', run: Run | null, usedMs: number, reason: string, t: TimingsMs, now: number): PumpState {
+  return { name: 'STOPPING', epoch: 0, run, next, reason, until: now + t.ignitionOffDuration, runtimeMs: usedMs, engineStoppedAt: now };
 }
 
 /** What to do at boot. `state: null` = stay IDLE. */
@@ -57,6 +63,8 @@ export interface RestorePlan {
   armed: boolean;
   lastTriggerId: string | null;
   holdUntil: number | null;
+  /** Latch the "state lost" condition (cleared only by an operator `reset` or `arm`). */
+  stateLost: boolean;
   state: PumpState | null;
   reason: string;
 }
@@ -68,10 +76,8 @@ export interface RestorePlan {
  * gets its stop pulse. Resting states (IDLE, COOLDOWN, MANUAL_VALVE) restart as IDLE.
  */
 export function planRestore(p: PersistedPumpState, t: TimingsMs, now: number): RestorePlan {
-  const base = { armed: p.armed, lastTriggerId: p.lastTriggerId, holdUntil: p.holdRemainingS > 0 ? now + p.holdRemainingS * S : null };
-  const stopPulse = (next: 'PRIMING' | 'REFILLING' | 'ERROR', run: Run | null, usedMs: number, reason: string): PumpState => ({
-    name: 'STOPPING', epoch: 0, run, next, reason, until: now + t.ignitionOffDuration, runtimeMs: usedMs, engineStoppedAt: now,
-  });
+  const base = { armed: p.armed, lastTriggerId: p.lastTriggerId, holdUntil: p.holdRemainingS > 0 ? now + p.holdRemainingS * S : null, stateLost: p.stateLost };
+  const stopPulse = (next: 'PRIMING' | 'REFILLING' | 'ERROR', run: Run | null, usedMs: number, reason: string): PumpState => restartStopPulse(next, run, usedMs, reason, t, now);
   if (p.state === 'ERROR') {
     const reason = p.error ?? 'error_before_restart';
     if (p.run?.engineOn) return { ...base, state: stopPulse('ERROR', null, p.run.usedS * S, reason), reason: 'restart_stop' };
@@ -92,4 +98,26 @@ export function planRestore(p: PersistedPumpState, t: TimingsMs, now: number): R
   if (resume) return { ...base, state: { name: 'PRIMING', epoch: 0, run, until: now + t.preOpenDelay }, reason: 'resume_after_restart' };
   if (lockout > 0) return { ...base, state: { name: 'REFILLING', epoch: 0, runtimeMs: usedMs, lockoutUntil: now + lockout, valveCloseAt: now, mainValve: false }, reason: 'restored_lockout' };
   return { ...base, state: null, reason: 'restored_idle' };
+}
+
+/**
+ * Boot on a state file that cannot be read or verified (issue 12). Nothing in it can be believed,
+ * so every unknown is taken at its most restrictive automatic value: the engine may have been
+ * running when the file broke, so it gets its stop pulse first; then the longest refill lockout
+ * this config can produce (a whole maxEngineRuntime × refillMultiplier, capped by
+ * maxRefillLockout); disarmed; and the latched stateLost that only an operator `reset` or `arm`
+ * clears. Manual `start` still works (PUMP.md: it ignores lockout, hold and disarm).
+ *
+ * `previous` is the previous good copy, if it verified. It is one write older than the truth, and
+ * the write it misses may have loosened (arm, reset, lockout over) or tightened (disarm, stop,
+ * ERROR) anything, so it may only ADD restrictions here: a latched ERROR in it stays latched, and
+ * its operator hold is kept. Everything else it says is ignored.
+ */
+export function planStateLost(previous: PersistedPumpState | null, t: TimingsMs, now: number): RestorePlan {
+  const hold = previous && previous.holdRemainingS > 0 ? now + previous.holdRemainingS * S : null;
+  const base = { armed: false, stateLost: true, lastTriggerId: previous?.lastTriggerId ?? null, holdUntil: hold };
+  if (previous?.state === 'ERROR') {
+    return { ...base, state: restartStopPulse('ERROR', null, t.maxEngineRuntime, previous.error ?? 'error_before_restart', t, now), reason: 'state_lost' };
+  }
+  return { ...base, state: restartStopPulse('REFILLING', null, t.maxEngineRuntime, 'state_lost', t, now), reason: 'state_lost' };
 }

@@ -102,6 +102,11 @@ export interface PersistedPumpState {
   /** Present while a run is in progress (PRIMING … STOPPING). */
   run: { usedS: number; fireOffRemainingS: number; attempt: number; engineOn: boolean; graceful: boolean } | null;
   lastTriggerId: string | null;
+  /**
+   * The state file could not be read or verified at some boot and no operator has cleared that yet
+   * (issue 12): kept across restarts so a second boot does not forget it.
+   */
+  stateLost: boolean;
 }
 
 /** All outputs off. */

@@ -19,7 +19,7 @@ import {
   type StateName,
   type StopNext,
 } from './machine-types.js';
-import { planRestore, toPersisted } from './machine-persist.js';
+import { planRestore, planStateLost, toPersisted, type RestorePlan } from './machine-persist.js';
 import { deadlinesOf, type TimerName, type TimingsMs } from './machine-timers.js';
 
 /** Callbacks of the machine; all synchronous, called in the order transition → outputs. */
@@ -63,6 +63,8 @@ export class PumpMachine {
   private out: Outputs = allOff();
   private inputs: Inputs;
   private armed = true;
+  /** Latched "state lost" (issue 12): automatic triggers refused until an operator `reset` or `arm`. */
+  private stateLost = false;
   private holdUntil: number | null = null;
   private lastTriggerId: string | null = null;
   private lastButtonAt = -Infinity;
@@ -94,6 +96,10 @@ export class PumpMachine {
   /** Armed (automatic triggers accepted). */
   isArmed(): boolean {
     return this.armed;
+  }
+  /** The state file was lost or corrupt and no operator has cleared it yet (`reset` or `arm`). */
+  isStateLost(): boolean {
+    return this.stateLost;
   }
   /** Seconds left of the operator hold. */
   holdRemainingS(): number {
@@ -148,6 +154,8 @@ export class PumpMachine {
     const s = this.s;
     const now = this.clock.now();
     if (s.name === 'ERROR') return this.refuse('error_latched', { trigger_id: id, error: s.reason });
+    // Before the lockout and disarm checks, so the refusal names the root cause (loud: notified).
+    if (this.stateLost) return this.refuse('state_lost', { trigger_id: id, lockout_remaining_s: this.lockoutRemainingS() });
     // Loud: logged, evented and notified by the adapter (PUMP.md "Rules the table implies").
     if (s.name === 'STOPPING' || s.name === 'REFILLING') return this.refuse('trigger_blocked_refilling', { trigger_id: id, lockout_remaining_s: this.lockoutRemainingS() });
     if (!this.armed) return this.refuse('disarmed', { trigger_id: id });
@@ -206,6 +214,7 @@ export class PumpMachine {
       case 'arm':
       case 'disarm':
         this.armed = action === 'arm';
+        if (action === 'arm') this.clearStateLost('arm');
         this.hooks.onTransition?.(s.name, s.name, action); // persisted like a transition
         return { accepted: true, reason: null };
       case 'start':
@@ -227,6 +236,7 @@ export class PumpMachine {
       }
       case 'reset':
         this.holdUntil = null;
+        this.clearStateLost('reset');
         if (s.name === 'ERROR') this.enter({ name: 'IDLE', epoch: 0 }, 'reset');
         else if (s.name === 'REFILLING') this.enter(cooldown(now, s.mainValve ? s.valveCloseAt : now, this.t.cooldownDuration), 'reset');
         else this.hooks.onTransition?.(s.name, s.name, 'reset');
@@ -527,6 +537,7 @@ export class PumpMachine {
       holdRemainingS: this.holdRemainingS(),
       lockoutRemainingS: this.lockoutRemainingS(),
       lastTriggerId: this.lastTriggerId,
+      stateLost: this.stateLost,
       runtimeMs: (this.runInfo()?.runtimeMs ?? 0) + (this.out.ignitionOn ? unsavedMs : 0),
       ignitionOn: this.out.ignitionOn,
     }, this.t, this.clock.now());
@@ -537,7 +548,26 @@ export class PumpMachine {
    * outputs already driven off; the plan (machine-persist.ts) decides the state to enter.
    */
   restore(p: PersistedPumpState): void {
-    const plan = planRestore(p, this.t, this.clock.now());
+    this.applyPlan(planRestore(p, this.t, this.clock.now()));
+  }
+
+  /**
+   * Boot on a state file that could not be read or verified (issue 12): stop pulse, the longest
+   * lockout the config allows, disarmed, latched stateLost (machine-persist.ts planStateLost).
+   * `previous`: the previous good copy, if it verified; it can only add restrictions.
+   */
+  restoreLost(previous: PersistedPumpState | null): void {
+    this.applyPlan(planStateLost(previous, this.t, this.clock.now()));
+  }
+
+  private clearStateLost(by: 'arm' | 'reset'): void {
+    if (!this.stateLost) return;
+    this.stateLost = false;
+    this.emit({ event: 'state_lost_cleared', from: this.s.name, to: this.s.name, reason: by });
+  }
+
+  private applyPlan(plan: RestorePlan): void {
+    this.stateLost = plan.stateLost;
     this.armed = plan.armed;
     this.lastTriggerId = plan.lastTriggerId;
     this.holdUntil = plan.holdUntil;

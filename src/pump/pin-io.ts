@@ -50,10 +50,14 @@ export class PinIo {
     return faults;
   }
 
-  /** Drive every output off regardless of what we believe (boot, exit, ERROR). */
-  forceAllOff(): Array<{ output: PumpOutput; reason: string }> {
+  /**
+   * Drive every output off regardless of what we believe (boot, exit, ERROR); `keep` names outputs
+   * left as they are (the exit stop pulse keeps the main valve open).
+   */
+  forceAllOff(keep: readonly PumpOutput[] = []): Array<{ output: PumpOutput; reason: string }> {
     const faults: Array<{ output: PumpOutput; reason: string }> = [];
     for (const o of OFF_ORDER) {
+      if (keep.includes(o)) continue;
       const r = this.driver.write(this.pins[o].pin, level(this.pins[o], false));
       if (!r.ok) faults.push({ output: o, reason: r.reason });
     }

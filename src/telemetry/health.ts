@@ -13,7 +13,9 @@ import type { CameraSourceSnapshot, ConsensusSourceSnapshot, DetectorSourceSnaps
  *   from the peers' (`clock_skew`: remote triggers would be refused as expired), an optional listener did not bind, a part's snapshot threw, or
  *   the Pi firmware reports under-voltage or throttling right now.
  * - `failed`: a part reports a terminal failure it will not recover from by itself: the detector
- *   supervisor reached its restart cap (`state: failed`), so this node no longer sees fire.
+ *   supervisor reached its restart cap (`state: failed`), so this node no longer sees fire; or the
+ *   pump's state file was lost or corrupt at boot (`pump_state_lost`): it runs disarmed and locked
+ *   out until an operator looks (send reset and arm), so it will not answer a fire by itself.
  */
 
 /** Health status values. */
@@ -91,6 +93,13 @@ export function evaluateHealth(input: HealthInput): HealthVerdict {
       `Frigate camera ${f.camera} sends boxes beyond ${f.assumed.width}x${f.assumed.height}; consensus uses ${f.learned.width}x${f.learned.height} learned from them. Set consensus.cameras.${f.camera}: {width, height} to its Frigate detect size (masks and the area limits depend on it).`,
       f.camera,
     );
+  }
+  if (input.pump?.stateLost === true) {
+    problems.push({
+      code: 'pump_state_lost',
+      severity: 'failed',
+      message: 'pump state file was lost or corrupt at boot: the pump is disarmed and locked out and will NOT start on a fire trigger (manual start still works). Check the SD card, then send reset and arm.',
+    });
   }
   if (input.clockSync === 'unsynced') {
     degraded('clock_not_synced', 'system clock not synchronised (NTP); trigger/command expiry checks are skipped until it is.');

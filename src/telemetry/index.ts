@@ -274,7 +274,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
         publishSoon();
       });
       bus.on('pump.state', OWNER, (p) => {
-        busPump = { state: p.state, error: p.error, armed: p.armed };
+        busPump = { state: p.state, error: p.error, armed: p.armed, stateLost: p.stateLost };
         publishSoon();
       });
       bus.on('consensus.state', OWNER, (c) => {

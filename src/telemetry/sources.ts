@@ -46,6 +46,8 @@ export interface ConsensusSourceSnapshot {
 export interface PumpSourceSnapshot {
   state: string;
   error?: string | null;
+  /** The pump state file was lost or corrupt at boot and no operator has cleared it (issue 12). */
+  stateLost?: boolean;
   [k: string]: unknown;
 }
 

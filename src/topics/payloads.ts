@@ -144,10 +144,16 @@ export type PumpInput = (typeof PUMP_INPUTS)[number];
 /** Pump states (PUMP.md "States"). */
 export const PUMP_STATES = ['IDLE', 'MANUAL_VALVE', 'PRIMING', 'STARTING', 'RUNNING', 'REDUCING_RPM', 'STOPPING', 'REFILLING', 'COOLDOWN', 'ERROR'] as const;
 export type PumpStateName = (typeof PUMP_STATES)[number];
+/**
+ * States a `pump/<node>/state` payload may name: the machine's, plus `STOPPED_FOR_EXIT`, the last
+ * retained state of a process that stopped (engine stopped, every output off, node going offline).
+ * It is never persisted and never entered by the machine.
+ */
+export const PUMP_PAYLOAD_STATES = [...PUMP_STATES, 'STOPPED_FOR_EXIT'] as const;
 
 /** `pump/<node>/state` (retained; PUMP.md "State payload", normative). */
 export const pumpStateSchema = envelopeSchema.extend({
-  state: z.enum(PUMP_STATES),
+  state: z.enum(PUMP_PAYLOAD_STATES),
   armed: z.boolean(),
   outputs: z.object(Object.fromEntries(PUMP_OUTPUTS.map((k) => [k, z.boolean()])) as Record<PumpOutput, z.ZodBoolean>),
   inputs: z.object(Object.fromEntries(PUMP_INPUTS.map((k) => [k, z.boolean().nullable()])) as Record<PumpInput, z.ZodNullable<z.ZodBoolean>>),
@@ -159,6 +165,8 @@ export const pumpStateSchema = envelopeSchema.extend({
   lastTriggerId: z.string().nullable(),
   error: z.string().nullable(),
   driver: z.string(),
+  /** The state file was lost or corrupt at boot; latched until an operator `reset` or `arm` (issue 12). Always sent by this version; absent = false. */
+  stateLost: z.boolean().optional(),
 });
 export type PumpStatePayload = z.infer<typeof pumpStateSchema>;
 

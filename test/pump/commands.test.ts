@@ -221,11 +221,13 @@ describe('published state and events', () => {
     expect(seen).toContain('STARTING:mainValve+ignitionOn+refillValve+primingValve');
     expect(seen).toContain('STARTING:mainValve+ignitionStart+ignitionOn+refillValve+primingValve'); // the crank is visible
     expect(seen).toContain('RUNNING:mainValve+ignitionOn+refillValve');
-    await rig.stop();
-    expect(seen.at(-1)).toBe('RUNNING:');
-    expect(rig.outputs()).toEqual({ mainValve: false, ignitionStart: false, ignitionOn: false, ignitionOff: false, refillValve: false, primingValve: false, rpmReduce: false });
     const run = pumpStateSchema.parse(link.lastValues.get(`pump/${NODE}/state`)).run;
     expect(run?.attempt).toBe(1);
+    await rig.stop();
+    // The exit stop is a real transition (issue 12 item 3): the pulse as it happens, then a final
+    // state named for what it is, never "RUNNING" with every output off.
+    expect(seen.slice(-2)).toEqual(['STOPPING:mainValve+ignitionOff', 'STOPPED_FOR_EXIT:']);
+    expect(rig.outputs()).toEqual({ mainValve: false, ignitionStart: false, ignitionOn: false, ignitionOff: false, refillValve: false, primingValve: false, rpmReduce: false });
   });
 
   it('every transition and refusal is an event on pump/<node>/event (qos 1)', async () => {

@@ -76,7 +76,7 @@ describe('pump over real MQTT (Mosquitto + the MQTT core)', () => {
     expect(lateGot[0]).toMatchObject({ retain: true, json: { state: 'STOPPING' } });
 
     await rig.stop();
-    await waitFor(() => got.filter((g) => g.topic === 'pump/pmp/state').some((g) => Object.values(g.json.outputs as object).every((v) => v === false) && g.json.state === 'STOPPING'), 'final all-off state');
+    await waitFor(() => got.filter((g) => g.topic === 'pump/pmp/state').some((g) => Object.values(g.json.outputs as object).every((v) => v === false) && g.json.state === 'STOPPED_FOR_EXIT'), 'final all-off state');
     await late.endAsync();
     await obs.endAsync();
   });

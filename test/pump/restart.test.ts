@@ -10,6 +10,11 @@ import { fast, intervals } from '../hil/fast-profile.js';
 // Safety 1 across process restarts: the state file (atomic, every transition) lets a new process
 // resume safely. A "crash" here is simply abandoning rig 1 without stop(), like SIGKILL.
 
+/** The state body of a (format 2, checksummed) state file. */
+function readState(file: string): { state: string; run: { usedS: number } | null } {
+  return JSON.parse(JSON.parse(readFileSync(file, 'utf8')).body);
+}
+
 /** A second process on the same machine: same state dir, boot uptime continuing from `atUptimeS`. */
 function restartOpts(stateDir: string, atUptimeS: number, bootId = 'boot-A') {
   const clock = new VirtualClock(1_764_300_000_000, 0);
@@ -23,8 +28,8 @@ describe('restart (persisted state)', () => {
     r1.trigger();
     r1.advanceTo(20); // I = 2; saved every second while the engine runs, with 1 s of margin → 18 + 1
     expect(r1.state()).toBe('RUNNING');
-    const saved = JSON.parse(readFileSync(join(r1.stateDir, 'pump-state.json'), 'utf8'));
-    expect(saved.run.usedS).toBeCloseTo(19, 6);
+    const saved = readState(join(r1.stateDir, 'pump-state.json'));
+    expect(saved.run?.usedS).toBeCloseTo(19, 6);
 
     const o = restartOpts(r1.stateDir, 20);
     const r2 = await HilRig.create({ pump, ...o, noStart: true });
@@ -159,24 +164,25 @@ describe('restart (persisted state)', () => {
     expect(r3.edges(['ignitionOn', 'ignitionStart'])).toEqual([]);
   });
 
-  it('an unreadable state file is reported and the controller starts IDLE with outputs off', async () => {
+  it('an unreadable state file is reported and the controller comes up state-lost (not IDLE and armed)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wfe-pump-'));
     writeFileSync(join(dir, 'pump-state.json'), '{not json');
     const logger = memoryLogger();
     const rig = await HilRig.create({ pump: fast(), stateDir: dir, logger });
-    expect(rig.state()).toBe('IDLE');
-    expect(logger.lines.some((l) => /state file .* unreadable/.test(l.msg))).toBe(true);
+    expect(rig.state()).toBe('STOPPING');
+    expect(rig.controller.snapshot().state).toMatchObject({ armed: false, stateLost: true });
+    expect(logger.lines.some((l) => /state file .* not valid JSON.*PUMP STATE LOST/.test(l.msg))).toBe(true);
   });
 
   it('writes atomically on every transition (valid JSON, no temp file left behind)', async () => {
     const rig = await HilRig.create({ pump: fast() });
     const file = join(rig.stateDir, 'pump-state.json');
     rig.trigger();
-    expect(JSON.parse(readFileSync(file, 'utf8')).state).toBe('PRIMING');
+    expect(readState(file).state).toBe('PRIMING');
     rig.advanceTo(2);
-    expect(JSON.parse(readFileSync(file, 'utf8')).state).toBe('STARTING');
+    expect(readState(file).state).toBe('STARTING');
     rig.advanceTo(4);
-    expect(JSON.parse(readFileSync(file, 'utf8')).state).toBe('RUNNING');
+    expect(readState(file).state).toBe('RUNNING');
     expect(existsSync(`${file}.tmp`)).toBe(false);
   });
 });

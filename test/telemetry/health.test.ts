@@ -15,6 +15,15 @@ const base = (): HealthInput => ({
 const codes = (i: HealthInput) => evaluateHealth(i).problems.map((p) => `${p.code}${p.subject ? ':' + p.subject : ''}`);
 
 describe('evaluateHealth', () => {
+  it('fails with pump_state_lost while the pump state file is lost (issue 12), ok once cleared', () => {
+    const i = base();
+    i.pump = { state: 'REFILLING', error: null, stateLost: true };
+    expect(evaluateHealth(i).status).toBe('failed');
+    expect(codes(i)).toEqual(['pump_state_lost']);
+    i.pump = { state: 'REFILLING', error: null, stateLost: false };
+    expect(evaluateHealth(i).status).toBe('ok');
+  });
+
   it('is ok when every part is fine', () => {
     expect(evaluateHealth(base())).toEqual({ status: 'ok', problems: [] });
   });
