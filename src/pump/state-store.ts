@@ -48,6 +48,8 @@ export class PumpStateStore {
   readonly path: string;
   private readonly bootId: string;
   private readonly uptimeS: () => number;
+  /** The last save's error, null after a successful save (health: state_write_failed, issue 12). */
+  lastWriteError: string | null = null;
 
   constructor(opts: StateStoreOptions) {
     this.path = opts.path;
@@ -98,9 +100,11 @@ export class PumpStateStore {
       } finally {
         closeSync(dfd);
       }
+      this.lastWriteError = null;
       return ok(undefined);
     } catch (err) {
-      return fail(`cannot write pump state ${this.path}: ${(err as Error).message}`);
+      this.lastWriteError = `cannot write pump state ${this.path}: ${(err as Error).message}`;
+      return fail(this.lastWriteError);
     }
   }
 }

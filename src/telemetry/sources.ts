@@ -14,6 +14,8 @@ export interface MqttSourceSnapshot {
   outboxMax?: number;
   outboxBytes?: number;
   outboxMaxBytes?: number;
+  /** The outbox's last disk write error, null once a write succeeds again. */
+  outboxWriteError?: string | null;
   [k: string]: unknown;
 }
 
@@ -44,6 +46,8 @@ export interface ConsensusSourceSnapshot {
 export interface PumpSourceSnapshot {
   state: string;
   error?: string | null;
+  /** The pump state file's last write error, null once a save succeeds again. */
+  stateWriteError?: string | null;
   [k: string]: unknown;
 }
 
@@ -82,6 +86,7 @@ export function normalizeMqtt(x: unknown): MqttSourceSnapshot | null {
     outboxMax: num(x.outboxMax) ?? num(ob.max) ?? num(ob.maxMessages),
     outboxBytes: num(x.outboxBytes) ?? num(ob.bytes),
     outboxMaxBytes: num(x.outboxMaxBytes) ?? num(ob.maxBytes),
+    outboxWriteError: str(x.outboxWriteError) ?? str(ob.writeError) ?? null,
   };
 }
 
