@@ -14,5 +14,6 @@ export function mqttHealthSource(snap: MqttCoreSnapshot, bounds: { maxMessages: 
     outboxBytes: snap.outbox.bytes,
     outboxMax: bounds.maxMessages,
     outboxMaxBytes: bounds.maxBytes,
+    outboxWriteError: snap.outbox.writeError,
   };
 }

@@ -28,6 +28,7 @@ export function wireTelemetry(opts: WireTelemetryOptions): { part: AppPart; tele
     link: ctx.link,
     bus: ctx.bus,
     sources: opts.sources,
+    stateDir: ctx.stateDir,
   });
   const systemd = createSystemdNotifier({ logger: ctx.logger.child('systemd'), clock: ctx.clock, env: opts.env });
   const part: AppPart = {

@@ -100,7 +100,7 @@ export async function buildParts(ctx: WireContext, overrides: PartOverrides): Pr
     const snap = (): Record<string, unknown> | null => {
       const s = p.value.controller()?.snapshot();
       // The status page and health read the state payload's fields plus the pin levels.
-      return s ? { ...s.state, pins: s.pins, lastEvents: s.lastEvents } : null;
+      return s ? { ...s.state, pins: s.pins, lastEvents: s.lastEvents, stateWriteError: p.value.controller()?.stateWriteError() ?? null } : null;
     };
     pumpSnap = snap;
     sources.pump = () => snap() as { state: string };

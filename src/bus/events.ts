@@ -29,6 +29,8 @@ export interface AppEvents {
   'pump.state': PumpStatePayload;
   /** Pump → notify, status page (the payload published on `pump/<node>/event`). */
   'pump.event': PumpEvent;
+  /** Telemetry → notify: the health verdict changed (status or the set of problem codes). */
+  'health.changed': { status: 'ok' | 'degraded' | 'failed'; problems: Array<{ code: string; subject?: string; message: string }> };
   /** MQTT core → telemetry, status page, notify. */
   'mqtt.connection': { from: ConnectionState; to: ConnectionState; reason: string };
 }

@@ -9,12 +9,17 @@ import type { Random } from '../core/random.js';
 import { redactUrl } from '../log/redact.js';
 import type { CameraConfig } from './config.js';
 import { cameraUrlKind } from './config.js';
+import { frameHash } from './frame-hash.js';
 import { FrameSlot } from './frame-slot.js';
 import { restartBackoff } from './restart-backoff.js';
 import type { FrameSource, SourceEnd, SourceFactory } from './source.js';
 
-/** Supervisor states; `ended` is a finished non-looping file or folder, `failed` the restart cap. */
-export type SupervisorState = 'idle' | 'starting' | 'online' | 'backoff' | 'ended' | 'failed' | 'stopped';
+/**
+ * Supervisor states; `ended` is a finished non-looping file or folder, `failed` the restart cap,
+ * `stale` a source that still runs but delivers no new picture (identical frames for staleSeconds,
+ * or ffmpeg reported a read timeout); a stale source is restarted (`backoff` follows at once).
+ */
+export type SupervisorState = 'idle' | 'starting' | 'online' | 'stale' | 'backoff' | 'ended' | 'failed' | 'stopped';
 
 /** The camera status of TOPICS.md (`camera/<camera>/status`) without envelope fields. */
 export interface CameraStatusSnapshot {
@@ -28,6 +33,8 @@ export interface CameraStatusSnapshot {
   error: string | null;
   /** Restarts since the process started. */
   restarts: number;
+  /** Frames that repeated the previous picture byte for byte (not handed to the detector). */
+  repeated: number;
 }
 
 /** Options of {@link CameraSupervisor}. */
@@ -60,13 +67,21 @@ export class CameraSupervisor {
   private failuresInARow = 0;
   private generation = 0;
   private readonly stallMs: number;
+  private readonly staleMs: number;
   private readonly finite: boolean;
+  /** Any complete frame of the running source, repeated or not (what the stall check watches). */
+  private lastAnyFrameMono = 0;
+  /** Hash of the last picture and since when (monotonic ms) frames have repeated it; kept across restarts. */
+  private lastHash = -1;
+  private sameSinceMono = 0;
+  private repeated = 0;
 
   constructor(private readonly opts: CameraSupervisorOptions) {
     const c = opts.camera;
     this.slot = new FrameSlot(c.width * c.height * 3);
     this.backoff = restartBackoff(c.restartMinSeconds * 1000, c.restartMaxSeconds * 1000, opts.random);
     this.stallMs = c.stallSeconds * 1000;
+    this.staleMs = (c.staleSeconds ?? c.stallSeconds) * 1000;
     const kind = cameraUrlKind(c.url);
     // A non-looping file or folder ends for good; a stream that "ends" is restarted.
     this.finite = !c.loop && (kind === 'file' || kind === 'dir');
@@ -88,6 +103,7 @@ export class CameraSupervisor {
       last_frame_at: this.lastFrameWall ? this.lastFrameWall / 1000 : null,
       error: online ? null : this.error,
       restarts: this.restarts,
+      repeated: this.repeated,
     };
   }
 
@@ -149,6 +165,24 @@ export class CameraSupervisor {
 
   private frame(frame: Uint8Array): void {
     const now = this.opts.clock.now();
+    this.lastAnyFrameMono = now;
+    if (this.staleMs > 0) {
+      const c = this.opts.camera;
+      const h = frameHash(frame, c.width, c.height);
+      if (h === this.lastHash) {
+        // The same picture again is not a new observation: it never reaches the detector (which
+        // would stamp it with the current time) and never counts as the camera being alive.
+        this.repeated++;
+        const same = now - this.sameSinceMono;
+        if (same >= this.staleMs) {
+          const s = Math.round(same / 100) / 10;
+          this.goStale(`stale: identical frames for ${s} s (the stream repeats an old picture; a camera whose picture never changes at all needs staleSeconds: 0)`);
+        }
+        return;
+      }
+      this.lastHash = h;
+      this.sameSinceMono = now;
+    }
     this.slot.write(frame, this.opts.clock.wallNow());
     if (this.lastFrameMono > 0 && this.state === 'online') {
       const dt = now - this.lastFrameMono;
@@ -172,7 +206,7 @@ export class CameraSupervisor {
     this.timer = this.opts.clock.setTimer(period, () => {
       if (gen !== this.generation) return;
       const now = this.opts.clock.now();
-      const since = this.state === 'online' ? this.lastFrameMono : this.startedMono;
+      const since = Math.max(this.lastAnyFrameMono, this.startedMono);
       if (now - since >= this.stallMs) {
         const s = this.opts.camera.stallSeconds;
         this.fail({ kind: 'eof', message: `no complete frame for ${s} s (stalled)` });
@@ -182,7 +216,19 @@ export class CameraSupervisor {
     });
   }
 
+  /** The source runs but delivers no new picture: say so, then restart it like a stall. */
+  private goStale(reason: string): void {
+    this.error = redactUrl(reason);
+    this.errorIsFailure = false;
+    this.go('stale', this.error);
+    this.fail({ kind: 'stale', message: reason });
+  }
+
   private ended(end: SourceEnd): void {
+    if (end.kind === 'stale') {
+      this.goStale(end.message.startsWith('stale:') ? end.message : `stale: ${end.message}`);
+      return;
+    }
     if (end.kind === 'eof' && this.finite) {
       this.timer?.cancel();
       this.generation++;

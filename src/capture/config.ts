@@ -73,6 +73,14 @@ export const cameraConfigSchema = z
     rtspTransport: z.enum(['tcp', 'udp']).default('tcp').describe('RTSP transport (udp for servers without interleaved TCP).'),
     httpMode: z.enum(['stream', 'snapshot']).default('stream').describe('http(s) cameras: an MJPEG stream (ffmpeg) or a snapshot URL polled at fps.'),
     stallSeconds: z.number().gt(0).max(3600).default(20).describe('No complete frame for this long restarts the source.'),
+    staleSeconds: z
+      .number()
+      .min(0)
+      .max(3600)
+      .optional()
+      .describe(
+        'Frames that stay byte-identical (a hash of a few rows) this long mark the camera stale (offline) and restart its source; default: stallSeconds; 0 turns the check off (a camera whose picture never changes at all).',
+      ),
     timeoutSeconds: z.number().gt(0).max(300).default(10).describe('Network socket timeout of RTSP/HTTP sources.'),
     restartMinSeconds: z.number().gt(0).max(600).default(2).describe('First restart delay after a failure (jittered, doubling).'),
     restartMaxSeconds: z.number().gt(0).max(3600).default(60).describe('Longest restart delay.'),

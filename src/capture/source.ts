@@ -9,9 +9,11 @@
 export interface SourceEnd {
   /**
    * `eof`: the input ended normally (end of a file or folder, stream closed);
-   * `error`: the input failed (missing file, corrupt data, connection refused, process crash).
+   * `error`: the input failed (missing file, corrupt data, connection refused, process crash);
+   * `stale`: the input stopped delivering new pictures although the source still runs (ffmpeg
+   * reported a read timeout: what it writes after that is old, buffered frames).
    */
-  kind: 'eof' | 'error';
+  kind: 'eof' | 'error' | 'stale';
   /** Human-readable reason with credentials redacted. */
   message: string;
 }

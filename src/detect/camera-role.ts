@@ -106,7 +106,8 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
   let lastProgress = clock.now();
   let hangTimer: TimerHandle | null = null;
   // A slow camera (fps 0.01: one frame in 100 s) must not look like a stuck detector.
-  const hangMs = Math.max(opts.detect.hangSeconds * 1000, ...enabled.map((c) => 3000 / c.fps));
+  // Nor a camera whose frames repeat: repeated pictures are not inferred, for up to staleSeconds.
+  const hangMs = Math.max(opts.detect.hangSeconds * 1000, ...enabled.map((c) => 3000 / c.fps + (c.staleSeconds ?? c.stallSeconds) * 1000));
   const armHangCheck = () => {
     hangTimer = clock.setTimer(Math.max(250, hangMs / 4), checkHang);
   };

@@ -34,6 +34,8 @@ const statusSchema = z.object({
   last_frame_at: finite.nullable(),
   error: z.string().nullable(),
   restarts: z.number().int().nonnegative(),
+  /** Frames that repeated the previous picture (not handed to the detector). */
+  repeated: z.number().int().nonnegative().optional(),
 });
 
 /** Worker → main. */

@@ -34,7 +34,8 @@ export interface MqttCoreSnapshot {
   clientId: string;
   protocolVersion: 4 | 5;
   consecutiveFailures: number;
-  outbox: { depth: number; bytes: number; inflight: number };
+  /** `writeError`: the outbox's last disk write error, null once a write succeeds again. */
+  outbox: { depth: number; bytes: number; inflight: number; writeError: string | null };
   lastError: string | null;
 }
 

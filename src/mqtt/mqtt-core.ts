@@ -274,7 +274,7 @@ class MqttCoreImpl implements MqttCore {
       clientId: this.clientId,
       protocolVersion: this.protocolVersion,
       consecutiveFailures: this.machine.consecutiveFailures,
-      outbox: { depth: this.outbox.depth, bytes: this.outbox.bytes, inflight: this.outbox.inflightCount },
+      outbox: { depth: this.outbox.depth, bytes: this.outbox.bytes, inflight: this.outbox.inflightCount, writeError: this.store.stats().lastWriteError ?? null },
       lastError: this.stats.lastError?.reason ?? null,
     };
   }

@@ -65,7 +65,7 @@ export class FileOutboxStore implements OutboxStore {
   private liveBytes = 0;
   /** Highest seq named by any frame read at open (records and removals). */
   private maxSeq = 0;
-  private readonly st: OutboxStoreStats = { segments: 0, diskBytes: 0, commits: 0, fsyncs: 0, tornRecords: 0, writeErrors: 0 };
+  private readonly st: OutboxStoreStats = { segments: 0, diskBytes: 0, commits: 0, fsyncs: 0, tornRecords: 0, writeErrors: 0, lastWriteError: null };
 
   constructor(private readonly opts: FileStoreOptions) {}
 
@@ -192,12 +192,20 @@ export class FileOutboxStore implements OutboxStore {
         const { seg, fh } = this.active;
         if (bufs.length) {
           const data = bufs.length === 1 ? bufs[0] : Buffer.concat(bufs);
-          await fh.write(data, 0, data.length, null);
+          // A nearly full filesystem takes part of a write and reports the rest as ENOSPC only on
+          // the next call: a short write is not success (it used to count as durable, leaving a
+          // torn record on disk and health none the wiser).
+          for (let off = 0; off < data.length; ) {
+            const { bytesWritten } = await fh.write(data, off, data.length - off, null);
+            if (bytesWritten <= 0) throw new Error('outbox write made no progress');
+            off += bytesWritten;
+          }
           seg.bytes += data.length;
           this.dirty = true;
           this.st.commits++;
         }
         if (needSync) await this.syncPerPolicy(fh);
+        if (bufs.length || needSync) this.st.lastWriteError = null;
         for (const s of seqs) {
           // Removed meanwhile (dropped before its write): nothing to track.
           if (!this.where.has(s)) continue;
@@ -210,6 +218,11 @@ export class FileOutboxStore implements OutboxStore {
         await this.compact();
       } catch (err) {
         this.st.writeErrors++;
+        // Cut a partly written batch off again, so the segment ends on a record boundary and the
+        // next batch does not follow torn bytes (truncating frees space, so it works on a full disk).
+        if (this.active) await this.active.fh.truncate(this.active.seg.bytes).catch(() => undefined);
+        // Health reads this (outbox_write_failed, disk_full on ENOSPC) until a write succeeds again.
+        this.st.lastWriteError = err instanceof Error ? `${(err as NodeJS.ErrnoException).code ?? 'error'}: ${err.message}` : String(err);
         this.opts.logger.error('outbox write failed; messages stay in memory only until the disk works again', { err });
         for (const w of waiters) w.reject(err instanceof Error ? err : new Error(String(err)));
       }

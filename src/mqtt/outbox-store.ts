@@ -31,6 +31,8 @@ export interface OutboxStoreStats {
   /** Torn or corrupt records skipped during recovery. */
   tornRecords: number;
   writeErrors: number;
+  /** The last write error, cleared by the next successful write; absent for stores without a disk. */
+  lastWriteError?: string | null;
 }
 
 /** Append-only storage of outbox records. */

@@ -11,7 +11,7 @@ import type { NotifyEvent } from './config.js';
 /** One notification before delivery. */
 export interface Notification {
   event: NotifyEvent;
-  /** Stable machine name: fire_decided, pump_started, pump_running, pump_stopped, trigger_blocked, pump_error, camera_offline, camera_online, mqtt_failed, mqtt_recovered. */
+  /** Stable machine name: fire_decided, pump_started, pump_running, pump_stopped, trigger_blocked, pump_error, camera_offline, camera_online, mqtt_failed, mqtt_recovered, disk_fault, disk_recovered. */
   kind: string;
   title: string;
   detail: Record<string, unknown>;
@@ -29,14 +29,36 @@ export interface Classifier {
   pumpEvent(e: AppEvents['pump.event']): Notification | null;
   cameraStatus(e: AppEvents['camera.status']): Notification | null;
   mqtt(e: AppEvents['mqtt.connection']): Notification | null;
+  health(e: AppEvents['health.changed']): Notification | null;
 }
+
+/** Health problem codes of disk faults (issue 12): each new one is announced, and their end. */
+export const DISK_PROBLEM_CODES: readonly string[] = ['disk_full', 'state_write_failed', 'outbox_write_failed'];
 
 /** Build a classifier for node `nodeId` (used in titles). */
 export function createClassifier(nodeId: string): Classifier {
   const cameraDown = new Set<string>();
   // FAILED may be left through CONNECTED directly or via other states: remember it was announced.
   let mqttFailed = false;
+  let diskCodes = new Set<string>();
   return {
+    health(e) {
+      const now = e.problems.filter((p) => DISK_PROBLEM_CODES.includes(p.code));
+      const codes = new Set(now.map((p) => p.code));
+      const fresh = now.filter((p) => !diskCodes.has(p.code));
+      const had = diskCodes.size > 0;
+      diskCodes = codes;
+      if (fresh.length > 0) {
+        return {
+          event: 'error',
+          kind: 'disk_fault',
+          title: `Disk fault on ${nodeId}: ${fresh.map((p) => p.message).join('; ')}`,
+          detail: { codes: [...codes], problems: now },
+        };
+      }
+      if (had && codes.size === 0) return { event: 'error', kind: 'disk_recovered', title: `Disk writes on ${nodeId} work again`, detail: { codes: [] } };
+      return null;
+    },
     consensus(e) {
       if (!e.decided) return null;
       const t = e.decided;

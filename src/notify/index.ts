@@ -107,6 +107,7 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       bus.on('pump.event', OWNER, (e) => on(classify.pumpEvent(e)));
       bus.on('camera.status', OWNER, (e) => on(classify.cameraStatus(e)));
       bus.on('mqtt.connection', OWNER, (e) => on(classify.mqtt(e)));
+      bus.on('health.changed', OWNER, (e) => on(classify.health(e)));
     },
     async stop(graceMs = 2000) {
       bus.removeOwner(OWNER);

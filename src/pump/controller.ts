@@ -67,6 +67,8 @@ export interface PumpController {
   snapshot(): PumpSnapshot;
   /** Health counters (PUMP.md): runs, total runtime, dry-run trips, refused triggers by reason (exported as `wfe_pump_<key>`). */
   metrics(): MetricSnapshot;
+  /** The state file's last write error, null once a save succeeds again (health: state_write_failed). */
+  stateWriteError(): string | null;
 }
 
 const HEARTBEAT_MS = 100; // toggling every 100 ms = a 5 Hz square wave (PUMP.md Safety 7)
@@ -310,6 +312,11 @@ class Controller implements PumpController {
       stateLost: m.isStateLost(),
       driver: this.driver.kind,
     };
+  }
+
+  /** The pump state file's last write error, null once a save succeeds (health: state_write_failed). */
+  stateWriteError(): string | null {
+    return this.store.lastWriteError;
   }
 
   private persist(): void {

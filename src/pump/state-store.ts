@@ -89,6 +89,8 @@ export class PumpStateStore {
   private readonly uptimeS: () => number;
   /** The file on disk now verified (at load or because we wrote it): only then is it kept as `.prev`. */
   private currentGood = false;
+  /** The last save's error, null after a successful save (health: state_write_failed, issue 12). */
+  lastWriteError: string | null = null;
 
   constructor(opts: StateStoreOptions) {
     this.path = opts.path;
@@ -139,9 +141,11 @@ export class PumpStateStore {
         closeSync(dfd);
       }
       this.currentGood = true;
+      this.lastWriteError = null;
       return ok(undefined);
     } catch (err) {
-      return fail(`cannot write pump state ${this.path}: ${(err as Error).message}`);
+      this.lastWriteError = `cannot write pump state ${this.path}: ${(err as Error).message}`;
+      return fail(this.lastWriteError);
     }
   }
 

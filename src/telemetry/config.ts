@@ -29,6 +29,12 @@ export const telemetryConfigSchema = z
       .min(1)
       .optional()
       .describe('Filesystem whose free space is reported (the outbox and pump state live there); default `/`.'),
+    diskMinFreeMb: z
+      .number()
+      .min(0)
+      .max(1_000_000)
+      .default(20)
+      .describe('Free space of the state directory (fs.statfs) below which health reports `disk_full`: the pump state and the MQTT outbox are written there.'),
   })
   .prefault({});
 /** Parsed `telemetry` section. */

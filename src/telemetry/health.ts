@@ -45,7 +45,21 @@ export interface HealthInput {
   throttledNow?: readonly string[];
   /** Measured offset of the local wall clock from the peers' (local − peers; null: no peer heard) and the allowed bound. */
   clockSkew?: { offsetS: number; peers: number; boundS: number } | null;
+  /** Free space of the state directory (fs.statfs); absent when not read yet or unreadable. */
+  disk?: DiskSnapshot | null;
 }
+
+/** Free space of the filesystem holding the state directory (pump state, MQTT outbox). */
+export interface DiskSnapshot {
+  path: string;
+  freeBytes: number;
+  totalBytes: number;
+  /** Below this, `disk_full`. */
+  minFreeBytes: number;
+}
+
+/** A write error that means the disk is full (Node's error code text in the message). */
+const NO_SPACE = /ENOSPC|EDQUOT|no space left/i;
 
 /** Outcome of {@link evaluateHealth}. */
 export interface HealthVerdict {
@@ -117,6 +131,23 @@ export function evaluateHealth(input: HealthInput): HealthVerdict {
     if (!l.ok) degraded('listener_failed', `${l.name} listener not running${l.reason ? `: ${l.reason}` : ''}`, l.name);
   }
   for (const part of input.sourceErrors) degraded('status_unavailable', `could not read the ${part} status`, part);
+  // Disk faults (issue 12): a full or failing disk used to appear only in the error log while health
+  // said ok. The pump state file holds lockouts and holds across restarts, the outbox holds messages
+  // across broker outages: neither is durable while these problems last.
+  const stateErr = input.pump?.stateWriteError ?? null;
+  const outboxErr = m?.outboxWriteError ?? null;
+  const d = input.disk ?? null;
+  const lowSpace = d !== null && d.freeBytes < d.minFreeBytes;
+  if (lowSpace || [stateErr, outboxErr].some((e) => e !== null && NO_SPACE.test(e))) {
+    const space = d ? `${(d.freeBytes / 1048576).toFixed(1)} MB free of ${(d.totalBytes / 1048576).toFixed(1)} MB on ${d.path}` : 'no space left on the state directory';
+    degraded('disk_full', `disk full: ${space}; the pump state and the MQTT outbox cannot be saved. Free space (logs, old files) on that filesystem.`, d?.path);
+  }
+  if (stateErr !== null) {
+    degraded('state_write_failed', `pump state not saved (${stateErr}); a restart would lose the lockout, hold and arm state held in memory. Fix the disk.`);
+  }
+  if (outboxErr !== null) {
+    degraded('outbox_write_failed', `MQTT outbox not written to disk (${outboxErr}); queued messages are kept in memory only and are lost on a restart. Fix the disk.`);
+  }
   const fw = input.throttledNow ?? [];
   if (fw.includes('under_voltage')) degraded('under_voltage', 'Pi power supply under-voltage: use a proper 5 V supply (brown-outs corrupt SD cards and reboot the Pi).');
   if (fw.includes('throttled')) degraded('cpu_throttled', 'Pi CPU throttled (temperature or power): detection runs slower; improve cooling.');

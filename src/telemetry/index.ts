@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { statfs } from 'node:fs/promises';
 import type { AppBus } from '../bus/index.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { MetricSnapshot } from '../core/metrics.js';
@@ -8,7 +9,7 @@ import { topics } from '../topics/topics.js';
 import { createClockSyncProbe, type ClockSyncProbe, type ClockSyncState } from './clock-sync.js';
 import type { TelemetryConfig } from './config.js';
 import { ClockSkewTracker } from './clock-skew.js';
-import { evaluateHealth, type HealthInput, type HealthProblem, type HealthStatus } from './health.js';
+import { evaluateHealth, type DiskSnapshot, type HealthInput, type HealthProblem, type HealthStatus } from './health.js';
 import {
   normalizeCameras,
   normalizeListeners,
@@ -24,7 +25,7 @@ import {
 import { createSystemStats, type SystemStats, type TelemetryReading } from './system-stats.js';
 
 export { telemetryConfigSchema, type TelemetryConfig } from './config.js';
-export { evaluateHealth, OUTBOX_FILLING_RATIO, type HealthInput, type HealthProblem, type HealthStatus, type HealthVerdict } from './health.js';
+export { evaluateHealth, OUTBOX_FILLING_RATIO, type DiskSnapshot, type HealthInput, type HealthProblem, type HealthStatus, type HealthVerdict } from './health.js';
 export { createClockSyncProbe, type ClockSyncProbe, type ClockSyncState, type ClockSyncOptions } from './clock-sync.js';
 export { createSystemStats, decodeThrottled, parseThrottled, type SystemStats, type SystemStatsOptions, type TelemetryReading, type ThrottledFlags } from './system-stats.js';
 export type { HealthSources, MqttSourceSnapshot, CameraSourceSnapshot, DetectorSourceSnapshot, ConsensusSourceSnapshot, PumpSourceSnapshot, ListenerSnapshot } from './sources.js';
@@ -51,6 +52,8 @@ export interface HealthPayload {
   detector: { state: string; error: string | null } | null;
   consensus: { state: string } | null;
   pump: { state: string; error: string | null; armed: boolean | null } | null;
+  /** Free space of the state directory (disk_full below min_free_mb); null before the first reading. */
+  disk: { path: string; free_mb: number; total_mb: number; min_free_mb: number } | null;
 }
 
 /** `system/<node>/telemetry` payload (TOPICS.md). */
@@ -73,6 +76,10 @@ export interface TelemetryOptions {
   stats?: SystemStats;
   /** Clock sync probe; default systemd's flag / timedatectl. */
   clockSync?: ClockSyncProbe;
+  /** Directory whose filesystem's free space health watches (pump state, MQTT outbox); none: no disk check. */
+  stateDir?: string;
+  /** fs.statfs replacement (tests). */
+  statfs?: (path: string) => Promise<{ bavail: number; blocks: number; bsize: number }>;
 }
 
 /** The telemetry part. */
@@ -101,6 +108,7 @@ const SKEW_WINDOW_MS = 10 * 60_000;
 /** Peers' periodic messages: fresh (telemetry is QoS 0, never queued) and every node sends them. */
 const PEER_TOPICS = ['system/+/telemetry', 'system/+/health'];
 const CHANGE_DEBOUNCE_MS = 1000;
+const mb = (bytes: number): number => Math.round((bytes / 1048576) * 10) / 10;
 const problemKey = (ps: readonly HealthProblem[]): string => ps.map((p) => `${p.code}:${p.subject ?? ''}`).join(',');
 
 /** Build the telemetry part: health evaluation and publishing, system stats, clock sync flag. */
@@ -124,6 +132,20 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     const e = skew.estimate(clock.now());
     return e ? { offsetS: e.offsetMs / 1000, peers: e.peers, boundS: config.maxClockSkewSeconds } : null;
   };
+  let disk: DiskSnapshot | null = null;
+  const statfsFn = opts.statfs ?? ((p: string) => statfs(p));
+  const minFreeBytes = config.diskMinFreeMb * 1048576;
+  /** Read the state directory's free space (before each health evaluation on the timer). */
+  async function readDisk(): Promise<void> {
+    if (!opts.stateDir) return;
+    try {
+      const s = await statfsFn(opts.stateDir);
+      disk = { path: opts.stateDir, freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize, minFreeBytes };
+    } catch (err) {
+      disk = null;
+      log.debug('statfs of the state directory failed', { path: opts.stateDir, err });
+    }
+  }
 
   // Bus fallbacks: last value seen per part, used when the wiring passes no source for it.
   const busCameras = new Map<string, CameraSourceSnapshot>();
@@ -160,6 +182,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       sourceErrors: errors,
       throttledNow: last?.throttled?.now ?? [],
       clockSkew: skewInput(),
+      disk,
     };
   }
 
@@ -184,6 +207,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       pump: input.pump
         ? { state: input.pump.state, error: input.pump.error ?? null, armed: typeof input.pump.armed === 'boolean' ? input.pump.armed : null }
         : null,
+      disk: disk ? { path: disk.path, free_mb: mb(disk.freeBytes), total_mb: mb(disk.totalBytes), min_free_mb: config.diskMinFreeMb } : null,
     };
   }
 
@@ -197,6 +221,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       else log.warn(`health ${h.status}`, fields);
       lastStatus = h.status;
       lastProblemKey = key;
+      bus.emit('health.changed', { status: h.status, problems: h.problems.map((p) => ({ code: p.code, message: p.message, ...(p.subject !== undefined ? { subject: p.subject } : {}) })) });
     }
     if (h.clock_sync === 'unsynced' && clock.now() - lastUnsyncLog >= UNSYNC_LOG_EVERY_MS) {
       lastUnsyncLog = clock.now();
@@ -226,7 +251,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     if (healthBusy) return; // a slow timedatectl must not pile up probes
     healthBusy = true;
     try {
-      await sync.refresh();
+      await Promise.all([sync.refresh(), readDisk()]);
       if (running) publishHealth();
     } finally {
       healthBusy = false;

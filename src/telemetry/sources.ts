@@ -14,6 +14,8 @@ export interface MqttSourceSnapshot {
   outboxMax?: number;
   outboxBytes?: number;
   outboxMaxBytes?: number;
+  /** The outbox's last disk write error, null once a write succeeds again. */
+  outboxWriteError?: string | null;
   [k: string]: unknown;
 }
 
@@ -48,6 +50,8 @@ export interface PumpSourceSnapshot {
   error?: string | null;
   /** The pump state file was lost or corrupt at boot and no operator has cleared it (issue 12). */
   stateLost?: boolean;
+  /** The pump state file's last write error, null once a save succeeds again. */
+  stateWriteError?: string | null;
   [k: string]: unknown;
 }
 
@@ -86,6 +90,7 @@ export function normalizeMqtt(x: unknown): MqttSourceSnapshot | null {
     outboxMax: num(x.outboxMax) ?? num(ob.max) ?? num(ob.maxMessages),
     outboxBytes: num(x.outboxBytes) ?? num(ob.bytes),
     outboxMaxBytes: num(x.outboxMaxBytes) ?? num(ob.maxBytes),
+    outboxWriteError: str(x.outboxWriteError) ?? str(ob.writeError) ?? null,
   };
 }
 

@@ -140,3 +140,53 @@ describe('RTSP over TCP (interleaved) from GStreamer\'s RTSP server', () => {
     await kill(server);
   });
 });
+
+describe('a hung camera goes offline within stallSeconds (issue 12 item 4)', () => {
+  it('RTSP server stopped with SIGSTOP: stale at ffmpeg\'s read timeout, no old frame handed on as new, back online after SIGCONT', async () => {
+    const port = await freePort();
+    const server = spawn('/usr/bin/python3', ['test/capture/gst-rtsp-server.py', String(port)], { stdio: 'ignore' });
+    procs.push(server);
+    await waitForPort(port, 15_000);
+    const { sup, statuses } = camera(`rtsp://viewer:hunter2@127.0.0.1:${port}/cam1`, { stallSeconds: 8, timeoutSeconds: 3 });
+    await until(() => sup.status().frames >= 5, 30_000, 'RTSP/TCP frames');
+    expect(sup.status().status).toBe('online');
+
+    server.kill('SIGSTOP'); // the server hangs: its TCP socket stays open, nothing arrives
+    const stoppedAt = Date.now();
+    // Frames already in the pipe (well under a second at 5 fps) may still land; anything later
+    // would be ffmpeg draining old pictures on its read timeouts.
+    await new Promise((r) => setTimeout(r, 1000));
+    const settled = sup.slot.written;
+    await until(() => sup.status().status !== 'online', 30_000, 'the hung camera to go offline');
+    const offlineAfterMs = Date.now() - stoppedAt;
+    console.log(`item 4: SIGSTOP -> camera ${sup.status().status} after ${offlineAfterMs} ms (timeoutSeconds 3, stallSeconds 8): ${sup.status().error}`);
+    const down = sup.status();
+    expect(down.status).toBe('offline');
+    expect(down.error).toMatch(/^stale: ffmpeg reported a read timeout/);
+    expect(down.error).not.toContain('hunter2');
+    // A few more seconds: ffmpeg's drained frames would arrive on its later timeouts.
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(sup.slot.written).toBe(settled);
+    expect(sup.status().status).not.toBe('online');
+
+    server.kill('SIGCONT');
+    const before = sup.status().frames;
+    await until(() => sup.status().status === 'online' && sup.status().frames > before + 3, 60_000, 'recovery after SIGCONT').catch((e) => {
+      console.log(statuses.slice(-6));
+      throw e;
+    });
+    const done = new Promise((r) => server.once('exit', r));
+    server.kill('SIGKILL');
+    await done;
+  });
+
+  it('a stream that repeats one picture byte for byte goes stale after staleSeconds (real ffmpeg)', async () => {
+    const { sup } = camera('lavfi:color=c=gray:size=320x240:rate=10', { stallSeconds: 10, staleSeconds: 1.5 });
+    await until(() => sup.current === 'stale' || sup.status().error?.startsWith('stale:') === true, 20_000, 'the frozen picture to be called stale');
+    expect(sup.status().status).toBe('offline');
+    expect(sup.status().error).toMatch(/^stale: identical frames for 1\.\d s/);
+    expect(sup.status().repeated).toBeGreaterThan(0);
+    expect(sup.slot.written).toBe(1); // only the first picture was new
+    await sup.stop();
+  });
+});

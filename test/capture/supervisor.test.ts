@@ -5,6 +5,13 @@ import type { SourceFactory, SourceHandlers } from '../../src/capture/source.js'
 import { VirtualClock } from '../../src/core/virtual-clock.js';
 import { seededRandom } from '../../src/core/random.js';
 
+/** A frame whose bytes differ in every row when `n` differs (a real sensor's noise). */
+const noisy = (n: number) => {
+  const f = new Uint8Array(32 * 32 * 3);
+  for (let i = 0; i < f.length; i++) f[i] = (i * 31 + n * 17) & 0xff;
+  return f;
+};
+
 /** A scripted source: tests push frames and ends through `h`. */
 function fakeFactory() {
   const made: Array<{ h: SourceHandlers; stopped: boolean; url: string }> = [];
@@ -33,11 +40,11 @@ function setup(cam: Partial<CameraConfigInput> = {}) {
 
 describe('camera supervisor (virtual time)', () => {
   it('goes online on the first frame and counts frames, drops and fps', () => {
-    const { clock, made, sup, frame } = setup();
+    const { clock, made, sup } = setup();
     sup.start();
     expect(sup.status().status).toBe('offline');
     for (let i = 0; i < 5; i++) {
-      made[0].h.onFrame(frame);
+      made[0].h.onFrame(noisy(i));
       clock.advance(500);
     }
     const s = sup.status();
@@ -47,9 +54,9 @@ describe('camera supervisor (virtual time)', () => {
   });
 
   it('restarts a stalled source after stallSeconds with backoff in [min/2, min]; recovers', () => {
-    const { clock, made, sup, transitions, frame } = setup({ stallSeconds: 5 });
+    const { clock, made, sup, transitions } = setup({ stallSeconds: 5 });
     sup.start();
-    made[0].h.onFrame(frame);
+    made[0].h.onFrame(noisy(1));
     clock.advance(4_900);
     expect(made).toHaveLength(1);
     clock.advance(200);
@@ -60,7 +67,7 @@ describe('camera supervisor (virtual time)', () => {
     expect(made).toHaveLength(1);
     clock.advance(1_001);
     expect(made).toHaveLength(2);
-    made[1].h.onFrame(frame);
+    made[1].h.onFrame(noisy(2));
     expect(sup.status().status).toBe('online');
     expect(transitions.map((t) => t[1])).toEqual(['starting', 'online', 'backoff', 'starting', 'online']);
   });
@@ -166,5 +173,92 @@ describe('a source that cannot be created', () => {
     clock.advance(1_000); // first retry within [0.5 s, 1 s]; the next one only after another ≥ 1 s
     expect(calls).toBe(2); // retried after the backoff, failing the same way
     expect(sup.current).toBe('backoff');
+  });
+});
+
+describe('stale pictures: repeated frames and ffmpeg read timeouts (issue 12 item 4)', () => {
+  it('identical frames for stallSeconds mark the camera stale (offline) and restart it; they never reach the slot', () => {
+    const { clock, made, sup, transitions } = setup({ stallSeconds: 5 });
+    sup.start();
+    made[0].h.onFrame(noisy(1));
+    const written = sup.slot.written;
+    const last = sup.status().last_frame_at;
+    // ffmpeg re-emitting its last picture at 2 fps: each repeat used to feed the stall check.
+    for (let i = 0; i < 9; i++) {
+      clock.advance(500);
+      made[0].h.onFrame(noisy(1));
+    }
+    expect(sup.current).toBe('online'); // 4.5 s identical: not yet
+    expect(sup.slot.written).toBe(written); // ...but no repeat was handed on as a new frame
+    expect(sup.status().last_frame_at).toBe(last);
+    clock.advance(500);
+    made[0].h.onFrame(noisy(1));
+    expect(transitions.map((t) => t[1])).toEqual(['starting', 'online', 'stale', 'backoff']);
+    expect(transitions[2][2]).toMatch(/^stale: identical frames for 5 s/);
+    expect(sup.status()).toMatchObject({ status: 'offline', repeated: 10 });
+    expect(sup.status().error).toMatch(/^stale: identical frames/);
+    expect(made[0].stopped).toBe(true);
+    // After the restart the same old picture is still stale (no flapping online); a new one is online.
+    clock.advance(2_000);
+    expect(made).toHaveLength(2);
+    made[1].h.onFrame(noisy(1));
+    expect(sup.current).toBe('backoff');
+    expect(made[1].stopped).toBe(true);
+    while (made.length === 2) clock.advance(100);
+    made[2].h.onFrame(noisy(2));
+    expect(sup.status().status).toBe('online');
+    expect(sup.slot.written).toBe(written + 1);
+  });
+
+  it('frames that differ (sensor noise) keep the camera online however long it runs', () => {
+    const { clock, made, sup } = setup({ stallSeconds: 5 });
+    sup.start();
+    for (let i = 0; i < 200; i++) {
+      made[0].h.onFrame(noisy(i));
+      clock.advance(500);
+    }
+    expect(sup.current).toBe('online');
+    expect(sup.status()).toMatchObject({ frames: 200, repeated: 0 });
+  });
+
+  it('staleSeconds is its own threshold, and 0 turns the check off (a truly static picture)', () => {
+    const longer = setup({ stallSeconds: 5, staleSeconds: 30 });
+    longer.sup.start();
+    for (let i = 0; i < 50; i++) {
+      longer.made[0].h.onFrame(noisy(1));
+      longer.clock.advance(500);
+    }
+    expect(longer.sup.current).toBe('online'); // 25 s of repeats < 30 s; repeats still count as frames for the stall check
+    for (let i = 0; i < 12; i++) {
+      longer.made[0].h.onFrame(noisy(1));
+      longer.clock.advance(500);
+    }
+    expect(longer.sup.status().error).toMatch(/^stale: identical frames for 30 s/);
+
+    const off = setup({ stallSeconds: 5, staleSeconds: 0 });
+    off.sup.start();
+    for (let i = 0; i < 100; i++) {
+      off.made[0].h.onFrame(noisy(1));
+      off.clock.advance(500);
+    }
+    expect(off.sup.current).toBe('online');
+    expect(off.sup.slot.written).toBe(100);
+  });
+
+  it('a source that reports stale input (ffmpeg read timeout) goes offline at once with the reason and is restarted', () => {
+    const { clock, made, sup, transitions } = setup({ stallSeconds: 20 });
+    sup.start();
+    made[0].h.onFrame(noisy(1));
+    clock.advance(500);
+    made[0].h.onEnd({ kind: 'stale', message: 'stale: ffmpeg reported a read timeout (no new picture from the camera): rtsp://user:secret@10.0.0.9/stream: Connection timed out' });
+    expect(sup.status().status).toBe('offline');
+    expect(sup.status().error).toMatch(/^stale: ffmpeg reported a read timeout/);
+    expect(sup.status().error).not.toContain('secret');
+    expect(transitions.map((t) => t[1])).toEqual(['starting', 'online', 'stale', 'backoff']);
+    const written = sup.slot.written;
+    made[0].h.onFrame(noisy(2)); // a drained old frame after the timeout
+    expect(sup.slot.written).toBe(written);
+    clock.advance(2_000);
+    expect(made).toHaveLength(2);
   });
 });

@@ -68,3 +68,18 @@ describe('helpers', () => {
     }
   });
 });
+
+describe('disk faults are notified once, and their end (issue 12 item 5)', () => {
+  it('announces new disk problem codes and the recovery, ignoring other problems', () => {
+    const c = createClassifier('pi-pump');
+    const p = (code: string) => ({ code, message: `${code} message` });
+    expect(c.health({ status: 'degraded', problems: [p('camera_down')] })).toBeNull();
+    const first = c.health({ status: 'degraded', problems: [p('disk_full'), p('state_write_failed')] });
+    expect(first).toMatchObject({ event: 'error', kind: 'disk_fault', detail: { codes: ['disk_full', 'state_write_failed'] } });
+    expect(first?.title).toMatch(/^Disk fault on pi-pump: disk_full message; state_write_failed message/);
+    expect(c.health({ status: 'degraded', problems: [p('disk_full'), p('state_write_failed')] })).toBeNull();
+    expect(c.health({ status: 'degraded', problems: [p('disk_full'), p('state_write_failed'), p('outbox_write_failed')] })?.title).toMatch(/outbox_write_failed message$/);
+    expect(c.health({ status: 'ok', problems: [] })).toMatchObject({ kind: 'disk_recovered' });
+    expect(c.health({ status: 'ok', problems: [] })).toBeNull();
+  });
+});

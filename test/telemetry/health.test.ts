@@ -109,3 +109,35 @@ describe('evaluateHealth', () => {
     expect(codes(i)).toEqual([]);
   });
 });
+
+describe('disk faults (issue 12 item 5)', () => {
+  const disk = (freeMb: number) => ({ path: '/var/lib/wildfire-edge', freeBytes: freeMb * 1048576, totalBytes: 1024 * 1048576, minFreeBytes: 20 * 1048576 });
+
+  it('low free space on the state directory is disk_full, with the figures', () => {
+    const i = base();
+    i.disk = disk(3);
+    const v = evaluateHealth(i);
+    expect(v.status).toBe('degraded');
+    expect(codes(i)).toEqual(['disk_full:/var/lib/wildfire-edge']);
+    expect(v.problems[0].message).toMatch(/3\.0 MB free of 1024\.0 MB on \/var\/lib\/wildfire-edge/);
+    i.disk = disk(21);
+    expect(evaluateHealth(i).status).toBe('ok');
+  });
+
+  it('a failed pump state write is state_write_failed; ENOSPC is disk_full too', () => {
+    const i = base();
+    i.pump = { state: 'IDLE', error: null, stateWriteError: 'cannot write pump state /s/pump-state.json: ENOSPC: no space left on device, write' };
+    expect(codes(i)).toEqual(['disk_full', 'state_write_failed']);
+    i.pump.stateWriteError = 'cannot write pump state /s/pump-state.json: EIO: i/o error, fsync';
+    expect(codes(i)).toEqual(['state_write_failed']);
+    expect(evaluateHealth(i).status).toBe('degraded');
+  });
+
+  it('a failed outbox write is outbox_write_failed; cleared (null) means ok again', () => {
+    const i = base();
+    i.mqtt = { state: 'CONNECTED', outboxDepth: 0, outboxMax: 10, outboxWriteError: 'EROFS: read-only file system, write' };
+    expect(codes(i)).toEqual(['outbox_write_failed']);
+    i.mqtt.outboxWriteError = null;
+    expect(evaluateHealth(i)).toEqual({ status: 'ok', problems: [] });
+  });
+});

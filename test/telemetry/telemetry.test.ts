@@ -73,7 +73,7 @@ function setup(opts: { sources?: HealthSources; sync?: ClockSyncState; config?: 
 
 describe('telemetry', () => {
   it('defaults intervals to 60 s / 30 s', () => {
-    expect(telemetryConfigSchema.parse(undefined)).toEqual({ intervalSeconds: 60, healthIntervalSeconds: 30, maxClockSkewSeconds: 30 });
+    expect(telemetryConfigSchema.parse(undefined)).toEqual({ intervalSeconds: 60, healthIntervalSeconds: 30, maxClockSkewSeconds: 30, diskMinFreeMb: 20 });
   });
 
   it('publishes retained health at start and every healthIntervalSeconds, telemetry at qos 0 every intervalSeconds', async () => {
