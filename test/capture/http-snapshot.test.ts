@@ -19,9 +19,15 @@ let port = 0;
 let failing = false;
 const auths: Array<string | undefined> = [];
 let jpeg: Buffer;
+// A live camera's pictures differ from one to the next (sensor noise); byte-identical pictures
+// mean a frozen camera and are not handed on (issue 12 item 4), so the server cycles three.
+let jpegs: Buffer[] = [];
+let served = 0;
+const nextJpeg = (): Buffer => jpegs[served++ % jpegs.length];
 
 beforeAll(async () => {
-  jpeg = await sharp({ create: { width: 400, height: 300, channels: 3, background: { r: 250, g: 120, b: 0 } } }).jpeg().toBuffer();
+  jpegs = await Promise.all([118, 120, 122].map((g) => sharp({ create: { width: 400, height: 300, channels: 3, background: { r: 250, g, b: 0 } } }).jpeg().toBuffer()));
+  jpeg = jpegs[1];
   server = createServer((req, res) => {
     auths.push(req.headers.authorization);
     if (failing) {
@@ -52,14 +58,15 @@ beforeAll(async () => {
       // An MJPEG stream as IP cameras serve it: multipart/x-mixed-replace, one JPEG per part.
       res.writeHead(200, { 'content-type': 'multipart/x-mixed-replace; boundary=frame' });
       const iv = setInterval(() => {
-        res.write(`--frame\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\n\r\n`);
-        res.write(jpeg);
+        const j = nextJpeg();
+        res.write(`--frame\r\nContent-Type: image/jpeg\r\nContent-Length: ${j.length}\r\n\r\n`);
+        res.write(j);
         res.write('\r\n');
       }, 100);
       req.on('close', () => clearInterval(iv));
       return;
     }
-    res.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg);
+    res.writeHead(200, { 'content-type': 'image/jpeg' }).end(nextJpeg());
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   port = (server.address() as AddressInfo).port;
