@@ -8,7 +8,7 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Random } from '../core/random.js';
 import { redactUrl } from '../log/redact.js';
 import type { CameraConfig } from './config.js';
-import { cameraUrlKind } from './config.js';
+import { cameraUrlKind, effectiveStaleSeconds } from './config.js';
 import { frameHash } from './frame-hash.js';
 import { FrameSlot } from './frame-slot.js';
 import { restartBackoff } from './restart-backoff.js';
@@ -81,7 +81,7 @@ export class CameraSupervisor {
     this.slot = new FrameSlot(c.width * c.height * 3);
     this.backoff = restartBackoff(c.restartMinSeconds * 1000, c.restartMaxSeconds * 1000, opts.random);
     this.stallMs = c.stallSeconds * 1000;
-    this.staleMs = (c.staleSeconds ?? c.stallSeconds) * 1000;
+    this.staleMs = effectiveStaleSeconds(c) * 1000;
     const kind = cameraUrlKind(c.url);
     // A non-looping file or folder ends for good; a stream that "ends" is restarted.
     this.finite = !c.loop && (kind === 'file' || kind === 'dir');

@@ -12,6 +12,17 @@ export const CAMERA_URL_FORMS = 'rtsp://, rtsps://, http(s)://, file://, a file 
 export type CameraUrlKind = 'rtsp' | 'http' | 'file' | 'v4l2' | 'rpicam' | 'dir' | 'lavfi';
 
 /** Classifies a camera URL; null when it matches no supported form. */
+/**
+ * Seconds of byte-identical frames after which the camera is stale, 0 = never. A frozen picture is
+ * a fault of a live camera (issue 12 item 4); a file or image folder that repeats one picture (the
+ * demo, a looping test folder) does so on purpose, so local sources default to off.
+ */
+export function effectiveStaleSeconds(c: { url: string; stallSeconds: number; staleSeconds?: number | undefined }): number {
+  if (c.staleSeconds !== undefined) return c.staleSeconds;
+  const kind = cameraUrlKind(c.url);
+  return kind === 'file' || kind === 'dir' || kind === 'lavfi' ? 0 : c.stallSeconds;
+}
+
 export function cameraUrlKind(url: string): CameraUrlKind | null {
   if (/^rtsps?:\/\//i.test(url)) return 'rtsp';
   if (/^https?:\/\//i.test(url)) return 'http';
@@ -79,7 +90,7 @@ export const cameraConfigSchema = z
       .max(3600)
       .optional()
       .describe(
-        'Frames that stay byte-identical (a hash of a few rows) this long mark the camera stale (offline) and restart its source; default: stallSeconds; 0 turns the check off (a camera whose picture never changes at all).',
+        'Frames that stay byte-identical (a hash of a few rows) this long mark the camera stale (offline) and restart its source; default: stallSeconds for cameras (rtsp, http, v4l2, rpicam), 0 (off) for files, image folders and lavfi, whose repeated pictures are intended (a looping demo folder); 0 turns the check off (a camera whose picture never changes at all).',
       ),
     timeoutSeconds: z.number().gt(0).max(300).default(10).describe('Network socket timeout of RTSP/HTTP sources.'),
     restartMinSeconds: z.number().gt(0).max(600).default(2).describe('First restart delay after a failure (jittered, doubling).'),

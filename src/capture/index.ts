@@ -3,7 +3,7 @@
  * per-camera FrameSlot and watchdog. Used by the detector worker (src/detect); the only import for
  * other folders.
  */
-export { cameraConfigSchema, camerasConfigSchema, cameraUrlKind, CAMERA_URL_FORMS, type CameraConfig, type CameraConfigInput, type CameraUrlKind } from './config.js';
+export { cameraConfigSchema, camerasConfigSchema, cameraUrlKind, effectiveStaleSeconds, CAMERA_URL_FORMS, type CameraConfig, type CameraConfigInput, type CameraUrlKind } from './config.js';
 export { CameraSupervisor, type CameraStatusSnapshot, type CameraSupervisorOptions, type SupervisorState } from './camera-supervisor.js';
 export { FrameSlot, type TakenFrame } from './frame-slot.js';
 export { defaultSourceFactory } from './sources.js';

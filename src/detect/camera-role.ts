@@ -8,6 +8,7 @@
  */
 import type { AppBus } from '../bus/index.js';
 import type { CameraConfig } from '../capture/config.js';
+import { effectiveStaleSeconds } from '../capture/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import type { MetricSnapshot } from '../core/metrics.js';
 import { systemRandom, type Random } from '../core/random.js';
@@ -107,7 +108,7 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
   let hangTimer: TimerHandle | null = null;
   // A slow camera (fps 0.01: one frame in 100 s) must not look like a stuck detector.
   // Nor a camera whose frames repeat: repeated pictures are not inferred, for up to staleSeconds.
-  const hangMs = Math.max(opts.detect.hangSeconds * 1000, ...enabled.map((c) => 3000 / c.fps + (c.staleSeconds ?? c.stallSeconds) * 1000));
+  const hangMs = Math.max(opts.detect.hangSeconds * 1000, ...enabled.map((c) => 3000 / c.fps + effectiveStaleSeconds(c) * 1000));
   const armHangCheck = () => {
     hangTimer = clock.setTimer(Math.max(250, hangMs / 4), checkHang);
   };

@@ -245,6 +245,26 @@ describe('stale pictures: repeated frames and ffmpeg read timeouts (issue 12 ite
     expect(off.sup.slot.written).toBe(100);
   });
 
+  it('an image folder or file repeating one picture is not stale by default (a looping demo folder); a camera is', () => {
+    for (const url of ['dir:///srv/demo', '/videos/still.mp4', 'lavfi:color=c=gray']) {
+      const local = setup({ url, loop: true, stallSeconds: 5 });
+      local.sup.start();
+      for (let i = 0; i < 40; i++) {
+        local.made[0].h.onFrame(noisy(1));
+        local.clock.advance(500);
+      }
+      expect(local.sup.current).toBe('online');
+      expect(local.sup.slot.written).toBe(40);
+    }
+    const cam = setup({ stallSeconds: 5 }); // rtsp://
+    cam.sup.start();
+    for (let i = 0; i < 12; i++) {
+      cam.made[0].h.onFrame(noisy(1));
+      cam.clock.advance(500);
+    }
+    expect(cam.transitions.map((t) => t[1])).toContain('stale');
+  });
+
   it('a source that reports stale input (ffmpeg read timeout) goes offline at once with the reason and is restarted', () => {
     const { clock, made, sup, transitions } = setup({ stallSeconds: 20 });
     sup.start();

@@ -58,7 +58,8 @@ describe('camera role liveness', () => {
   it('a worker that stops producing results while its camera is online is restarted and counted', async () => {
     const logger = memoryLogger('info');
     role = createCameraRole({
-      cameras: [cameraConfigSchema.parse({ id: 'north', url: 'rtsp://10.0.0.5/s' })],
+      // The hang threshold also covers stallSeconds of repeated pictures, so keep it short here.
+      cameras: [cameraConfigSchema.parse({ id: 'north', url: 'rtsp://10.0.0.5/s', stallSeconds: 1 })],
       detect: detectConfigSchema.parse({ hangSeconds: 1 }),
       nodeId: 'pi-test',
       stateDir: mkdtempSync(join(tmpdir(), 'wfe-hang-')),
