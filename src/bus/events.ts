@@ -4,6 +4,7 @@ import type {
   DetectionMessage,
   PumpEvent,
   PumpStatePayload,
+  TriggerAckPayload,
   TriggerMessage,
 } from '../topics/payloads.js';
 import type { ConnectionState } from '../mqtt/link.js';
@@ -27,6 +28,10 @@ export interface AppEvents {
   'consensus.state': ConsensusState & { decided?: TriggerMessage };
   /** Pump → telemetry, status page, notify (the payload published on `pump/<node>/state`). */
   'pump.state': PumpStatePayload;
+  /** Pump → local consensus: what it did with a trigger (also published on `pump/<node>/trigger_ack`). */
+  'pump.trigger_ack': TriggerAckPayload;
+  /** Consensus → notify, status page: a trigger expired and no pump reported it (issue 17). */
+  'consensus.trigger_unacknowledged': { trigger: TriggerMessage; resends: number };
   /** Pump → notify, status page (the payload published on `pump/<node>/event`). */
   'pump.event': PumpEvent;
   /** Telemetry → notify: the health verdict changed (status or the set of problem codes). */

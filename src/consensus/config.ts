@@ -115,6 +115,15 @@ export const consensusConfigSchema = z
       })
       .prefault({}),
     triggerTtlSeconds: ranged(10, 3600, { unit: 'seconds' }).default(120).describe('expires_at = decision time + this.'),
+    triggerAck: z
+      .strictObject({
+        required: z
+          .boolean()
+          .default(true)
+          .describe('Expect a pump to report every trigger (pump/<node>/trigger_ack): re-send until one does, and report a trigger no pump answered in health and notify. false only on a site with no pump.'),
+        resendSeconds: ranged(3, 600, { unit: 'seconds' }).default(10).describe('Re-publish period of an unacknowledged trigger (same id: the pump runs once).'),
+      })
+      .prefault({}),
     evaluateIntervalMs: ranged(50, 60_000, { int: true, unit: 'ms' }).default(1000).describe('Timer evaluation period.'),
     maxCameras: ranged(1, 1024, { int: true }).default(64).describe('Bound on tracked cameras.'),
     maxTracksPerCamera: ranged(1, 1024, { int: true }).default(32).describe('Bound on tracks per camera.'),

@@ -18,4 +18,8 @@ export const CONSENSUS_METRICS: MetricSpecs = {
   samples_thinned: counter('Samples folded when a track reached its cap'),
   evaluations: counter('Rule evaluations'),
   link_errors: counter('MQTT link calls that threw'),
+  trigger_resends: counter('Triggers re-published because no pump had acknowledged them'),
+  triggers_acknowledged: counter('Triggers a pump in their zone reported (acted on or refused)'),
+  triggers_unacknowledged: counter('Triggers that expired with no pump report'),
+  triggers_pending_ack: gauge('Triggers sent and not yet reported by any pump'),
 };

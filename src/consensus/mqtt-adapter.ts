@@ -5,7 +5,7 @@ import { fail, ok, type Result } from '../core/result.js';
 import type { Logger } from '../log/logger.js';
 import type { MqttLink } from '../mqtt/link.js';
 import { topics } from '../topics/topics.js';
-import type { ConsensusState, TriggerMessage } from '../topics/payloads.js';
+import { triggerAckSchema, type ConsensusState, type TriggerAckPayload, type TriggerMessage } from '../topics/payloads.js';
 import { FRIGATE_DEFAULT_RESOLUTION, type ConsensusConfig } from './config.js';
 import { ConsensusEngine } from './engine.js';
 import { parseJsonObject, reasonCode, topicCamera, type Resolution } from './inputs/common.js';
@@ -14,6 +14,7 @@ import { FrigateResolutions, type LearnedResolution } from './inputs/frigate-res
 import { LEGACY_RESOLUTION, parseLegacy } from './inputs/legacy.js';
 import { ownMessageToBatch, parseOwnMessage } from './inputs/own.js';
 import { parseAvailability, parseCameraStatus, type AvailabilityInput, type CameraStatusInput } from './inputs/status.js';
+import { TriggerAckTracker, type TriggerAckSnapshot } from './trigger-acks.js';
 import type { ConsensusTimeline, Decision, EngineSnapshot, EngineState, ObservationBatch } from './types.js';
 
 /** Everything the consensus part needs, in one options object (STYLE.md rule 5). */
@@ -39,6 +40,8 @@ export interface ConsensusSnapshot extends EngineSnapshot {
   lastTriggerMessage: TriggerMessage | null;
   /** Frigate cameras whose detect size was learned from their boxes (health asks to configure it). */
   frigateSizesLearned: LearnedResolution[];
+  /** Triggers not yet reported by a pump, and the last one no pump reported (null: acks not required). */
+  triggerAcks: (TriggerAckSnapshot & { resendSeconds: number }) | null;
 }
 
 /** The running consensus part. */
@@ -92,6 +95,14 @@ export function triggerPayload(d: Decision, nodeId: string, ttlSeconds: number):
   return msg;
 }
 
+/** `pump/<node>/trigger_ack`. */
+function parseTriggerAck(payload: Buffer): Result<TriggerAckPayload> {
+  const obj = parseJsonObject(payload);
+  if (!obj.ok) return obj;
+  const r = triggerAckSchema.safeParse(obj.value);
+  return r.success ? ok(r.data) : fail(`schema: trigger ack ${r.error.issues.map((i) => `${i.path.join('.') || 'payload'} ${i.message}`).join('; ')}`);
+}
+
 /** Engine state → `consensus/<node>/state` payload. */
 export function statePayload(s: EngineState): ConsensusState {
   return {
@@ -114,6 +125,29 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
   let lastStateName: string | undefined;
   let seq = 0;
   const idFactory = opts.idFactory ?? (() => globalThis.crypto.randomUUID());
+  // Issue 17: the outbox proves the broker took a trigger, not that a pump got it.
+  const acks = config.triggerAck.required
+    ? new TriggerAckTracker({
+        clock: opts.clock,
+        resendMs: config.triggerAck.resendSeconds * 1000,
+        resend: (payload, remainingSeconds) => {
+          // Only onto a live link: while ours is down the first copy still waits in the outbox.
+          if (!link || link.connectionState() !== 'CONNECTED') return;
+          log.warn('trigger not acknowledged by any pump yet; re-sending it (same id)', { id: payload.id, expires_in_s: remainingSeconds });
+          link.publish(topics.trigger, payload, { qos: 1, priority: 1, expirySeconds: remainingSeconds });
+        },
+        unacknowledged: (trigger, resends) => {
+          log.error('trigger expired and NO pump acknowledged it: no pump is known to be fighting this fire', {
+            id: trigger.id, resends, cameras: trigger.consensus_cameras ?? [], zones: trigger.zones ?? null,
+            fix: 'check that the pump nodes are online and subscribed to fire/trigger (their health and pump/<node>/state), and the broker ACL',
+          });
+          bus.emit('consensus.trigger_unacknowledged', { trigger, resends });
+        },
+        acknowledged: (a, afterMs, resends) =>
+          log.info('trigger acknowledged by a pump', { id: a.triggerId, pump: a.pump, accepted: a.accepted, reason: a.reason, after_ms: Math.round(afterMs), resends }),
+      })
+    : null;
+  const onAck = (a: TriggerAckPayload) => acks?.ack({ triggerId: a.trigger_id, pump: a.node_id, accepted: a.accepted, reason: a.reason, zones: a.zones });
 
   const engine = new ConsensusEngine({
     config,
@@ -124,6 +158,8 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
       const payload = triggerPayload(d, nodeId, config.triggerTtlSeconds);
       lastTrigger = payload;
       log.info('fire trigger decided', { id: d.id, trigger_count: d.triggerCount, cameras: d.cameras, locations: d.locations, expires_at: payload.expires_at });
+      // Tracked before the bus: a pump on this node answers synchronously from inside emit().
+      acks?.sent(payload);
       // Local first (DESIGN.md): the bus delivers synchronously to the pump on this node.
       bus.emit('trigger', payload);
       // The expiry drops it from the outbox once stale and, under MQTT 5, goes out as the
@@ -234,6 +270,7 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
         else rejected(b.reason, 'bus');
       });
       bus.on('camera.status', OWNER, ({ camera, status: st }) => status({ camera, status: st.status, node: nodeId }, 'bus'));
+      bus.on('pump.trigger_ack', OWNER, onAck);
       if (link) {
         const det = counted(parseDetection);
         link.subscribe(topics.detectionLegacy, OWNER, det, (b, m) => ingest(b, m.retained, m.topic));
@@ -243,6 +280,11 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
           link.subscribe(topics.frigateAvailableOf(prefix), OWNER, counted(parseFrigateAvailable), (online) => engine.nodeAvailability(`frigate:${prefix}`, online));
         }
         link.subscribe(topics.cameraStatusAll, OWNER, counted(parseStatus), (s, m) => status(s, m.topic));
+        if (acks) {
+          link.subscribe(topics.pumpTriggerAckAll, OWNER, counted(parseTriggerAck), (a, m) => {
+            if (!m.retained) onAck(a);
+          });
+        }
         link.subscribe(topics.availabilityAll, OWNER, counted(parseAvailability), (a: AvailabilityInput) => {
           // Our own retained `offline` (the will of a previous run) must never silence local
           // cameras: this process is alive by definition (local first).
@@ -255,11 +297,17 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
     async stop() {
       started = false;
       engine.stop();
+      acks?.stop();
       bus.removeOwner(OWNER);
       link?.unsubscribeOwner(OWNER);
     },
     snapshot() {
-      return { ...engine.snapshot(), lastTriggerMessage: lastTrigger, frigateSizesLearned: frigateSizes.list() };
+      return {
+        ...engine.snapshot(),
+        lastTriggerMessage: lastTrigger,
+        frigateSizesLearned: frigateSizes.list(),
+        triggerAcks: acks ? { ...acks.snapshot(), resendSeconds: config.triggerAck.resendSeconds } : null,
+      };
     },
     timeline: () => engine.timeline(),
     metrics() {
@@ -282,6 +330,10 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
         cameras_evicted: c.camerasEvicted,
         samples_thinned: c.samplesThinned,
         evaluations: c.evaluations,
+        trigger_resends: acks?.counts.resends ?? 0,
+        triggers_acknowledged: acks?.counts.acknowledged ?? 0,
+        triggers_unacknowledged: acks?.counts.unacknowledged ?? 0,
+        triggers_pending_ack: acks ? acks.snapshot().pending.length : 0,
       };
     },
   };

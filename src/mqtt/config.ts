@@ -66,6 +66,28 @@ export const backoffConfigSchema = z
   .prefault({})
   .refine((b) => b.capMs >= b.baseMs, { message: 'capMs must be >= baseMs', path: ['capMs'] });
 
+/**
+ * The `mqtt.session` section (issue 17): a persistent session, so the broker keeps this node's
+ * subscriptions and queues the QoS 1 messages (triggers, commands, remote detections) sent while
+ * its link is down, and hands them over when it comes back. The receipt rules (TOPICS.md expiry)
+ * still refuse what is stale on arrival.
+ */
+export const sessionConfigSchema = z
+  .strictObject({
+    persistent: z
+      .boolean()
+      .default(true)
+      .describe('Persistent session on an external broker (MQTT 5 cleanStart false + session expiry; 3.1.1 clean false). The embedded broker always uses a clean session (it lives in this process).'),
+    expirySeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(4_294_967_294)
+      .default(3600)
+      .describe('MQTT 5 session expiry: how long the broker keeps the session of a node that is gone. Must cover consensus.triggerTtlSeconds and pump.commandExpirySeconds. Under 3.1.1 the broker decides (Mosquitto persistent_client_expiration).'),
+  })
+  .prefault({});
+
 /** The whole `mqtt` section. */
 export const mqttConfigSchema = z
   .strictObject({
@@ -95,6 +117,7 @@ export const mqttConfigSchema = z
     closeGraceMs: ms(0, 120_000).default(3000).describe('How long close() waits for the outbox to drain.'),
     outbox: outboxConfigSchema,
     embedded: embeddedConfigSchema,
+    session: sessionConfigSchema,
   })
   .prefault({})
   .superRefine((c, ctx) => {

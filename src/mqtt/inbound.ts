@@ -39,7 +39,6 @@ export class Inbound {
   private refs = new Map<string, number>();
   /** MQTT 5 subscription identifier of each filter (tells which subscription a copy is for). */
   private ids = new Map<string, number>();
-  private nextId = 1;
   /** MQTT 3.1.1: copies still expected of a message matching several overlapping filters. */
   private copies = new Map<string, { left: number; at: number }>();
   /** Per log key: when it was last written and how many were suppressed since. */
@@ -61,6 +60,23 @@ export class Inbound {
     return this.ids.get(filter)!;
   }
 
+  /**
+   * Subscription identifier of a filter: a hash of the filter, the same in every run. With a
+   * persistent session the broker delivers messages queued under the previous run's subscription
+   * (and its identifier) before this run re-subscribes, so a counter, which depends on the order
+   * parts subscribe in, could route them to the wrong handler. Collisions with a live filter probe
+   * the next value; {@link dispatch} also checks the topic against each filter.
+   */
+  private stableId(filter: string): number {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < filter.length; i++) h = Math.imul(h ^ filter.charCodeAt(i), 0x01000193) >>> 0;
+    const MAX = 268_435_455; // MQTT 5 variable byte integer limit for subscription identifiers
+    let id = (h % MAX) + 1;
+    const used = new Set(this.ids.values());
+    while (used.has(id)) id = (id % MAX) + 1;
+    return id;
+  }
+
   /** Add a subscription; returns its unsubscribe function. */
   add<T>(filter: string, owner: string, parse: PayloadParser<T>, handler: (value: T, meta: InboundMeta) => void): () => void {
     const sub: Sub = { filter, owner, parse, handler: handler as Sub['handler'] };
@@ -68,7 +84,7 @@ export class Inbound {
     const n = this.refs.get(filter) ?? 0;
     this.refs.set(filter, n + 1);
     if (n === 0) {
-      this.ids.set(filter, this.nextId++);
+      this.ids.set(filter, this.stableId(filter));
       this.opts.addFilter(filter);
     }
     return () => this.removeSubs((s) => s === sub);
@@ -119,7 +135,7 @@ export class Inbound {
     }
     const meta: InboundMeta = { topic, retained, receivedAt };
     for (const s of [...this.subs]) {
-      if (wanted ? !wanted.has(s.filter) : !topicMatches(s.filter, topic)) continue;
+      if ((wanted && !wanted.has(s.filter)) || !topicMatches(s.filter, topic)) continue;
       let r;
       try {
         r = s.parse(payload, topic);

@@ -64,6 +64,13 @@ class MqttCoreImpl implements MqttCore {
   private lastTransitionAt: number;
   private readonly counts = { publishRejected: 0, droppedClosed: 0, droppedBeforeStart: 0, listenerErrors: 0, subscriptionsGranted: 0, subscribeFailures: 0, oversizePackets: 0 };
   private lastOversizeLog = Number.NEGATIVE_INFINITY;
+  /**
+   * Set when an oversize packet closed the connection: the next attempt starts a clean session.
+   * Under 3.1.1 nothing tells the broker our size limit, and a persistent session would hand the
+   * same unacknowledged QoS 1 message over on every reconnect: a loop with no end. Discarding the
+   * session once drops it (with whatever else was queued, which the loop would never deliver).
+   */
+  private discardSessionOnce = false;
   private readonly refusalLogMs: number;
 
   constructor(opts: MqttCoreOptions) {
@@ -130,6 +137,8 @@ class MqttCoreImpl implements MqttCore {
       this.url = this.embedded.url;
     }
     this.wireBase = { ...tls, ...baseWireOptions(c, this.clientId, toWire(c.topicPrefix, topics.availability(this.nodeId))) };
+    // The embedded broker lives in this process: nothing of a session would outlive us there.
+    if (c.session.persistent && !this.embedded) this.wireBase.sessionExpirySeconds = c.session.expirySeconds;
     try {
       await this.outbox.open();
     } catch (err) {
@@ -145,7 +154,7 @@ class MqttCoreImpl implements MqttCore {
     this.preOpen = undefined;
     for (const m of early) this.outbox.add(m);
     if (this.closePromise) return; // close() was called while starting
-    this.log.info('mqtt core starting', { url: redactUrl(this.url ?? ''), clientId: this.clientId, protocolVersion: this.protocolVersion, embedded: !!this.embedded, queued: this.outbox.depth });
+    this.log.info('mqtt core starting', { url: redactUrl(this.url ?? ''), clientId: this.clientId, protocolVersion: this.protocolVersion, embedded: !!this.embedded, persistentSession: this.wireBase.sessionExpirySeconds !== undefined, queued: this.outbox.depth });
     this.machine.handle({ type: 'start' });
   }
 
@@ -284,7 +293,15 @@ class MqttCoreImpl implements MqttCore {
   /** Effect of the machine: one fresh mqtt.js connection per attempt (no mqtt.js reconnect). */
   private openAttempt(attempt: number): void {
     this.attemptsSinceConnected++;
-    const conn = new WireConnection({ ...this.wireBase!, url: this.url!, protocolVersion: this.protocolVersion }, {
+    const opts: WireOptions = { ...this.wireBase!, url: this.url!, protocolVersion: this.protocolVersion };
+    if (this.discardSessionOnce && opts.sessionExpirySeconds !== undefined) {
+      this.discardSessionOnce = false;
+      // MQTT 5 brokers honour our Maximum Packet Size, so this is the 3.1.1 case; under MQTT 5 a
+      // clean start with expiry keeps the session from here on, under 3.1.1 the next attempt does.
+      if (this.protocolVersion === 4) delete opts.sessionExpirySeconds;
+      this.log.warn('starting a clean MQTT session: the broker kept re-sending an oversize message in the persistent one; messages queued for this node while it was away are dropped with it', {});
+    }
+    const conn = new WireConnection(opts, {
       connack: () => this.machine.handle({ type: 'connack', attempt }),
       failed: (reason, code) => {
         this.stats.failure(code, reason);
@@ -295,6 +312,7 @@ class MqttCoreImpl implements MqttCore {
       message: (topic, payload, retained, subIds) => this.inbound.dispatch(topic, payload, retained, this.clock.wallNow(), subIds),
       oversize: (bytes) => {
         this.counts.oversizePackets++;
+        this.discardSessionOnce = true;
         const now = this.clock.now();
         if (now - this.lastOversizeLog < this.refusalLogMs) return;
         this.lastOversizeLog = now;

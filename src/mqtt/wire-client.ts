@@ -38,6 +38,12 @@ export interface WireOptions {
   will: { topic: string; payload: string; qos: 1; retain: true };
   /** Cap on one inbound packet (whole packet); advertised as Maximum Packet Size under MQTT 5, enforced at the socket always. */
   maxPacketBytes: number;
+  /**
+   * Persistent session: the broker keeps the subscriptions and queues QoS 1 messages while this
+   * client is away (MQTT 5: cleanStart false + this expiry in seconds; 3.1.1: clean false).
+   * Absent: a clean session.
+   */
+  sessionExpirySeconds?: number;
 }
 
 /** Outcome of a QoS 1 publish: acknowledged, refused by the broker (reason code), or connection lost. */
@@ -81,15 +87,18 @@ export class WireConnection {
       protocolVersion: opts.protocolVersion,
       keepalive: opts.keepaliveSeconds,
       connectTimeout: opts.connectTimeoutMs,
-      // Our outbox owns durability and our state machine owns reconnection (MQTT-CORE.md): clean
-      // session, no mqtt.js reconnect, no mqtt.js offline queue.
-      clean: true,
+      // Our outbox owns outbound durability and our state machine owns reconnection (MQTT-CORE.md):
+      // no mqtt.js reconnect, no mqtt.js offline queue. Inbound durability is the broker's: with a
+      // persistent session it queues what arrives for us while our link is down (issue 17).
+      clean: opts.sessionExpirySeconds === undefined,
       reconnectPeriod: 0,
       queueQoSZero: false,
       resubscribe: false,
       will: opts.will,
       // MQTT 5: a compliant broker never sends a packet above this (it drops the message for us).
-      ...(opts.protocolVersion === 5 ? { properties: { maximumPacketSize: opts.maxPacketBytes } } : {}),
+      ...(opts.protocolVersion === 5
+        ? { properties: { maximumPacketSize: opts.maxPacketBytes, ...(opts.sessionExpirySeconds !== undefined ? { sessionExpiryInterval: opts.sessionExpirySeconds } : {}) } }
+        : {}),
     };
     this.client = connect(opts.url, o);
     // mqtt.js buffers a whole packet before looking at it: watch the declared sizes on the socket

@@ -11,7 +11,7 @@ import type { NotifyEvent } from './config.js';
 /** One notification before delivery. */
 export interface Notification {
   event: NotifyEvent;
-  /** Stable machine name: fire_decided, pump_started, pump_running, pump_stopped, trigger_blocked, pump_error, camera_offline, camera_online, mqtt_failed, mqtt_recovered, disk_fault, disk_recovered. */
+  /** Stable machine name: fire_decided, trigger_unacknowledged, pump_started, pump_running, pump_stopped, trigger_blocked, pump_error, camera_offline, camera_online, mqtt_failed, mqtt_recovered, disk_fault, disk_recovered. */
   kind: string;
   title: string;
   detail: Record<string, unknown>;
@@ -30,6 +30,7 @@ export interface Classifier {
   cameraStatus(e: AppEvents['camera.status']): Notification | null;
   mqtt(e: AppEvents['mqtt.connection']): Notification | null;
   health(e: AppEvents['health.changed']): Notification | null;
+  triggerUnacknowledged(e: AppEvents['consensus.trigger_unacknowledged']): Notification;
 }
 
 /** Health problem codes of disk faults (issue 12): each new one is announced, and their end. */
@@ -42,6 +43,15 @@ export function createClassifier(nodeId: string): Classifier {
   let mqttFailed = false;
   let diskCodes = new Set<string>();
   return {
+    triggerUnacknowledged(e) {
+      const t = e.trigger;
+      return {
+        event: 'blocked',
+        kind: 'trigger_unacknowledged',
+        title: `Fire trigger from ${nodeId} was NOT acknowledged by any pump before it expired: no pump is known to be fighting this fire`,
+        detail: { trigger_id: t.id ?? null, cameras: t.consensus_cameras ?? [], zones: t.zones ?? null, resends: e.resends },
+      };
+    },
     health(e) {
       const now = e.problems.filter((p) => DISK_PROBLEM_CODES.includes(p.code));
       const codes = new Set(now.map((p) => p.code));

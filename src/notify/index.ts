@@ -108,6 +108,7 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       bus.on('camera.status', OWNER, (e) => on(classify.cameraStatus(e)));
       bus.on('mqtt.connection', OWNER, (e) => on(classify.mqtt(e)));
       bus.on('health.changed', OWNER, (e) => on(classify.health(e)));
+      bus.on('consensus.trigger_unacknowledged', OWNER, (e) => on(classify.triggerUnacknowledged(e)));
     },
     async stop(graceMs = 2000) {
       bus.removeOwner(OWNER);

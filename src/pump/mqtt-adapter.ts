@@ -10,6 +10,8 @@ import { parseCommand, parseTrigger, triggerId, TriggerAdmission, SKEW_S, type P
 import type { CommandAction, HandleResult } from './machine-types.js';
 
 const OWNER = 'pump';
+/** A duplicate within this long of the last ack (the MQTT echo of a bus trigger) is not answered again. */
+const REACK_MIN_MS = 2000;
 
 /** Options of {@link PumpMqttAdapter}. */
 export interface PumpMqttAdapterOptions {
@@ -42,6 +44,10 @@ export class PumpMqttAdapter {
   otherTargets = 0;
   /** Triggers seen again by id (bus + MQTT echo, redeliveries): de-duplicated, not refused. */
   duplicates = 0;
+  /** Trigger acks sent (first reports and repeats for re-sent triggers). */
+  triggerAcks = 0;
+  /** What was done with each recent trigger, so a re-sent one gets the same answer again (bounded). */
+  private readonly outcomes = new Map<string, { accepted: boolean; reason: string | null; ackedAt: number }>();
 
   constructor(private readonly o: PumpMqttAdapterOptions) {
     this.admission = new TriggerAdmission({
@@ -77,13 +83,32 @@ export class PumpMqttAdapter {
     if (refusal === 'duplicate') {
       this.duplicates++;
       this.o.logger.debug('trigger already seen (de-duplicated)', { trigger_id: id, via });
+      // A re-sent trigger means consensus has not heard our ack (lost, or our link was down when
+      // we sent it): answer again, the same as the first time. The MQTT echo of a trigger that came
+      // over the bus a moment ago needs no second answer.
+      const o = this.outcomes.get(id);
+      if (o && this.o.clock.now() - o.ackedAt >= REACK_MIN_MS) this.triggerAck(id, o.accepted, o.reason);
       return;
     }
     if (refusal) {
       this.o.onRefused('trigger', refusal, { trigger_id: id, via, zones: msg.zones ?? null });
+      // Expired: we got it and refused it, consensus should know. Retained and outside-zones
+      // triggers were never meant for this pump now: no answer.
+      if (refusal === 'expired') this.triggerAck(id, false, refusal);
       return;
     }
-    this.o.onTrigger(id, via);
+    const r = this.o.onTrigger(id, via);
+    this.triggerAck(id, r.accepted, r.reason);
+  }
+
+  /** `pump/<node>/trigger_ack` (QoS 1) and the bus, so a consensus on this node hears it with the broker down. */
+  private triggerAck(triggerId: string, accepted: boolean, reason: string | null): void {
+    this.outcomes.set(triggerId, { accepted, reason, ackedAt: this.o.clock.now() });
+    if (this.outcomes.size > 2000) this.outcomes.delete(this.outcomes.keys().next().value as string);
+    this.triggerAcks++;
+    const payload = { ...this.envelope(), trigger_id: triggerId, accepted, reason, zones: [...this.o.zones] };
+    this.o.bus?.emit('pump.trigger_ack', payload);
+    this.o.link?.publish(topics.pumpTriggerAck(this.o.nodeId), payload, { qos: 1, priority: 1, expirySeconds: this.o.triggerTtlSeconds });
   }
 
   private command(c: ParsedCommand, retained: boolean): void {

@@ -108,6 +108,20 @@ export function evaluateHealth(input: HealthInput): HealthVerdict {
       f.camera,
     );
   }
+  // Issue 17: a trigger the broker took but no pump reported. Still being re-sent: degraded; expired
+  // with no report: failed, because no pump is known to be fighting the fire it was decided for.
+  const ta = input.consensus?.triggerAcks ?? null;
+  if (ta?.unacknowledged) {
+    problems.push({
+      code: 'trigger_unacknowledged',
+      severity: 'failed',
+      subject: ta.unacknowledged.id,
+      message: `trigger ${ta.unacknowledged.id} was not acknowledged by any pump before it expired (re-sent ${ta.unacknowledged.resends} times): no pump is known to have acted on it. Check the pump nodes (online, subscribed to fire/trigger, broker ACL).`,
+    });
+  }
+  for (const p of ta?.pending ?? []) {
+    if (p.ageS >= ta!.resendSeconds) degraded('trigger_not_acknowledged_yet', `trigger ${p.id} not acknowledged by any pump yet (${Math.round(p.ageS)} s, re-sent ${p.resends} times)`, p.id);
+  }
   if (input.pump?.stateLost === true) {
     problems.push({
       code: 'pump_state_lost',

@@ -50,7 +50,16 @@ export interface HealthPayload {
   mqtt: { state: string; outbox_depth: number | null; outbox_max: number | null } | null;
   cameras: Array<{ id: string; status: string; fps: number | null; error: string | null }>;
   detector: { state: string; error: string | null } | null;
-  consensus: { state: string } | null;
+  /**
+   * Consensus state, and every camera it knows with whether it votes now (so a controller's health
+   * says "camera east silent" without its local status page), and triggers awaiting a pump's ack.
+   */
+  consensus: {
+    state: string;
+    cameras?: Array<{ id: string; node: string | null; status: string; voting: boolean; sees_fire: boolean; silent_s: number | null }>;
+    triggers_pending_ack?: number;
+    trigger_unacknowledged?: string | null;
+  } | null;
   pump: { state: string; error: string | null; armed: boolean | null } | null;
   /** Free space of the state directory (disk_full below min_free_mb); null before the first reading. */
   disk: { path: string; free_mb: number; total_mb: number; min_free_mb: number } | null;
@@ -109,6 +118,22 @@ const SKEW_WINDOW_MS = 10 * 60_000;
 const PEER_TOPICS = ['system/+/telemetry', 'system/+/health'];
 const CHANGE_DEBOUNCE_MS = 1000;
 const mb = (bytes: number): number => Math.round((bytes / 1048576) * 10) / 10;
+
+/** The health payload's consensus block; the camera list only when consensus gave one (not from the bus summary). */
+function consensusHealth(c: ConsensusSourceSnapshot): NonNullable<HealthPayload['consensus']> {
+  const out: NonNullable<HealthPayload['consensus']> = { state: c.state };
+  if (Array.isArray(c.cameras)) {
+    out.cameras = c.cameras.map((k) => ({
+      id: k.id, node: k.node, status: k.status, voting: k.voting, sees_fire: k.seesFire,
+      silent_s: k.silentMs === null ? null : Math.round(k.silentMs / 100) / 10,
+    }));
+  }
+  if (c.triggerAcks) {
+    out.triggers_pending_ack = c.triggerAcks.pending.length;
+    out.trigger_unacknowledged = c.triggerAcks.unacknowledged?.id ?? null;
+  }
+  return out;
+}
 const problemKey = (ps: readonly HealthProblem[]): string => ps.map((p) => `${p.code}:${p.subject ?? ''}`).join(',');
 
 /** Build the telemetry part: health evaluation and publishing, system stats, clock sync flag. */
@@ -203,7 +228,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       mqtt: m ? { state: m.state, outbox_depth: m.outboxDepth ?? null, outbox_max: m.outboxMax ?? null } : null,
       cameras: input.cameras.map((c) => ({ id: c.id, status: c.status, fps: c.fps ?? null, error: c.error ?? null })),
       detector: input.detector ? { state: input.detector.state, error: input.detector.error ?? null } : null,
-      consensus: input.consensus ? { state: input.consensus.state } : null,
+      consensus: input.consensus ? consensusHealth(input.consensus) : null,
       pump: input.pump
         ? { state: input.pump.state, error: input.pump.error ?? null, armed: typeof input.pump.armed === 'boolean' ? input.pump.armed : null }
         : null,
@@ -305,6 +330,8 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       bus.on('consensus.state', OWNER, (c) => {
         busConsensus = { state: c.state };
       });
+      // A trigger no pump acknowledged is a failed verdict: published now, not at the next interval.
+      bus.on('consensus.trigger_unacknowledged', OWNER, () => publishSoon());
       bus.on('mqtt.connection', OWNER, (e) => {
         busMqttState = e.to;
         publishSoon();

@@ -170,6 +170,20 @@ export const pumpStateSchema = envelopeSchema.extend({
 });
 export type PumpStatePayload = z.infer<typeof pumpStateSchema>;
 
+/**
+ * `pump/<node>/trigger_ack` (QoS 1, not retained): the pump got trigger `trigger_id` and acted on it
+ * (`accepted`) or refused it (`reason`: disarmed, lockout, expired...). Sent again when the same
+ * trigger arrives again (a consensus re-send), so a lost ack is repaired. `zones` are the pump's
+ * (`[]` = every zone): consensus counts the ack for a trigger only from a pump serving its zones.
+ */
+export const triggerAckSchema = envelopeSchema.extend({
+  trigger_id: z.string().min(1).max(200),
+  accepted: z.boolean(),
+  reason: z.string().max(300).nullable(),
+  zones: z.array(z.string().max(128)).max(64),
+});
+export type TriggerAckPayload = z.infer<typeof triggerAckSchema>;
+
 /** `pump/<node>/event`: every transition and every refused trigger or command. */
 export const pumpEventSchema = z
   .object({ event: z.string(), from: z.string().nullable(), to: z.string().nullable(), reason: z.string().nullable() })

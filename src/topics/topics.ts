@@ -14,6 +14,9 @@ export const topics = {
   emergency: 'fire/emergency',
   consensusState: (node: string) => `consensus/${node}/state`,
   pumpAck: (node: string) => `pump/${node}/ack`,
+  /** What a pump did with a trigger (issue 17: end-to-end acknowledgement, consensus re-sends until one arrives). */
+  pumpTriggerAck: (node: string) => `pump/${node}/trigger_ack`,
+  pumpTriggerAckAll: 'pump/+/trigger_ack',
   pumpState: (node: string) => `pump/${node}/state`,
   pumpEvent: (node: string) => `pump/${node}/event`,
   cameraStatus: (camera: string) => `camera/${camera}/status`,

@@ -24,6 +24,7 @@ describe('consensus config', () => {
       // CONSENSUS.md's 1280x720 is FRIGATE_DEFAULT_RESOLUTION, assumed while frigateResolution is unset.
       frigate: { topicPrefixes: ['frigate'], windowSeconds: 60, movingAverageWindow: 2, learnResolution: true },
       triggerTtlSeconds: 120,
+      triggerAck: { required: true, resendSeconds: 10 },
       evaluateIntervalMs: 1000,
       maxCameras: 64,
       maxTracksPerCamera: 32,

@@ -35,8 +35,17 @@ export class Scenario {
   private seen = 0;
   private ids = 0;
 
-  constructor(config: Record<string, unknown> = {}, opts: { modelThreshold?: number } = {}) {
-    this.bus.on('trigger', 'test', (t) => this.busTriggers.push(t));
+  /**
+   * `pumpAcks` (default true): a pump on this node's bus reports every trigger at once, as the real
+   * pump does (issue 17), so the scenarios see no re-sends; false = no pump answers.
+   */
+  constructor(config: Record<string, unknown> = {}, opts: { modelThreshold?: number; pumpAcks?: boolean } = {}) {
+    this.bus.on('trigger', 'test', (t) => {
+      this.busTriggers.push(t);
+      if (opts.pumpAcks !== false && t.id) {
+        this.bus.emit('pump.trigger_ack', { v: 1, id: `ack-${t.id}`, node_id: 'pump-node', ts: this.clock.wallNow() / 1000, trigger_id: t.id, accepted: true, reason: null, zones: [] });
+      }
+    });
     this.bus.on('consensus.state', 'test', (s) => this.states.push(s));
     this.service = createConsensus({
       config: parseConsensusConfig(config),

@@ -41,6 +41,14 @@ afterAll(() => {
 const flush = async () => {
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
 };
+/** Wait (real time, bounded) for a file write in the thread pool to finish: under load 20 turns of the loop are not always enough. */
+const settled = async (pred: () => boolean, what: string) => {
+  const end = Date.now() + 10_000;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
 
 describe.skipIf(!mounted)('health sees disk faults on a full tmpfs (issue 12 item 5)', () => {
   let rig: HilRig;
@@ -108,7 +116,9 @@ describe.skipIf(!mounted)('health sees disk faults on a full tmpfs (issue 12 ite
       }
       expect(rig.command('arm').accepted).toBe(true); // the controller saves its state: it fails now
       await expect(append()).rejects.toThrow(/ENOSPC/);
+      await settled(() => rig.controller.stateWriteError() !== null, 'the failed state save');
       clock.advance(30_000); // the health timer reads statfs and publishes (bus -> notify)
+      await settled(() => (tel.health().disk?.free_mb ?? 1) < 0.05, 'the statfs reading of the full disk');
       await flush();
       h = tel.health();
       expect(h.status).toBe('degraded');
@@ -124,7 +134,9 @@ describe.skipIf(!mounted)('health sees disk faults on a full tmpfs (issue 12 ite
       unlinkSync(filler);
       expect(rig.command('disarm').accepted).toBe(true);
       await append();
+      await settled(() => rig.controller.stateWriteError() === null, 'the state save after space came back');
       clock.advance(30_000);
+      await settled(() => (tel.health().disk?.free_mb ?? 0) > 0.05, 'the statfs reading after space came back');
       await flush();
       h = tel.health();
       expect(h.status).toBe('ok');

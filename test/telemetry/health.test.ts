@@ -24,6 +24,20 @@ describe('evaluateHealth', () => {
     expect(evaluateHealth(i).status).toBe('ok');
   });
 
+  it('says loudly when a trigger is not acknowledged by any pump (issue 17): degraded while re-sent, failed once expired', () => {
+    const i = base();
+    i.consensus = { state: 'cooldown', triggerAcks: { pending: [{ id: 't1', ageS: 4, resends: 0 }], unacknowledged: null, resendSeconds: 10 } };
+    expect(evaluateHealth(i).status).toBe('ok'); // within the first re-send period: an ack is on its way
+    i.consensus = { state: 'cooldown', triggerAcks: { pending: [{ id: 't1', ageS: 12, resends: 1 }], unacknowledged: null, resendSeconds: 10 } };
+    expect(codes(i)).toEqual(['trigger_not_acknowledged_yet:t1']);
+    expect(evaluateHealth(i).status).toBe('degraded');
+    i.consensus = { state: 'cooldown', triggerAcks: { pending: [], unacknowledged: { id: 't1', ts: 1, resends: 11 }, resendSeconds: 10 } };
+    const v = evaluateHealth(i);
+    expect(v.status).toBe('failed');
+    expect(codes(i)).toEqual(['trigger_unacknowledged:t1']);
+    expect(v.problems[0].message).toMatch(/not acknowledged by any pump/);
+  });
+
   it('is ok when every part is fine', () => {
     expect(evaluateHealth(base())).toEqual({ status: 'ok', problems: [] });
   });

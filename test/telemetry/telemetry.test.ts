@@ -72,6 +72,31 @@ function setup(opts: { sources?: HealthSources; sync?: ClockSyncState; config?: 
 }
 
 describe('telemetry', () => {
+  it('health tells who is alive (issue 17): every camera consensus knows, whether it votes, and triggers awaiting a pump', async () => {
+    const t = setup({
+      sources: {
+        consensus: () => ({
+          state: 'watching',
+          cameras: [
+            { id: 'north', node: 'cam-n', status: 'online', voting: true, seesFire: true, silentMs: 800 },
+            { id: 'east', node: 'cam-e', status: 'online', voting: false, seesFire: false, silentMs: 95_000 },
+          ],
+          triggerAcks: { pending: [{ id: 't1', ageS: 1, resends: 0 }], unacknowledged: null, resendSeconds: 10 },
+        }),
+      },
+    });
+    await t.tel.start();
+    expect(t.health()?.consensus).toEqual({
+      state: 'watching',
+      cameras: [
+        { id: 'north', node: 'cam-n', status: 'online', voting: true, sees_fire: true, silent_s: 0.8 },
+        { id: 'east', node: 'cam-e', status: 'online', voting: false, sees_fire: false, silent_s: 95 },
+      ],
+      triggers_pending_ack: 1,
+      trigger_unacknowledged: null,
+    });
+  });
+
   it('defaults intervals to 60 s / 30 s', () => {
     expect(telemetryConfigSchema.parse(undefined)).toEqual({ intervalSeconds: 60, healthIntervalSeconds: 30, maxClockSkewSeconds: 30, diskMinFreeMb: 20 });
   });
