@@ -219,16 +219,21 @@ export class ConsensusEngine {
   /** Current state and per-camera detail. */
   snapshot(): EngineSnapshot {
     const now = this.clock.now();
-    const cameras = [...this.cameras.values()].map((c) => ({
+    const cameras = [...this.cameras.values()].map((c) => {
+      const nodeOnline = c.node ? !this.offlineNodes.has(c.node) : null;
+      return {
       id: c.id,
       node: c.node ?? null,
       status: c.status,
       voting: this.voting(c, now),
+      nodeOnline,
+      effectiveStatus: nodeOnline === false ? ('offline' as const) : c.status,
       seesFire: c.seesFire,
       tracks: c.tracks.length,
       silentMs: c.lastSeen === -Infinity ? null : now - c.lastSeen,
       listed: c.settings !== undefined,
-    }));
+      };
+    });
     return { ...this.currentState(now), triggerCount: this.triggerCount, cameras, lastDecision: this.lastDecision };
   }
 

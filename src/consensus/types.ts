@@ -97,6 +97,14 @@ export interface CameraSnapshot {
   status: 'online' | 'offline' | 'error' | 'unknown';
   /** True when the camera currently may vote (status, node availability, timeout). */
   voting: boolean;
+  /**
+   * Whether the camera's node is alive (its `system/<node>/availability`); null when the node is
+   * not known. A dead node's retained `camera/<id>/status` still says `online` (its will covers
+   * only the node), so dashboards show {@link effectiveStatus}, which combines both (issue 17).
+   */
+  nodeOnline: boolean | null;
+  /** `status`, except `offline` while the camera's node is offline. */
+  effectiveStatus: 'online' | 'offline' | 'error' | 'unknown';
   seesFire: boolean;
   tracks: number;
   /** Milliseconds since the camera was last heard from; null when never. */

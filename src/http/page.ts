@@ -82,6 +82,18 @@ function banner(st) {
   return ["WATCHING", "WATCHING", detail];
 }
 
+// Every camera consensus hears, local or remote. The status combines the camera's retained
+// status with its node's availability: a dead node's last retained "online" is shown as offline.
+function voters(c) {
+  var cams = c.cameras || [];
+  if (!cams.length) return h("p", { "class": "muted" }, ["no camera heard yet"]);
+  return h("table", { id: "voters" }, [h("tr", {}, [h("th", {}, ["camera"]), h("th", {}, ["node"]), h("th", {}, ["status"]), h("th", {}, ["votes"]), h("th", {}, ["last heard"])])].concat(cams.map(function (k) {
+    var st = k.effectiveStatus || k.status;
+    var why = k.nodeOnline === false ? " (node offline)" : "";
+    return h("tr", {}, [h("td", {}, [k.id]), h("td", {}, [k.node || "-"]), h("td", {}, [h("span", { "class": "badge " + st }, [st + why])]), h("td", {}, [k.voting ? "yes" : "no"]), h("td", {}, [k.silentMs == null ? "never" : Math.round(k.silentMs / 1000) + " s ago"])]);
+  })));
+}
+
 function setBanner(text, cls, detail) {
   var b = document.getElementById("banner");
   b.setAttribute("class", cls);
@@ -193,7 +205,7 @@ function render(st) {
   var m = st.mqtt;
   fill("mqtt", m ? [h("table", {}, [row("state", h("span", { "class": "badge " + m.state }, [m.state])), row("outbox", (m.outboxDepth == null ? "-" : m.outboxDepth) + (m.outboxMax ? " / " + m.outboxMax : ""))])] : [h("p", { "class": "muted" }, ["no MQTT link"])]);
   var c = st.consensus;
-  fill("consensus", c ? [h("table", {}, [row("state", c.state), row("cameras seeing fire", (c.cameras_seeing_fire || []).join(", ") || "none"), row("threshold", c.threshold == null ? "-" : c.threshold), row("last trigger", c.lastTrigger ? c.lastTrigger.id + " at " + clock(c.lastTrigger.atWallMs) : "none")])] : [h("p", { "class": "muted" }, ["consensus role not on this node"])]);
+  fill("consensus", c ? [h("table", {}, [row("state", c.state), row("cameras seeing fire", (c.cameras_seeing_fire || []).join(", ") || "none"), row("threshold", c.threshold == null ? "-" : c.threshold), row("last trigger", c.lastTrigger ? c.lastTrigger.id + " at " + clock(c.lastTrigger.atWallMs) : "none")]), voters(c)] : [h("p", { "class": "muted" }, ["consensus role not on this node"])]);
   var p = st.pump, pumpNodes = [];
   if (p) {
     pumpNodes.push(h("table", {}, [row("state", h("span", { "class": "badge " + p.state }, [p.state])), row("armed", String(p.armed)), row("last trigger", p.lastTriggerId || "none"), row("driver", p.driver || "-"), row("error", p.error || "none")]));

@@ -56,7 +56,8 @@ export interface HealthPayload {
    */
   consensus: {
     state: string;
-    cameras?: Array<{ id: string; node: string | null; status: string; voting: boolean; sees_fire: boolean; silent_s: number | null }>;
+    /** `status` combines the camera's retained status with its node's availability (a dead node's camera is offline). */
+    cameras?: Array<{ id: string; node: string | null; status: string; node_online: boolean | null; voting: boolean; sees_fire: boolean; silent_s: number | null }>;
     triggers_pending_ack?: number;
     trigger_unacknowledged?: string | null;
   } | null;
@@ -124,7 +125,7 @@ function consensusHealth(c: ConsensusSourceSnapshot): NonNullable<HealthPayload[
   const out: NonNullable<HealthPayload['consensus']> = { state: c.state };
   if (Array.isArray(c.cameras)) {
     out.cameras = c.cameras.map((k) => ({
-      id: k.id, node: k.node, status: k.status, voting: k.voting, sees_fire: k.seesFire,
+      id: k.id, node: k.node, status: k.effectiveStatus ?? k.status, node_online: k.nodeOnline ?? null, voting: k.voting, sees_fire: k.seesFire,
       silent_s: k.silentMs === null ? null : Math.round(k.silentMs / 100) / 10,
     }));
   }

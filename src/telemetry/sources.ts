@@ -42,7 +42,7 @@ export interface ConsensusSourceSnapshot {
   /** Frigate cameras whose detect size was learned from their boxes, not configured. */
   frigateSizesLearned?: ReadonlyArray<{ camera: string; assumed: { width: number; height: number }; learned: { width: number; height: number } }>;
   /** Cameras consensus knows (local and remote) and whether each may vote now (issue 17: health tells who is alive). */
-  cameras?: ReadonlyArray<{ id: string; node: string | null; status: string; voting: boolean; seesFire: boolean; silentMs: number | null }>;
+  cameras?: ReadonlyArray<{ id: string; node: string | null; status: string; effectiveStatus?: string; nodeOnline?: boolean | null; voting: boolean; seesFire: boolean; silentMs: number | null }>;
   /** Trigger acknowledgement by the pumps (null when not required). */
   triggerAcks?: {
     pending: ReadonlyArray<{ id: string; ageS: number; resends: number }>;

@@ -104,6 +104,22 @@ function runPage(s: PageStatus) {
 }
 
 describe('status page script', () => {
+  it('shows a camera whose node died as offline, although its retained status still says online (issue 17)', async () => {
+    const s = status();
+    s.consensus = {
+      ...s.consensus!,
+      cameras: [
+        { id: 'north', node: 'pi-north', status: 'online', effectiveStatus: 'online', nodeOnline: true, voting: true, silentMs: 1200 },
+        { id: 'east', node: 'cam-east', status: 'online', effectiveStatus: 'offline', nodeOnline: false, voting: false, silentMs: 95_000 },
+      ],
+    } as PageStatus['consensus'];
+    const { byId, done } = runPage(s);
+    await done();
+    const rows = all(byId.consensus).filter((n) => n.tag === 'tr').map(text);
+    expect(rows).toContain('northpi-northonlineyes1 s ago');
+    expect(rows).toContain('eastcam-eastoffline (node offline)no95 s ago');
+  });
+
   it('renders every section from a status snapshot', async () => {
     const { byId, done } = runPage(status());
     await done();

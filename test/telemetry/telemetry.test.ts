@@ -79,7 +79,7 @@ describe('telemetry', () => {
           state: 'watching',
           cameras: [
             { id: 'north', node: 'cam-n', status: 'online', voting: true, seesFire: true, silentMs: 800 },
-            { id: 'east', node: 'cam-e', status: 'online', voting: false, seesFire: false, silentMs: 95_000 },
+            { id: 'east', node: 'cam-e', status: 'online', effectiveStatus: 'offline', nodeOnline: false, voting: false, seesFire: false, silentMs: 95_000 },
           ],
           triggerAcks: { pending: [{ id: 't1', ageS: 1, resends: 0 }], unacknowledged: null, resendSeconds: 10 },
         }),
@@ -89,8 +89,9 @@ describe('telemetry', () => {
     expect(t.health()?.consensus).toEqual({
       state: 'watching',
       cameras: [
-        { id: 'north', node: 'cam-n', status: 'online', voting: true, sees_fire: true, silent_s: 0.8 },
-        { id: 'east', node: 'cam-e', status: 'online', voting: false, sees_fire: false, silent_s: 95 },
+        { id: 'north', node: 'cam-n', status: 'online', node_online: null, voting: true, sees_fire: true, silent_s: 0.8 },
+        // Its node died: the retained camera status still says online, health does not.
+        { id: 'east', node: 'cam-e', status: 'offline', node_online: false, voting: false, sees_fire: false, silent_s: 95 },
       ],
       triggers_pending_ack: 1,
       trigger_unacknowledged: null,
