@@ -30,6 +30,11 @@ export interface AppEvents {
   'pump.state': PumpStatePayload;
   /** Pump → local consensus: what it did with a trigger (also published on `pump/<node>/trigger_ack`). */
   'pump.trigger_ack': TriggerAckPayload;
+  /**
+   * Consensus → telemetry: what health reports about the cameras changed (one started or stopped
+   * voting, a camera node went offline or came back), so health is re-published at once: who is alive.
+   */
+  'consensus.cameras': { camera: string | null; node: string | null; reason: string };
   /** Consensus → notify, status page: a trigger expired and no pump reported it (issue 17). */
   'consensus.trigger_unacknowledged': { trigger: TriggerMessage; resends: number };
   /** Pump → notify, status page (the payload published on `pump/<node>/event`). */

@@ -166,7 +166,10 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
       // message-expiry property: a queued start cannot fire late (MQTT-CORE.md).
       link?.publish(topics.trigger, payload, { qos: 1, priority: 1, expirySeconds: config.triggerTtlSeconds });
     },
-    onCameraVoting: (camera, voting, reason) => log.info(voting ? 'camera voting' : 'camera stopped voting', { camera, reason }),
+    onCameraVoting: (camera, voting, reason) => {
+      log.info(voting ? 'camera voting' : 'camera stopped voting', { camera, reason });
+      bus.emit('consensus.cameras', { camera, node: null, reason: voting ? 'voting' : `not voting: ${reason}` });
+    },
     onState: (s, decided) => {
       const payload = statePayload(s);
       if (s.state !== lastStateName) log.info('consensus state', { from: lastStateName ?? null, to: s.state, cameras_seeing_fire: s.camerasSeeingFire });
@@ -288,7 +291,9 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
         link.subscribe(topics.availabilityAll, OWNER, counted(parseAvailability), (a: AvailabilityInput) => {
           // Our own retained `offline` (the will of a previous run) must never silence local
           // cameras: this process is alive by definition (local first).
-          if (a.node !== nodeId) engine.nodeAvailability(a.node, a.online);
+          if (a.node === nodeId) return;
+          engine.nodeAvailability(a.node, a.online);
+          bus.emit('consensus.cameras', { camera: null, node: a.node, reason: a.online ? 'node online' : 'node offline' });
         });
       }
       engine.start();

@@ -262,13 +262,18 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
   // A change that alters the verdict (pump ERROR, camera offline, broker lost) is published within
   // a second instead of waiting for the next interval; bursts collapse into one publish.
   let soonTimer: TimerHandle | null = null;
-  function publishSoon(): void {
+  /** `force`: publish even when the verdict is unchanged (the payload's content changed: a camera stopped voting). */
+  let soonForced = false;
+  function publishSoon(force = false): void {
+    soonForced ||= force;
     if (!running || soonTimer) return;
     soonTimer = clock.setTimer(CHANGE_DEBOUNCE_MS, () => {
       soonTimer = null;
+      const forced = soonForced;
+      soonForced = false;
       if (!running) return;
       const v = evaluateHealth(gather());
-      if (v.status !== lastStatus || problemKey(v.problems) !== lastProblemKey) publishHealth();
+      if (forced || v.status !== lastStatus || problemKey(v.problems) !== lastProblemKey) publishHealth();
     });
   }
 
@@ -333,6 +338,8 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       });
       // A trigger no pump acknowledged is a failed verdict: published now, not at the next interval.
       bus.on('consensus.trigger_unacknowledged', OWNER, () => publishSoon());
+      // Health carries the cameras voting: a controller's health says "east silent" within a second.
+      bus.on('consensus.cameras', OWNER, () => publishSoon(true));
       bus.on('mqtt.connection', OWNER, (e) => {
         busMqttState = e.to;
         publishSoon();

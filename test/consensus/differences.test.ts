@@ -300,7 +300,7 @@ describe('bounded memory', () => {
     const s = new Scenario(T1).G('c');
     const snap = s.service.snapshot();
     expect(snap).toMatchObject({ state: 'triggered', triggerCount: 1, camerasSeeingFire: ['c'], lastTrigger: { id: 'trg-1' } });
-    expect(snap.cameras).toEqual([{ id: 'c', node: null, status: 'unknown', voting: true, seesFire: true, tracks: 1, silentMs: 1000, listed: false }]);
+    expect(snap.cameras).toEqual([{ id: 'c', node: null, status: 'unknown', voting: true, nodeOnline: null, effectiveStatus: 'unknown', seesFire: true, tracks: 1, silentMs: 1000, listed: false }]);
     expect(snap.lastTriggerMessage?.id).toBe('trg-1');
     expect(s.service.metrics()).toMatchObject({ messages_accepted: 6, detections_accepted: 6, tracks: 1, cameras: 1, cameras_online: 1, cameras_seeing_fire: 1, triggers: 1 });
   });

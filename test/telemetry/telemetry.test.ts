@@ -98,6 +98,20 @@ describe('telemetry', () => {
     });
   });
 
+  it('re-publishes health within a second when a camera starts or stops voting, although the verdict is the same', async () => {
+    let voting = true;
+    const t = setup({ sources: { consensus: () => ({ state: 'watching', cameras: [{ id: 'east', node: 'cam-e', status: 'online', voting, seesFire: false, silentMs: 0 }] }) } });
+    await t.tel.start();
+    const before = t.health()?.consensus?.cameras?.[0].voting;
+    expect(before).toBe(true);
+    voting = false;
+    t.bus.emit('consensus.cameras', { camera: 'east', node: null, reason: 'not voting: timeout' });
+    t.clock.advance(1500);
+    await new Promise((r) => setImmediate(r));
+    // The health interval is 30 s: only the voting change can have re-published it.
+    expect(t.health()?.consensus?.cameras?.[0].voting).toBe(false);
+  });
+
   it('defaults intervals to 60 s / 30 s', () => {
     expect(telemetryConfigSchema.parse(undefined)).toEqual({ intervalSeconds: 60, healthIntervalSeconds: 30, maxClockSkewSeconds: 30, diskMinFreeMb: 20 });
   });
