@@ -11,7 +11,7 @@ import { withDeadline, type AppPart } from './part.js';
 import { readVersion } from './paths.js';
 import { buildParts, stopRank, type PartOverrides } from './wire.js';
 
-/** Options for {@link createApp}: one object (STYLE.md rule 5). */
+/** Options for {@link createApp}: one object (docs/style.md rule 5). */
 export interface AppOptions {
   config: AppConfig;
   logger: Logger;
@@ -43,7 +43,7 @@ export interface App {
 
 /**
  * Longest clean stop of a node with this config: the pump's engine stop pulse (never cut short,
- * PUMP.md Safety 7) plus the MQTT close grace plus slack for the other parts. The CLI's hard exit
+ * docs/pump.md Safety 7) plus the MQTT close grace plus slack for the other parts. The CLI's hard exit
  * deadline is derived from it.
  */
 export function stopBudgetMs(config: AppConfig): number {
@@ -122,7 +122,7 @@ export function createApp(opts: AppOptions): App {
       if (!built.ok) return built;
       parts = built.value.parts;
       statusUrl = built.value.statusUrl;
-      // PUMP.md Safety 1: outputs off before anything else, even before the broker and the link.
+      // docs/pump.md Safety 1: outputs off before anything else, even before the broker and the link.
       // Runs even when a stop was already requested: driving outputs off is part of stopping safely.
       for (const p of parts) {
         if (!p.prepare) continue;
@@ -149,7 +149,7 @@ export function createApp(opts: AppOptions): App {
             await stopping;
             return fail(`${p.name}: ${r.reason}`);
           }
-          // Optional parts (status page...) are reported in health and never stop a node (DESIGN.md).
+          // Optional parts (status page...) are reported in health and never stop a node (docs/design.md).
           log.error('part failed to start; continuing without it', { part: p.name, reason: r.reason });
           continue;
         }

@@ -19,7 +19,7 @@ export interface Lifecycle {
 }
 
 /**
- * Signals and fatal errors → a bounded shutdown (STYLE.md rule 9). The app's stop puts the pump
+ * Signals and fatal errors → a bounded shutdown (docs/style.md rule 9). The app's stop puts the pump
  * safe first; a hard exit deadline guarantees the process ends even if a part hangs (systemd would
  * SIGKILL later; the hardware dead-man covers the rest). A second signal does not cut the safe stop
  * short (the engine stop pulse must finish); the hard deadline still bounds it. Uncaught
@@ -60,7 +60,7 @@ export function createLifecycle(opts: LifecycleOptions): Lifecycle {
     signals++;
     if (signals > 1) {
       // Exiting here would cut the engine stop pulse short and leave the ignition-off relay
-      // energised (rpio keeps levels after exit): PUMP.md Safety 7. The hard deadline bounds the wait.
+      // energised (rpio keeps levels after exit): docs/pump.md Safety 7. The hard deadline bounds the wait.
       log.warn('signal received while stopping: the safe stop finishes first (SIGKILL to force)', { signal: name, deadline_ms: hardExitMs });
       return;
     }

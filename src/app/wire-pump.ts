@@ -18,7 +18,7 @@ export interface WirePumpOptions {
 }
 
 /**
- * The pump part. Building it drives every output off first (PUMP.md Safety 1); a driver that cannot
+ * The pump part. Building it drives every output off first (docs/pump.md Safety 1); a driver that cannot
  * open fails the node (a pump node that cannot control its pump must say so, never run without).
  */
 export async function wirePump(opts: WirePumpOptions): Promise<Result<{ part: AppPart; controller: () => PumpController | null }>> {
@@ -49,7 +49,7 @@ export async function wirePump(opts: WirePumpOptions): Promise<Result<{ part: Ap
   const part: AppPart = {
     name: 'pump',
     critical: true,
-    // The safe stop includes the ignition-off pulse: it must run to its end (PUMP.md Safety 7).
+    // The safe stop includes the ignition-off pulse: it must run to its end (docs/pump.md Safety 7).
     stopDeadlineMs: ctx.config.pump.timings.ignitionOffDuration * 1000 + 5000,
     prepare,
     async start() {

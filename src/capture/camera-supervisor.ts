@@ -1,5 +1,5 @@
 /**
- * One camera's watchdog (DETECTOR.md "Cameras"; STYLE.md rules 3 and 8): runs its frame source,
+ * One camera's watchdog (docs/detector.md "Cameras"; docs/style.md rules 3 and 8): runs its frame source,
  * writes frames into the camera's {@link FrameSlot}, restarts a source that exits or delivers no
  * complete frame for `stallSeconds` with jittered backoff, gives up loudly after `maxRestarts`
  * consecutive failures (0: never), and reports status transitions. Clock and chance are injected.
@@ -21,7 +21,7 @@ import type { FrameSource, SourceEnd, SourceFactory } from './source.js';
  */
 export type SupervisorState = 'idle' | 'starting' | 'online' | 'stale' | 'backoff' | 'ended' | 'failed' | 'stopped';
 
-/** The camera status of TOPICS.md (`camera/<camera>/status`) without envelope fields. */
+/** The camera status of docs/topics.md (`camera/<camera>/status`) without envelope fields. */
 export interface CameraStatusSnapshot {
   status: 'online' | 'offline' | 'error';
   fps: number;

@@ -1,12 +1,12 @@
 /**
- * Restart delay policy of a camera source (DETECTOR.md: jittered backoff 2 s → 60 s). Pure: the
+ * Restart delay policy of a camera source (docs/detector.md: jittered backoff 2 s → 60 s). Pure: the
  * random source is injected. "Equal jitter": the delay is between half and all of the doubling
  * ceiling, so a restart never happens in a tight loop, while cameras that failed together (a
  * switch rebooted) spread out.
  */
 import type { Random } from '../core/random.js';
 
-/** A restart delay policy (STYLE.md rule 3: policies are objects with next() and reset()). */
+/** A restart delay policy (docs/style.md rule 3: policies are objects with next() and reset()). */
 export interface RestartBackoff {
   /** Delay in ms before the next restart; counts one attempt. */
   next(): number;

@@ -16,7 +16,7 @@ import { ownMessageToBatch, parseOwnMessage } from './inputs/own.js';
 import { parseAvailability, parseCameraStatus, type AvailabilityInput, type CameraStatusInput } from './inputs/status.js';
 import type { ConsensusTimeline, Decision, EngineSnapshot, EngineState, ObservationBatch } from './types.js';
 
-/** Everything the consensus part needs, in one options object (STYLE.md rule 5). */
+/** Everything the consensus part needs, in one options object (docs/style.md rule 5). */
 export interface ConsensusOptions {
   config: ConsensusConfig;
   nodeId: string;
@@ -62,7 +62,7 @@ function serviceId(nodeId: string): string {
   return `fire_consensus@${nodeId}`;
 }
 
-/** Decision → `fire/trigger` payload (reference field names plus ours; TOPICS.md, triggerSchema). */
+/** Decision → `fire/trigger` payload (reference field names plus ours; docs/topics.md, triggerSchema). */
 export function triggerPayload(d: Decision, nodeId: string, ttlSeconds: number): TriggerMessage {
   const ts = d.atWallMs / 1000;
   const msg: TriggerMessage = {
@@ -124,10 +124,10 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
       const payload = triggerPayload(d, nodeId, config.triggerTtlSeconds);
       lastTrigger = payload;
       log.info('fire trigger decided', { id: d.id, trigger_count: d.triggerCount, cameras: d.cameras, locations: d.locations, expires_at: payload.expires_at });
-      // Local first (DESIGN.md): the bus delivers synchronously to the pump on this node.
+      // Local first (docs/design.md): the bus delivers synchronously to the pump on this node.
       bus.emit('trigger', payload);
       // The expiry drops it from the outbox once stale and, under MQTT 5, goes out as the
-      // message-expiry property: a queued start cannot fire late (MQTT-CORE.md).
+      // message-expiry property: a queued start cannot fire late (docs/mqtt-core.md).
       link?.publish(topics.trigger, payload, { qos: 1, priority: 1, expirySeconds: config.triggerTtlSeconds });
     },
     onCameraVoting: (camera, voting, reason) => log.info(voting ? 'camera voting' : 'camera stopped voting', { camera, reason }),

@@ -1,5 +1,5 @@
 /**
- * The camera role's main-thread side (DESIGN.md; TOPICS.md "Own detection message"): runs the
+ * The camera role's main-thread side (docs/design.md; docs/topics.md "Own detection message"): runs the
  * detector worker through {@link WorkerHost}, turns its results into own-format detection messages
  * published on `fire/detection/<camera>` (QoS 1, priority 2) when there are detections and at most
  * every `publishEmptyEverySeconds` when there are none, and emits the SAME message object on the bus
@@ -38,7 +38,7 @@ export interface CameraRoleOptions {
    * Whether this node's wall clock is synchronised (telemetry). While it is not, `captured_at` is
    * left out: a Pi without a real-time clock can be hours behind before NTP, and a synchronised
    * consensus node would judge every detection of ours stale, so the camera silently never voted.
-   * Without `captured_at` the receiver uses the arrival time (TOPICS.md). Default: synchronised.
+   * Without `captured_at` the receiver uses the arrival time (docs/topics.md). Default: synchronised.
    */
   clockSynced?: () => boolean;
   /** Worker tuning for tests (script location, restart delays). */
@@ -100,7 +100,7 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
   };
 
   let model: ReadyModel | null = null;
-  // Liveness of the detector (DETECTOR.md: nothing may silently stop watching). A worker whose
+  // Liveness of the detector (docs/detector.md: nothing may silently stop watching). A worker whose
   // inference never returns keeps its event loop, so it still sends status refreshes and looks
   // healthy; only results prove progress. The check is a watchdog on the ABSENCE of an event, so
   // it needs a timer. Progress = a result, the worker becoming ready, or a camera coming online.
@@ -132,7 +132,7 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
         const now = clock.now();
         const last = lastPublished.get(msg.camera);
         const empty = msg.detections.length === 0;
-        // Empty results are heartbeats: at most one per publishEmptyEverySeconds (TOPICS.md).
+        // Empty results are heartbeats: at most one per publishEmptyEverySeconds (docs/topics.md).
         if (empty && last !== undefined && now - last < opts.detect.publishEmptyEverySeconds * 1000) return;
         lastPublished.set(msg.camera, now);
         // Box and score ranges are guaranteed by the detector (clamped, x1 < x2); scores are clamped
@@ -183,7 +183,7 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
     }
   };
 
-  // One worker, one ORT session (DESIGN.md: several sessions in several workers crashed in the field).
+  // One worker, one ORT session (docs/design.md: several sessions in several workers crashed in the field).
   const host = new WorkerHost({
     init: { cameras: opts.cameras, detect: opts.detect, stateDir: opts.stateDir, seed: opts.worker?.seed },
     logger: wlog,

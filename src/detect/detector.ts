@@ -1,5 +1,5 @@
 /**
- * The detector: one ONNX session plus preallocated preprocessing and decode (DETECTOR.md "The hot
+ * The detector: one ONNX session plus preallocated preprocessing and decode (docs/detector.md "The hot
  * path"). Runs in the calling thread: the detector worker, the eval tool and tests use it directly.
  * Loading refuses a missing, truncated or corrupt model, or one whose input/output does not fit,
  * with a message naming expected and found shapes (never a crash later, never silent no-detections).

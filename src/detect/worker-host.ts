@@ -1,5 +1,5 @@
 /**
- * Main-thread side of the detector worker (DESIGN.md; STYLE.md rule 8, homebridge-style child
+ * Main-thread side of the detector worker (docs/design.md; docs/style.md rule 8, homebridge-style child
  * behind a typed protocol): starts the ONE worker, validates every message with the protocol
  * schema, restarts a crashed worker with bounded jittered backoff and gives up loudly after
  * `maxCrashes` crashes in a row. Resolves the worker script both from source (vitest/tsx:

@@ -1,7 +1,7 @@
 import type { Random } from '../core/random.js';
 
 /**
- * Reconnect delay policy (MQTT-CORE.md "Backoff with jitter"). Pure: no timers, no I/O; the random
+ * Reconnect delay policy (docs/mqtt-core.md "Backoff with jitter"). Pure: no timers, no I/O; the random
  * source is injected so tests get a deterministic sequence.
  */
 export interface Backoff {

@@ -3,9 +3,9 @@ import { fail, ok, type Result } from '../core/result.js';
 import type { PayloadParser, Priority } from './link.js';
 
 /**
- * Pure topic and payload rules of the core: the site prefix (MQTT-CORE.md "Topic prefix"), the
+ * Pure topic and payload rules of the core: the site prefix (docs/mqtt-core.md "Topic prefix"), the
  * outbox priority of a topic ("Delivery"), and the JSON envelope every published object carries
- * (TOPICS.md: `v`, `id`, `node_id`, `ts`).
+ * (docs/topics.md: `v`, `id`, `node_id`, `ts`).
  */
 
 /** Topic (or filter) as sent on the wire: prefix added unless it belongs to other software. */
@@ -20,7 +20,7 @@ export function fromWire(prefix: string, wireTopic: string): string | undefined 
 }
 
 /**
- * Outbox priority from the topic (MQTT-CORE.md): 1 (kept longest) `fire/trigger`,
+ * Outbox priority from the topic (docs/mqtt-core.md): 1 (kept longest) `fire/trigger`,
  * `pump/<node>/event`, `pump/<node>/ack`; 2 `fire/detection/*`; 3 everything else.
  */
 export function priorityOf(topic: string): Priority {
@@ -51,7 +51,7 @@ export interface EnvelopeDefaults {
 }
 
 /**
- * Encode a payload. Plain objects get the TOPICS.md envelope (`v`, `id`, `node_id`, `ts`) where
+ * Encode a payload. Plain objects get the docs/topics.md envelope (`v`, `id`, `node_id`, `ts`) where
  * missing (the publisher's own values win) and are JSON-encoded; the returned id is the one in the
  * payload, used for de-duplication by receivers.
  */

@@ -18,7 +18,7 @@ export interface Notification {
 }
 
 /**
- * Trigger refusals that are routine de-duplication or input hygiene (PUMP.md Safety 8), not a fire
+ * Trigger refusals that are routine de-duplication or input hygiene (docs/pump.md Safety 8), not a fire
  * the pump ignored: a trigger seen both locally and over MQTT is refused once as a duplicate.
  */
 const ROUTINE_REFUSAL = /dup|retain|expir|malformed|zone|invalid|stale/i;

@@ -16,7 +16,7 @@ import { PumpMqttAdapter } from './mqtt-adapter.js';
 import { PinIo } from './pin-io.js';
 import { PumpStateStore } from './state-store.js';
 
-/** Options of {@link createPumpController} (one options object, STYLE.md rule 5). */
+/** Options of {@link createPumpController} (one options object, docs/style.md rule 5). */
 export interface PumpControllerOptions {
   config: PumpConfig;
   nodeId: string;
@@ -65,13 +65,13 @@ export interface PumpController {
   command(action: CommandAction, source?: string): HandleResult;
   /** State payload + pin levels + last events. */
   snapshot(): PumpSnapshot;
-  /** Health counters (PUMP.md): runs, total runtime, dry-run trips, refused triggers by reason (exported as `wfe_pump_<key>`). */
+  /** Health counters (docs/pump.md): runs, total runtime, dry-run trips, refused triggers by reason (exported as `wfe_pump_<key>`). */
   metrics(): MetricSnapshot;
   /** The state file's last write error, null once a save succeeds again (health: state_write_failed). */
   stateWriteError(): string | null;
 }
 
-const HEARTBEAT_MS = 100; // toggling every 100 ms = a 5 Hz square wave (PUMP.md Safety 7)
+const HEARTBEAT_MS = 100; // toggling every 100 ms = a 5 Hz square wave (docs/pump.md Safety 7)
 const MOCK_WARN_MS = 60_000;
 // While the engine runs the state file is rewritten every second with one second of margin, so a
 // crash (SIGKILL, power) never under-counts the runtime a resumed run is charged (Safety 1 and 3);

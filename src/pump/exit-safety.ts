@@ -24,7 +24,7 @@ export interface PumpExitSafetyOptions {
 }
 
 /**
- * PUMP.md Safety 7: on SIGTERM, SIGINT, an uncaught exception or an unhandled rejection the engine
+ * docs/pump.md Safety 7: on SIGTERM, SIGINT, an uncaught exception or an unhandled rejection the engine
  * gets its stop pulse and every output goes off before the process exits. SIGKILL, native crashes
  * and kernel hangs are out of software's reach: the hardware dead-man covers those (hw/README.md).
  * Returns a disposer that removes the handlers.

@@ -3,8 +3,8 @@ import { emergencySchema, triggerSchema, type TriggerMessage } from '../topics/p
 import type { CommandAction } from './machine-types.js';
 
 /**
- * Parsing and admission of `fire/trigger` and `fire/emergency` (TOPICS.md "Required on receipt",
- * "Time"; PUMP.md Safety 8 and "Commands"). Parsers never throw and never reject at the link level:
+ * Parsing and admission of `fire/trigger` and `fire/emergency` (docs/topics.md "Required on receipt",
+ * "Time"; docs/pump.md Safety 8 and "Commands"). Parsers never throw and never reject at the link level:
  * they return a tagged value so the adapter can emit an event (and an ack) for a malformed message.
  */
 
@@ -28,7 +28,7 @@ const ALIASES: Record<string, CommandAction> = {
   disarm: 'disarm',
 };
 
-/** Trigger id: its own `id`, else a hash of the payload (TOPICS.md). */
+/** Trigger id: its own `id`, else a hash of the payload (docs/topics.md). */
 export function triggerId(msg: TriggerMessage, raw?: Buffer): string {
   if (msg.id) return msg.id;
   return 'sha256:' + createHash('sha256').update(raw ?? JSON.stringify(msg)).digest('hex').slice(0, 32);
@@ -54,7 +54,7 @@ export function parseCommand(payload: Buffer): ParsedCommand {
   try {
     json = JSON.parse(text);
   } catch {
-    // Plain text is accepted only in the safe direction (PUMP.md "Commands").
+    // Plain text is accepted only in the safe direction (docs/pump.md "Commands").
     const t = text.toLowerCase();
     if (t === 'stop' || t === 'emergency_stop') return { ok: true, action: 'stop', rawAction: t, id: null, ts: null, source: null, target: null };
     return { ok: false, reason: 'malformed: plain-text commands other than stop/emergency_stop are refused', id: null, rawAction: text.slice(0, 32) };
@@ -85,13 +85,13 @@ export interface AdmissionOptions {
   dedupeMax?: number;
 }
 
-/** Skew allowance on every expiry check (TOPICS.md "Time"). */
+/** Skew allowance on every expiry check (docs/topics.md "Time"). */
 export const SKEW_S = 5;
 
 /**
  * Decides whether a trigger may reach the machine: retained, duplicate, expired, outside-zones are
  * refused with a reason. Ids are remembered for a window, so a trigger that arrives both through
- * the bus and through MQTT runs once (DESIGN.md "Local first").
+ * the bus and through MQTT runs once (docs/design.md "Local first").
  */
 export class TriggerAdmission {
   private readonly seen = new Map<string, number>();

@@ -1,5 +1,5 @@
 /**
- * The pump part (PUMP.md): the only module other folders import. main.ts builds it with
+ * The pump part (docs/pump.md): the only module other folders import. main.ts builds it with
  * {@link createPumpController} and installs {@link installPumpExitSafety}.
  */
 export { createPumpController, type PumpController, type PumpControllerOptions, type PumpSnapshot } from './controller.js';

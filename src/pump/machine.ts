@@ -32,7 +32,7 @@ export interface MachineHooks {
   onTransition?(from: StateName, to: StateName, reason: string): void;
 }
 
-/** Counters for health (PUMP.md "Health counters"). */
+/** Counters for health (docs/pump.md "Health counters"). */
 export interface MachineCounters {
   runs: number;
   totalRuntimeMs: number;
@@ -46,13 +46,13 @@ const S = 1000;
 const ENGINE_ON: ReadonlySet<StateName> = new Set(['STARTING', 'RUNNING', 'REDUCING_RPM']);
 
 /**
- * The pure pump state machine (PUMP.md "States", normative). It imports no Node I/O: time comes
+ * The pure pump state machine (docs/pump.md "States", normative). It imports no Node I/O: time comes
  * from the injected Clock, hardware effects leave through `onOutputs`, and `handle(event)` is the
  * only way in. Each state instance has an epoch; its timers are armed from the deadlines in its
  * data and all cancelled on every state change, and a timer whose epoch is not current is dropped
  * (counted as `staleTimers`, which must stay 0).
  *
- * Longer than STYLE.md's ~300 lines on purpose: the whole transition table (triggers, commands,
+ * Longer than docs/style.md's ~300 lines on purpose: the whole transition table (triggers, commands,
  * inputs, timers) stays in one class so every way into and out of a state is reviewed together;
  * data types, timer deadlines and persistence live in the machine-*.ts siblings.
  */
@@ -124,7 +124,7 @@ export class PumpMachine {
     return { ignitionOnAt: run.ignitionOnAt, runtimeMs, remainingMs, attempt: run.attempt };
   }
 
-  /** The one entry point (STYLE.md rule 3). Returns accepted/refused with a reason (for acks). */
+  /** The one entry point (docs/style.md rule 3). Returns accepted/refused with a reason (for acks). */
   handle(ev: MachineInput): HandleResult {
     switch (ev.type) {
       case 'trigger':
@@ -136,7 +136,7 @@ export class PumpMachine {
         return { accepted: true, reason: null };
       case 'output_fault':
         // A driver that cannot write cannot be trusted to stop the engine later: latch ERROR now
-        // (all outputs off is the best remaining move), PUMP.md "main valve not confirmed".
+        // (all outputs off is the best remaining move), docs/pump.md "main valve not confirmed".
         if (this.s.name !== 'ERROR') this.enter({ name: 'ERROR', epoch: 0, reason: `output_fault:${ev.output}: ${ev.reason}` }, `output_fault:${ev.output}`);
         return { accepted: true, reason: null };
     }
@@ -156,7 +156,7 @@ export class PumpMachine {
     if (s.name === 'ERROR') return this.refuse('error_latched', { trigger_id: id, error: s.reason });
     // Before the lockout and disarm checks, so the refusal names the root cause (loud: notified).
     if (this.stateLost) return this.refuse('state_lost', { trigger_id: id, lockout_remaining_s: this.lockoutRemainingS() });
-    // Loud: logged, evented and notified by the adapter (PUMP.md "Rules the table implies").
+    // Loud: logged, evented and notified by the adapter (docs/pump.md "Rules the table implies").
     if (s.name === 'STOPPING' || s.name === 'REFILLING') return this.refuse('trigger_blocked_refilling', { trigger_id: id, lockout_remaining_s: this.lockoutRemainingS() });
     if (!this.armed) return this.refuse('disarmed', { trigger_id: id });
     if (this.holdUntil !== null && now < this.holdUntil) return this.refuse('operator_hold', { trigger_id: id, hold_remaining_s: this.holdRemainingS() });
@@ -224,7 +224,7 @@ export class PumpMachine {
         if (s.name === 'REDUCING_RPM' && s.kind === 'limit') return { accepted: false, reason: 'limit_stop: the max runtime stop cannot be cancelled' };
         return this.beginOrExtend('manual', 'manual_start', null);
       case 'stop': {
-        // Graceful stop now, then COOLDOWN and the operator hold (PUMP.md "Commands").
+        // Graceful stop now, then COOLDOWN and the operator hold (docs/pump.md "Commands").
         this.holdUntil = this.t.operatorHoldSeconds > 0 ? now + this.t.operatorHoldSeconds : null;
         if (s.name === 'STARTING' || s.name === 'RUNNING' || s.name === 'REDUCING_RPM') this.stopEngine(s.run, 'COOLDOWN', 'operator_stop');
         else if (s.name === 'PRIMING') this.enter(cooldown(now, now, this.t.cooldownDuration), 'operator_stop');
@@ -296,7 +296,7 @@ export class PumpMachine {
     for (const k of ['engineRunning', 'flowSensor', 'linePressure'] as const) if (this.inputs[k] !== null) return k;
     return null;
   }
-  /** Water sensor for dry-run protection: flow, else pressure as a proxy (PUMP.md Safety 4). */
+  /** Water sensor for dry-run protection: flow, else pressure as a proxy (docs/pump.md Safety 4). */
   private waterSensor(): InputRole | null {
     if (this.inputs.flowSensor !== null) return 'flowSensor';
     if (this.inputs.linePressure !== null) return 'linePressure';
@@ -347,7 +347,7 @@ export class PumpMachine {
         return;
       case 'reduce_limit':
         if (s.name === 'RUNNING' || s.name === 'REDUCING_RPM') {
-          // From here on the stop cannot be cancelled (PUMP.md: "a limit stop can never be cancelled").
+          // From here on the stop cannot be cancelled (docs/pump.md: "a limit stop can never be cancelled").
           const priming = s.priming;
           this.enter({ name: 'REDUCING_RPM', epoch: 0, run: s.run, kind: 'limit', until: s.run.limitAt ?? now, priming }, 'max_runtime_approaching', s.name === 'REDUCING_RPM');
         }
@@ -527,7 +527,7 @@ export class PumpMachine {
   // ---- persistence ------------------------------------------------------------------------
 
   /**
-   * Snapshot for the state file: remaining seconds, never absolute times (PUMP.md Safety 1).
+   * Snapshot for the state file: remaining seconds, never absolute times (docs/pump.md Safety 1).
    * `unsavedMs`: how long the engine may run before the next save; while it runs, that much is
    * counted as used already, so a crash before the next save never under-counts the runtime.
    */
@@ -544,7 +544,7 @@ export class PumpMachine {
   }
 
   /**
-   * Resume after a restart (PUMP.md Safety 1). Call once, right after construction, with the
+   * Resume after a restart (docs/pump.md Safety 1). Call once, right after construction, with the
    * outputs already driven off; the plan (machine-persist.ts) decides the state to enter.
    */
   restore(p: PersistedPumpState): void {

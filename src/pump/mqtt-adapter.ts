@@ -31,7 +31,7 @@ export interface PumpMqttAdapterOptions {
 }
 
 /**
- * Thin adapter between the machine and the outside (STYLE.md rule 4): subscribes `fire/trigger`
+ * Thin adapter between the machine and the outside (docs/style.md rule 4): subscribes `fire/trigger`
  * and `fire/emergency` through the MqttLink, listens to the local bus `trigger` (works with the
  * broker down), admits or refuses, publishes state (retained last value), events and acks.
  */
@@ -96,7 +96,7 @@ export class PumpMqttAdapter {
     const action = c.rawAction ?? 'unknown';
     let reason: string | null = null;
     if (!c.ok) reason = c.reason;
-    else if (retained) reason = 'retained'; // TOPICS.md: a retained fire/emergency is never acted on
+    else if (retained) reason = 'retained'; // docs/topics.md: a retained fire/emergency is never acted on
     else if (c.id && this.seenCommands.has(c.id)) reason = 'duplicate';
     else if (c.ts !== null && this.o.clockSynced()) {
       const age = this.o.clock.wallNow() / 1000 - c.ts;
@@ -137,7 +137,7 @@ export class PumpMqttAdapter {
     this.o.bus?.emit('pump.event', payload);
   }
 
-  /** Envelope fields every published message carries (TOPICS.md). */
+  /** Envelope fields every published message carries (docs/topics.md). */
   envelope(): { v: 1; id: string; node_id: string; ts: number } {
     return { v: 1, id: randomUUID(), node_id: this.o.nodeId, ts: this.o.clock.wallNow() / 1000 };
   }

@@ -70,7 +70,7 @@ export function readBootId(path = '/proc/sys/kernel/random/boot_id'): string {
 }
 
 /**
- * Persisted controller state (PUMP.md Safety 1). Remaining times are stored as seconds with the
+ * Persisted controller state (docs/pump.md Safety 1). Remaining times are stored as seconds with the
  * boot id and the boot-relative uptime: within the same boot the time that passed while we were
  * down is subtracted (uptime is monotonic, unlike the wall clock); after a reboot nobody knows how
  * long we were down, so the full remaining lockout/hold is kept (never shortened by a clock jump).

@@ -330,7 +330,7 @@ describe('stop with a short per-part deadline', () => {
   });
 });
 
-describe('PUMP.md Safety 1 at boot: outputs off before anything else', () => {
+describe('docs/pump.md Safety 1 at boot: outputs off before anything else', () => {
   /** Relays still latched ON by a process that was SIGKILLed (rpio and gpiochip keep levels). */
   async function latchedGpio(): Promise<MockGpioDriver> {
     const gpio = new MockGpioDriver({ clock: systemClock });
