@@ -7,6 +7,7 @@ import { fail, ok, type Result } from '../core/result.js';
 import type { AppConfig } from '../config/index.js';
 import type { Logger } from '../log/logger.js';
 import type { WireContext } from './context.js';
+import { pumpSafeStopMs } from '../pump/index.js';
 import { withDeadline, type AppPart } from './part.js';
 import { readVersion } from './paths.js';
 import { buildParts, stopRank, type PartOverrides } from './wire.js';
@@ -31,6 +32,11 @@ export interface App {
   start(): Promise<Result<void>>;
   /** Stop in STOP_ORDER (pump safe first, broker last); idempotent, never throws. */
   stop(reason: string): Promise<void>;
+  /**
+   * The process lifecycle's first step on a signal or fatal error, before {@link App.stop}: every
+   * part with a `safeStop` (the pump) makes its hardware safe, naming the exit. Never throws.
+   */
+  safeStop(why: string): Promise<void>;
   /** Part snapshots by name (status page, tests). */
   snapshot(): Record<string, unknown>;
   /** Part metrics by name. */
@@ -42,12 +48,12 @@ export interface App {
 }
 
 /**
- * Longest clean stop of a node with this config: the pump's engine stop pulse (never cut short,
- * docs/pump.md Safety 7) plus the MQTT close grace plus slack for the other parts. The CLI's hard exit
- * deadline is derived from it.
+ * Longest clean stop of a node with this config: the pump's safe stop (engine stop pulse, never
+ * cut short, docs/pump.md Safety 7: `pumpSafeStopMs`, also the pump part's own stop deadline) plus
+ * the MQTT close grace plus slack for the other parts. The lifecycle's hard exit deadline is this.
  */
 export function stopBudgetMs(config: AppConfig): number {
-  const pump = config.roles.includes('pump') ? config.pump.timings.ignitionOffDuration * 1000 + 5000 : 0;
+  const pump = config.roles.includes('pump') ? pumpSafeStopMs(config.pump) : 0;
   return pump + config.mqtt.closeGraceMs + 10_000;
 }
 
@@ -169,6 +175,17 @@ export function createApp(opts: AppOptions): App {
     stop(reason) {
       stopping ??= stopAll(reason);
       return stopping;
+    },
+    async safeStop(why) {
+      for (const p of [...parts].sort((a, b) => stopRank(a.name) - stopRank(b.name))) {
+        if (!p.safeStop) continue;
+        const deadline = p.stopDeadlineMs ?? stopPartMs;
+        await withDeadline(
+          p.safeStop(why).catch((e: unknown) => log.error('part safe stop failed', { part: p.name, error: String(e) })),
+          deadline,
+          () => log.error('part safe stop timed out; stopping the rest', { part: p.name, deadline_ms: deadline }),
+        );
+      }
     },
     snapshot() {
       const out: Record<string, unknown> = {};

@@ -29,6 +29,12 @@ export interface AppPart {
   ready?(): Promise<void>;
   /** Called first when the node begins to stop, before any part stops (systemd STOPPING=1). */
   stopping?(): Promise<void>;
+  /**
+   * Process exit only (signal, fatal error): make the hardware safe before anything else stops,
+   * with the exit named (`SIGTERM`, `crash`, ...). The pump gives the engine its stop pulse and
+   * turns every output off (docs/pump.md Safety 7). Its later `stop()` is then a no-op. Never rejects.
+   */
+  safeStop?(why: string): Promise<void>;
 }
 
 /** Run `p` but give up after `ms`, so one stuck part cannot stall shutdown (docs/style.md rule 9). */
