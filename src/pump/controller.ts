@@ -128,7 +128,7 @@ class Controller implements PumpController {
     this.store = new PumpStateStore({ path: c.stateFile ?? join(opts.stateDir, 'pump-state.json'), bootId: opts.bootId, uptimeS: opts.uptimeS });
     this.machine = new PumpMachine({ timings: c.timings, crankSequence: c.crankSequence, initialInputs: io.readInputs() }, opts.clock, {
       onEvent: (e) => this.onMachineEvent(e),
-      onOutputs: (o) => this.onOutputs(o),
+      onOutputs: (o, partOfTransition) => this.onOutputs(o, partOfTransition),
       onTransition: () => {
         this.persist();
         this.publishState();
@@ -235,7 +235,8 @@ class Controller implements PumpController {
     return fn();
   }
 
-  private onOutputs(o: Outputs): void {
+  /** Pins follow at once; the state is published here only for a change within a state (onTransition publishes the others). */
+  private onOutputs(o: Outputs, partOfTransition: boolean): void {
     if (this.halted) return;
     const faults = this.io.apply(this.out, o);
     this.out = o;
@@ -247,7 +248,7 @@ class Controller implements PumpController {
     }
     this.heartbeat();
     this.persistTick();
-    this.publishState();
+    if (!partOfTransition) this.publishState();
   }
 
   private onMachineEvent(e: MachineEvent): void {

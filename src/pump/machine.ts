@@ -22,13 +22,21 @@ import {
 import { planRestore, planStateLost, toPersisted, type RestorePlan } from './machine-persist.js';
 import { deadlinesOf, type TimerName, type TimingsMs } from './machine-timers.js';
 
-/** Callbacks of the machine; all synchronous, called in the order transition → outputs. */
+/**
+ * Callbacks of the machine; all synchronous. A transition calls them in the order onEvent
+ * (`transition`) → onOutputs (if an output changed, `partOfTransition` true) → onTransition.
+ */
 export interface MachineHooks {
   /** Every transition `(from, to, reason)` and every refusal/notable decision. */
   onEvent?(e: MachineEvent): void;
-  /** Outputs changed (called after every change, with the full set). */
-  onOutputs?(o: Outputs): void;
-  /** A transition happened (after onEvent); the controller persists here. */
+  /**
+   * Outputs changed (called after every change, with the full set). `partOfTransition`: an
+   * onTransition call follows in the same step, so whoever publishes the state publishes it there,
+   * once (issue 15: the state went out twice per transition); false for a change inside a state
+   * (crank phase, priming over, valve-close delay, the float).
+   */
+  onOutputs?(o: Outputs, partOfTransition: boolean): void;
+  /** A transition happened (after onEvent and onOutputs); the controller persists and publishes here. */
   onTransition?(from: StateName, to: StateName, reason: string): void;
 }
 
@@ -483,7 +491,7 @@ export class PumpMachine {
     else this.emit({ event: 'transition', from, to: next.name, reason });
     this.armTimers();
     // Outputs first, so a state published from onTransition already shows the new levels.
-    this.refreshOutputs();
+    this.refreshOutputs(!subPhase);
     if (!subPhase) this.hooks.onTransition?.(from, next.name, reason);
     // A tank that is already full when the refill starts ends it at once (the float has no edge).
     if (next.name === 'REFILLING' && this.inputs.reservoirFloat === true && this.s === next) {
@@ -513,11 +521,11 @@ export class PumpMachine {
     }
   }
 
-  private refreshOutputs(): void {
+  private refreshOutputs(partOfTransition = false): void {
     const o = outputsOf(this.s, this.inputs, this.cfg.crankSequence);
     if ((Object.keys(o) as PumpOutput[]).every((k) => o[k] === this.out[k])) return;
     this.out = o;
-    this.hooks.onOutputs?.({ ...o });
+    this.hooks.onOutputs?.({ ...o }, partOfTransition);
   }
 
   private emit(e: MachineEvent): void {
