@@ -135,8 +135,8 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
         // Empty results are heartbeats: at most one per publishEmptyEverySeconds (docs/topics.md).
         if (empty && last !== undefined && now - last < opts.detect.publishEmptyEverySeconds * 1000) return;
         lastPublished.set(msg.camera, now);
-        // Box and score ranges are guaranteed by the detector (clamped, x1 < x2); scores are clamped
-        // here too because a model without a final sigmoid could exceed 1.
+        // Boxes are guaranteed by the detector (clamped to the frame, x1 < x2); scores are not (a
+        // model without a final sigmoid can exceed 1), so they are clamped here, once.
         const message: DetectionMessage = {
           v: 1,
           id: `${opts.nodeId}-${msg.camera}-${boot}-${++counter}`,

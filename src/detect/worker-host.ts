@@ -194,7 +194,11 @@ export class WorkerHost {
     void w.terminate();
   }
 
-  /** Sends a raw message to the worker (tests use it to provoke a crash through a bad message). */
+  /**
+   * Sends a raw message to the worker. The worker validates every message against the protocol and
+   * ignores one that does not parse (logging a warning), so a bad message cannot crash it; crashes
+   * are tested with {@link kill} and by removing the model.
+   */
   post(msg: unknown): void {
     this.worker?.postMessage(msg);
   }
