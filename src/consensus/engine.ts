@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
+import { repeatEvery } from '../core/repeat.js';
 import type { ConsensusConfig } from './config.js';
 import { CameraState, compileCameraSettings, type CameraSettings, type CameraStatusName } from './cameras.js';
 import { RecentIds } from './dedup.js';
@@ -108,13 +109,9 @@ export class ConsensusEngine {
   /** Arm the evaluation timer (docs/consensus.md: offline cameras and persistence noticed without input). */
   start(): void {
     if (this.timer) return;
-    const arm = () => {
-      this.timer = this.clock.setTimer(this.cfg.evaluateIntervalMs, () => {
-        this.tick();
-        if (this.timer) arm();
-      });
-    };
-    arm();
+    this.timer = repeatEvery(this.clock, this.cfg.evaluateIntervalMs, () => {
+      this.tick();
+    });
     this.evaluate(this.clock.now(), false);
   }
 

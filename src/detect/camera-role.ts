@@ -10,6 +10,7 @@ import type { AppBus } from '../bus/index.js';
 import type { CameraConfig } from '../capture/config.js';
 import { effectiveStaleSeconds } from '../capture/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
+import { repeatEvery } from '../core/repeat.js';
 import type { MetricSnapshot } from '../core/metrics.js';
 import { systemRandom, type Random } from '../core/random.js';
 import type { Result } from '../core/result.js';
@@ -110,10 +111,9 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
   // Nor a camera whose frames repeat: repeated pictures are not inferred, for up to staleSeconds.
   const hangMs = Math.max(opts.detect.hangSeconds * 1000, ...enabled.map((c) => 3000 / c.fps + effectiveStaleSeconds(c) * 1000));
   const armHangCheck = () => {
-    hangTimer = clock.setTimer(Math.max(250, hangMs / 4), checkHang);
+    hangTimer = repeatEvery(clock, Math.max(250, hangMs / 4), checkHang, { rearm: 'before' });
   };
   const checkHang = () => {
-    armHangCheck();
     if (host.state !== 'running') return;
     const online = Object.values(statuses).some((s) => s.status === 'online');
     if (!online || clock.now() - lastProgress < hangMs) return;

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Clock, TimerHandle } from '../core/clock.js';
+import { backoffDelayMs } from '../core/backoff.js';
 import type { Random } from '../core/random.js';
 import type { Result } from '../core/result.js';
 import { fail, ok } from '../core/result.js';
@@ -167,9 +168,7 @@ export class WorkerHost {
       this.opts.onCrash(`${reason}; gave up after ${max} restarts`, true);
       return;
     }
-    const min = this.opts.restartMinMs ?? 1000;
-    const ceiling = Math.min(this.opts.restartMaxMs ?? 30_000, min * Math.pow(2, this.crashesInARow - 1));
-    const delay = Math.round(ceiling / 2 + (this.opts.random() * ceiling) / 2);
+    const delay = backoffDelayMs(this.crashesInARow, { baseMs: this.opts.restartMinMs ?? 1000, capMs: this.opts.restartMaxMs ?? 30_000, random: this.opts.random, jitter: 'equal' });
     this.state = 'restarting';
     this.opts.logger.error('detector worker crashed; restarting', { reason, delayMs: delay, crashes: this.crashesInARow });
     this.opts.onCrash(reason, false);

@@ -1,5 +1,6 @@
 import { isForeignTopic } from '../topics/topics.js';
-import { fail, ok, type Result } from '../core/result.js';
+import { parseJsonAs } from '../core/json.js';
+import type { Result } from '../core/result.js';
 import type { PayloadParser, Priority } from './link.js';
 
 /**
@@ -71,18 +72,8 @@ export function encodePayload(payload: string | Buffer | object, env: EnvelopeDe
  * Reasons start with a code (`non_json:` or `schema:`) that the core counts by.
  */
 export function jsonParser<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } }): PayloadParser<T> {
-  return (payload: Buffer): Result<T> => {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(payload.toString('utf8'));
-    } catch (err) {
-      return fail(`non_json: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    const r = schema.safeParse(raw);
-    if (r.success) return ok(r.data);
-    const issues = r.error.issues.slice(0, 3).map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
-    return fail(`schema: ${issues.join('; ')}`);
-  };
+  // The core's one JSON + schema parse: `non_json: ...` / `schema: <issues>`, counted by code.
+  return (payload: Buffer): Result<T> => parseJsonAs(payload, schema);
 }
 
 /** The counter label of a rejection reason: its leading `code:` or `invalid`. */

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { AppBus } from '../bus/index.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
+import { repeatEvery } from '../core/repeat.js';
 import type { MetricSnapshot } from '../core/metrics.js';
 import { fail, ok, type Result } from '../core/result.js';
 import type { Logger } from '../log/logger.js';
@@ -328,60 +329,56 @@ class Controller implements PumpController {
 
   /** While the engine runs, persist every PERSIST_TICK_MS so a restart counts the runtime used. */
   private persistTick(): void {
-    const running = this.out.ignitionOn;
-    if (running && !this.timers.persist) {
-      const tick = () => {
+    if (!this.out.ignitionOn || this.timers.persist) return;
+    this.timers.persist = repeatEvery(this.opts.clock, PERSIST_TICK_MS, () => {
+      if (!this.out.ignitionOn || this.halted) {
         this.timers.persist = undefined;
-        if (this.out.ignitionOn && !this.halted) {
-          this.persist();
-          this.timers.persist = this.opts.clock.setTimer(PERSIST_TICK_MS, tick);
-        }
-      };
-      this.timers.persist = this.opts.clock.setTimer(PERSIST_TICK_MS, tick);
-    }
+        return false;
+      }
+      this.persist();
+    });
   }
 
   /** 5 Hz square wave while any output is on; low otherwise (the dead-man then cuts ignition). */
   private heartbeat(): void {
-    if (!this.io.hasHeartbeat()) return;
-    const anyOn = Object.values(this.out).some(Boolean);
-    if (anyOn && !this.timers.heartbeat) {
-      const tick = () => {
-        this.timers.heartbeat = undefined;
+    if (!this.io.hasHeartbeat() || this.timers.heartbeat || !Object.values(this.out).some(Boolean)) return;
+    // The first beat is now (an output is on); it ends itself once every output is off.
+    this.timers.heartbeat = repeatEvery(
+      this.opts.clock,
+      HEARTBEAT_MS,
+      () => {
         if (this.halted || !Object.values(this.out).some(Boolean)) {
           this.hbLevel = false;
           this.io.heartbeat(false);
-          return;
+          this.timers.heartbeat = undefined;
+          return false;
         }
         this.hbLevel = !this.hbLevel;
         this.io.heartbeat(this.hbLevel);
-        this.timers.heartbeat = this.opts.clock.setTimer(HEARTBEAT_MS, tick);
-      };
-      tick();
-    }
+      },
+      { immediate: true },
+    );
   }
 
   private pollInputs(): void {
     const tick = () => {
-      if (this.halted) return;
+      if (this.halted) return false;
       const now = this.io.readInputs();
       const cur = this.machine.currentInputs();
       for (const k of Object.keys(now) as Array<keyof typeof now>) {
         const v = now[k];
         if (v !== null && v !== cur[k]) this.machine.handle({ type: 'input', name: k, value: v });
       }
-      this.timers.poll = this.opts.clock.setTimer(this.opts.config.inputPollMs, tick);
     };
-    tick();
+    this.timers.poll = repeatEvery(this.opts.clock, this.opts.config.inputPollMs, tick, { immediate: true });
   }
 
   private mockWarning(): void {
     const warn = () => {
-      if (this.halted) return;
+      if (this.halted) return false;
       this.log.warn('GPIO driver is MOCK: PUMP WILL NOT OPERATE. No relay is switched; set pump.driver to rpio or gpiochip on the Pi');
-      this.timers.mockWarn = this.opts.clock.setTimer(MOCK_WARN_MS, warn);
     };
-    warn();
+    this.timers.mockWarn = repeatEvery(this.opts.clock, MOCK_WARN_MS, warn, { immediate: true });
   }
 
   private async safeStop(why: string): Promise<void> {
@@ -409,13 +406,11 @@ class Controller implements PumpController {
       this.publishState();
       // An output is on during the pulse, so the dead-man heartbeat keeps toggling (Safety 7).
       let hb = this.hbLevel;
-      let beat: TimerHandle | undefined;
       const toggle = () => {
         hb = !hb;
         this.io.heartbeat(hb);
-        beat = this.opts.clock.setTimer(HEARTBEAT_MS, toggle);
       };
-      if (this.io.hasHeartbeat()) toggle();
+      const beat = this.io.hasHeartbeat() ? repeatEvery(this.opts.clock, HEARTBEAT_MS, toggle, { immediate: true }) : undefined;
       const ms = this.opts.config.timings.ignitionOffDuration * 1000;
       await new Promise<void>((r) => this.opts.clock.setTimer(ms, r));
       beat?.cancel();

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { formatIssues, parseJson, parseJsonAs } from '../core/json.js';
 import { emergencySchema, triggerSchema, type TriggerMessage } from '../topics/payloads.js';
 import type { CommandAction } from './machine-types.js';
 
@@ -36,35 +37,29 @@ export function triggerId(msg: TriggerMessage, raw?: Buffer): string {
 
 /** Parse `fire/trigger`. */
 export function parseTrigger(payload: Buffer): ParsedTrigger {
-  let json: unknown;
-  try {
-    json = JSON.parse(payload.toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'malformed: not JSON' };
-  }
-  const r = triggerSchema.safeParse(json);
-  if (!r.success) return { ok: false, reason: `malformed: ${r.error.issues.map((i) => `${i.path.join('.') || 'payload'} ${i.message}`).join('; ')}` };
-  return { ok: true, msg: r.data, id: triggerId(r.data, payload) };
+  // The core's JSON + schema parse; the pump names every such failure `malformed` (its refusal code).
+  const r = parseJsonAs(payload, triggerSchema, Infinity);
+  if (!r.ok) return { ok: false, reason: `malformed: ${r.reason}` };
+  return { ok: true, msg: r.value, id: triggerId(r.value, payload) };
 }
 
 /** Parse `fire/emergency`: JSON with `action`/`command`, or plain-text `stop`/`emergency_stop` only. */
 export function parseCommand(payload: Buffer): ParsedCommand {
   const text = payload.toString('utf8').trim();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
+  const parsed = parseJson(text);
+  if (!parsed.ok) {
     // Plain text is accepted only in the safe direction (docs/pump.md "Commands").
     const t = text.toLowerCase();
     if (t === 'stop' || t === 'emergency_stop') return { ok: true, action: 'stop', rawAction: t, id: null, ts: null, source: null, target: null };
     return { ok: false, reason: 'malformed: plain-text commands other than stop/emergency_stop are refused', id: null, rawAction: text.slice(0, 32) };
   }
+  const json = parsed.value;
   const obj = json !== null && typeof json === 'object' ? (json as Record<string, unknown>) : {};
   const id = typeof obj.id === 'string' && obj.id.length > 0 && obj.id.length <= 128 ? obj.id : null;
   const rawAction = typeof obj.action === 'string' ? obj.action : typeof obj.command === 'string' ? obj.command : null;
   const r = emergencySchema.safeParse(json);
   if (!r.success) {
-    const reason = rawAction && !(rawAction in ALIASES) ? `unknown_action: ${rawAction}` : `malformed: ${r.error.issues.map((i) => `${i.path.join('.') || 'payload'} ${i.message}`).join('; ')}`;
+    const reason = rawAction && !(rawAction in ALIASES) ? `unknown_action: ${rawAction}` : `malformed: schema: ${formatIssues(r.error.issues, Infinity)}`;
     return { ok: false, reason, id, rawAction };
   }
   const act = (r.data.action ?? r.data.command) as string;

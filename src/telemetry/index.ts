@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
 import type { AppBus } from '../bus/index.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
+import { repeatEvery } from '../core/repeat.js';
 import type { MetricSnapshot } from '../core/metrics.js';
 import type { Logger } from '../log/logger.js';
 import type { MqttLink } from '../mqtt/link.js';
@@ -277,17 +278,19 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     }
   }
 
-  /** Re-arm a repeating job on the injected clock (timers owned by this part, cancelled on stop). */
+  /** A repeating job on the injected clock (timers owned by this part, cancelled on stop). */
   function every(ms: number, job: () => Promise<void>): void {
-    const slot = timers.length;
-    const arm = (): void => {
-      timers[slot] = clock.setTimer(ms, () => {
-        if (!running) return;
-        arm();
-        void job();
-      });
-    };
-    arm();
+    timers.push(
+      repeatEvery(
+        clock,
+        ms,
+        () => {
+          if (!running) return false;
+          void job();
+        },
+        { rearm: 'before' },
+      ),
+    );
   }
 
   return {

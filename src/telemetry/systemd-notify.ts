@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
+import { repeatEvery } from '../core/repeat.js';
 import type { MetricSnapshot } from '../core/metrics.js';
 import type { Logger } from '../log/logger.js';
 import { runCommand, type CommandRunner } from './command.js';
@@ -90,14 +91,15 @@ export function createSystemdNotifier(opts: SystemdNotifierOptions): SystemdNoti
 
   function armWatchdog(): void {
     if (watchdogIntervalMs === null || timer) return;
-    const tick = (): void => {
-      timer = opts.clock.setTimer(watchdogIntervalMs, () => {
-        tick();
+    timer = repeatEvery(
+      opts.clock,
+      watchdogIntervalMs,
+      () => {
         counters.watchdog_pings++;
         void send('WATCHDOG=1');
-      });
-    };
-    tick();
+      },
+      { rearm: 'before' },
+    );
   }
 
   function stop(): void {
