@@ -8,6 +8,7 @@ import type { Logger } from '../log/logger.js';
 import { RefusalSummary } from '../log/refusal-summary.js';
 import type { MqttLink } from '../mqtt/link.js';
 import { PUMP_INPUTS, PUMP_STATES, type PumpEvent, type PumpStatePayload } from '../topics/payloads.js';
+import { refusalCode, refusalInfo, type CommandRefusal, type TriggerRefusal } from '../topics/refusals.js';
 import type { PumpConfig } from './config.js';
 import type { GpioDriver } from './gpio-driver.js';
 import { createGpioDriver } from './gpio-select.js';
@@ -148,7 +149,7 @@ class Controller implements PumpController {
       onTrigger: (id, via) => this.guard(() => this.machine.handle({ type: 'trigger', id, source: via })),
       onCommand: (action, source) => this.guard(() => this.machine.handle({ type: 'command', action, source })),
       onRefused: (kind, reason, extra) => {
-        const code = refusalCode(reason);
+        const code = refusalCode(kind, reason);
         if (kind === 'trigger') this.refused[reason] = (this.refused[reason] ?? 0) + 1;
         else this.refusedCommands[code] = (this.refusedCommands[code] ?? 0) + 1;
         this.reportRefusal(kind, code, reason, { event: `${kind}_refused`, from: this.machine.state().name, to: null, reason, ...extra });
@@ -162,8 +163,8 @@ class Controller implements PumpController {
         const [kind, code] = splitKey(r.key);
         const interval_s = r.intervalMs / 1000;
         const fields = { reason: code, count: r.total, without_own_event: r.unevented, interval_s };
-        // A local trigger also comes back over MQTT: that duplicate is expected, keep it quiet.
-        if (code === 'duplicate') this.log.debug(`${r.total} ${kind}s refused (${code}) in the last ${interval_s} s`, fields);
+        // Expected and frequent refusals (the catalogue's `quiet`: a trigger's MQTT echo) stay at debug.
+        if (refusalInfo(kind === 'command' ? 'command' : 'trigger', code).quiet) this.log.debug(`${r.total} ${kind}s refused (${code}) in the last ${interval_s} s`, fields);
         else this.log.warn(`${r.total} ${kind}s refused (${code}) in the last ${interval_s} s; only the first was logged and the first ${REFUSAL_EVENTS_PER_INTERVAL} got an event each`, fields);
         if (r.unevented > 0 && !this.halted) this.publishEvent({ event: `${kind}_refused_summary`, from: this.machine.state().name, to: null, ...fields });
       },
@@ -220,7 +221,7 @@ class Controller implements PumpController {
       dry_run_trips_total: c.dryRunTrips,
       low_pressure_trips_total: c.lowPressureTrips,
       refused_triggers_total: { ...this.refused, ...Object.fromEntries(Object.entries(c.refused).filter(([k]) => !k.startsWith('command_'))) },
-      refused_commands_total: { ...this.refusedCommands, ...Object.fromEntries(Object.entries(c.refused).filter(([k]) => k.startsWith('command_')).map(([k, v]) => [refusalCode(k.slice(8)), v])) },
+      refused_commands_total: { ...this.refusedCommands, ...Object.fromEntries(Object.entries(c.refused).filter(([k]) => k.startsWith('command_')).map(([k, v]) => [refusalCode('command', k.slice(8)), v])) },
       stale_timers_total: c.staleTimers,
       commands_for_other_nodes_total: this.adapter.otherTargets,
       triggers_deduplicated_total: this.adapter.duplicates,
@@ -232,7 +233,7 @@ class Controller implements PumpController {
   // ---- internals ----------------------------------------------------------------------------
 
   private guard(fn: () => HandleResult): HandleResult {
-    if (this.halted) return { accepted: false, reason: 'shutting_down' };
+    if (this.halted) return { accepted: false, reason: 'shutting_down' satisfies TriggerRefusal & CommandRefusal };
     return fn();
   }
 
@@ -257,9 +258,9 @@ class Controller implements PumpController {
     else if (e.event === 'trigger_refused') {
       this.refused[String(e.reason)] = (this.refused[String(e.reason)] ?? 0) + 1;
       // loud (trigger_blocked_refilling et al.), but once per reason per interval
-      return this.reportRefusal('trigger', refusalCode(String(e.reason)), String(e.reason), e as PumpEvent);
+      return this.reportRefusal('trigger', refusalCode('trigger', String(e.reason)), String(e.reason), e as PumpEvent);
     } else if (e.event === 'command_refused') {
-      return this.reportRefusal('command', refusalCode(String(e.reason)), String(e.reason), e as PumpEvent, 'info');
+      return this.reportRefusal('command', refusalCode('command', String(e.reason)), String(e.reason), e as PumpEvent, 'info');
     }
     this.publishEvent(e as PumpEvent);
   }
@@ -268,7 +269,7 @@ class Controller implements PumpController {
   private reportRefusal(kind: 'trigger' | 'command', code: string, reason: string, e: PumpEvent, level: 'warn' | 'info' = 'warn'): void {
     const v = this.refusals.admit(`${kind}:${code}`);
     if (v.log) {
-      const quiet = code === 'duplicate'; // a local trigger also comes back over MQTT: expected
+      const quiet = refusalInfo(kind, code).quiet === true; // e.g. a local trigger's MQTT echo: expected
       const { event: _e, from: _f, to: _t, ...extra } = e;
       this.log[quiet ? 'debug' : level](`${kind} refused: ${reason}`, { ...extra, more_within_s: (this.opts.refusalSummaryMs ?? 60_000) / 1000 });
     }
@@ -427,12 +428,6 @@ class Controller implements PumpController {
     this.publishState();
     await this.driver.close();
   }
-}
-
-/** The stable code of a refusal reason (`malformed: detail` → `malformed`), a bounded label. */
-function refusalCode(reason: string): string {
-  const m = /^([a-z_]{1,40})(:|$)/.exec(reason);
-  return m ? m[1] : 'other';
 }
 
 /** `trigger:expired` → ['trigger', 'expired'] (`other` when keys overflowed). */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { formatIssues, parseJson, parseJsonAs } from '../core/json.js';
 import { emergencySchema, triggerSchema, type TriggerMessage } from '../topics/payloads.js';
+import { commandRefusal, type TriggerRefusal } from '../topics/refusals.js';
 import type { CommandAction } from './machine-types.js';
 
 /**
@@ -39,7 +40,7 @@ export function triggerId(msg: TriggerMessage, raw?: Buffer): string {
 export function parseTrigger(payload: Buffer): ParsedTrigger {
   // The core's JSON + schema parse; the pump names every such failure `malformed` (its refusal code).
   const r = parseJsonAs(payload, triggerSchema, Infinity);
-  if (!r.ok) return { ok: false, reason: `malformed: ${r.reason}` };
+  if (!r.ok) return { ok: false, reason: `${'malformed' satisfies TriggerRefusal}: ${r.reason}` };
   return { ok: true, msg: r.value, id: triggerId(r.value, payload) };
 }
 
@@ -51,7 +52,7 @@ export function parseCommand(payload: Buffer): ParsedCommand {
     // Plain text is accepted only in the safe direction (docs/pump.md "Commands").
     const t = text.toLowerCase();
     if (t === 'stop' || t === 'emergency_stop') return { ok: true, action: 'stop', rawAction: t, id: null, ts: null, source: null, target: null };
-    return { ok: false, reason: 'malformed: plain-text commands other than stop/emergency_stop are refused', id: null, rawAction: text.slice(0, 32) };
+    return { ok: false, reason: commandRefusal('malformed', 'plain-text commands other than stop/emergency_stop are refused'), id: null, rawAction: text.slice(0, 32) };
   }
   const json = parsed.value;
   const obj = json !== null && typeof json === 'object' ? (json as Record<string, unknown>) : {};
@@ -59,7 +60,7 @@ export function parseCommand(payload: Buffer): ParsedCommand {
   const rawAction = typeof obj.action === 'string' ? obj.action : typeof obj.command === 'string' ? obj.command : null;
   const r = emergencySchema.safeParse(json);
   if (!r.success) {
-    const reason = rawAction && !(rawAction in ALIASES) ? `unknown_action: ${rawAction}` : `malformed: schema: ${formatIssues(r.error.issues, Infinity)}`;
+    const reason = rawAction && !(rawAction in ALIASES) ? commandRefusal('unknown_action', rawAction) : commandRefusal('malformed', `schema: ${formatIssues(r.error.issues, Infinity)}`);
     return { ok: false, reason, id, rawAction };
   }
   const act = (r.data.action ?? r.data.command) as string;
@@ -94,7 +95,7 @@ export class TriggerAdmission {
   constructor(private readonly o: AdmissionOptions) {}
 
   /** `null` = admit; otherwise the refusal reason. Admitted (and duplicate) ids are remembered. */
-  check(msg: TriggerMessage, id: string, retained: boolean): string | null {
+  check(msg: TriggerMessage, id: string, retained: boolean): TriggerRefusal | null {
     if (retained) return 'retained';
     this.prune();
     if (this.seen.has(id)) return 'duplicate';

@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { PumpOutput } from '../topics/payloads.js';
+import { commandRefusal, type TriggerRefusal } from '../topics/refusals.js';
 import type { InputRole } from './config.js';
 import {
   allOff,
@@ -152,7 +153,8 @@ export class PumpMachine {
 
   // ---- triggers ---------------------------------------------------------------------------
 
-  private refuse(reason: string, extra: Record<string, unknown> = {}): HandleResult {
+  /** Refuse a trigger with a catalogued reason (src/topics/refusals.ts): counted and evented. */
+  private refuse(reason: TriggerRefusal, extra: Record<string, unknown> = {}): HandleResult {
     this.counters.refused[reason] = (this.counters.refused[reason] ?? 0) + 1;
     this.emit({ event: 'trigger_refused', from: this.s.name, to: null, reason, ...extra });
     return { accepted: false, reason };
@@ -195,14 +197,14 @@ export class PumpMachine {
         this.emit({ event: 'run_extended', from: s.name, to: s.name, reason, trigger_id: id });
         return { accepted: true, reason: 'already_running' };
       case 'REDUCING_RPM':
-        if (s.kind === 'limit') return { accepted: false, reason: 'limit_stop' };
+        if (s.kind === 'limit') return { accepted: false, reason: 'limit_stop' satisfies TriggerRefusal };
         s.run.lastTriggerAt = now;
         this.enter({ name: 'RUNNING', epoch: 0, run: s.run, priming: s.priming }, `shutdown_cancelled:${reason}`);
         return { accepted: true, reason: null };
       case 'STOPPING':
-        return { accepted: false, reason: 'stopping' };
+        return { accepted: false, reason: commandRefusal('stopping') };
       case 'ERROR':
-        return { accepted: false, reason: 'error_latched' };
+        return { accepted: false, reason: 'error_latched' satisfies TriggerRefusal };
     }
   }
 
@@ -227,9 +229,9 @@ export class PumpMachine {
         return { accepted: true, reason: null };
       case 'start':
         // Manual start: not subject to lockout, hold or disarm; rules 2–5 still apply.
-        if (s.name === 'ERROR') return { accepted: false, reason: 'error_latched: send reset first' };
-        if (s.name === 'STOPPING') return { accepted: false, reason: 'stopping: retry after the stop pulse' };
-        if (s.name === 'REDUCING_RPM' && s.kind === 'limit') return { accepted: false, reason: 'limit_stop: the max runtime stop cannot be cancelled' };
+        if (s.name === 'ERROR') return { accepted: false, reason: commandRefusal('error_latched', 'send reset first') };
+        if (s.name === 'STOPPING') return { accepted: false, reason: commandRefusal('stopping', 'retry after the stop pulse') };
+        if (s.name === 'REDUCING_RPM' && s.kind === 'limit') return { accepted: false, reason: commandRefusal('limit_stop', 'the max runtime stop cannot be cancelled') };
         return this.beginOrExtend('manual', 'manual_start', null);
       case 'stop': {
         // Graceful stop now, then COOLDOWN and the operator hold (docs/pump.md "Commands").
@@ -255,13 +257,13 @@ export class PumpMachine {
           return { accepted: true, reason: null };
         }
         if (s.name === 'MANUAL_VALVE') return { accepted: true, reason: 'already_open' };
-        return { accepted: false, reason: `not_idle: main valve is controlled by ${s.name}` };
+        return { accepted: false, reason: commandRefusal('not_idle', `main valve is controlled by ${s.name}`) };
       case 'valve_close':
         if (s.name === 'MANUAL_VALVE') this.enter({ name: 'IDLE', epoch: 0 }, 'valve_close');
         else if (s.name === 'REFILLING' || s.name === 'COOLDOWN') {
           s.mainValve = false;
           this.rearm();
-        } else if (s.name !== 'IDLE' && s.name !== 'ERROR') return { accepted: false, reason: 'engine_running: stop first' };
+        } else if (s.name !== 'IDLE' && s.name !== 'ERROR') return { accepted: false, reason: commandRefusal('engine_running', 'stop first') };
         return { accepted: true, reason: null };
     }
   }
