@@ -82,6 +82,8 @@ export function createApp(opts: AppOptions): App {
   // release them.
   const prepared: AppPart[] = [];
   let stopping: Promise<void> | null = null;
+  // Set by safeStop (the lifecycle's first step on a signal): a start in progress ends, as for stop.
+  let exiting = false;
   const stopPartMs = opts.stopPartMs ?? 5000;
 
   async function abortStart(part: string, justStarted?: AppPart): Promise<Result<void>> {
@@ -145,9 +147,9 @@ export function createApp(opts: AppOptions): App {
       for (const p of parts) {
         // A stop requested while starting (SIGTERM during boot) ends the start here: nothing that
         // could act (the pump resuming a run) may start after the node was told to stop.
-        if (stopping) return abortStart(p.name);
+        if (stopping || exiting) return abortStart(p.name);
         const r = await p.start().catch((e: unknown) => fail<void>(`threw: ${String(e)}`));
-        if (stopping) return abortStart(p.name, r.ok ? p : undefined);
+        if (stopping || exiting) return abortStart(p.name, r.ok ? p : undefined);
         if (!r.ok) {
           if (p.critical) {
             log.fatal('part failed to start; stopping the node', { part: p.name, reason: r.reason });
@@ -177,6 +179,7 @@ export function createApp(opts: AppOptions): App {
       return stopping;
     },
     async safeStop(why) {
+      exiting = true;
       for (const p of [...parts].sort((a, b) => stopRank(a.name) - stopRank(b.name))) {
         if (!p.safeStop) continue;
         const deadline = p.stopDeadlineMs ?? stopPartMs;

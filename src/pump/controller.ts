@@ -176,7 +176,9 @@ class Controller implements PumpController {
   }
 
   start(): void {
-    if (this.started) return;
+    // A controller stopped before it started (a signal during boot: the lifecycle's safe stop ran
+    // first) never starts: it would restore a run, subscribe and publish after its final state.
+    if (this.started || this.stopping) return;
     this.started = true;
     const prior = this.store.load();
     if (prior.kind === 'lost') {

@@ -382,4 +382,30 @@ describe('docs/pump.md Safety 1 at boot: outputs off before anything else', () =
     // The controller never restored the file, so it must not have overwritten it either.
     expect(JSON.parse(readFileSync(join(stateDir, 'pump-state.json'), 'utf8'))).toMatchObject({ state: 'RUNNING', run: { usedS: 5 } });
   });
+  it('a SIGTERM while the node starts, through the lifecycle (pump safe stop first): the pump never starts, the saved run is kept', async () => {
+    const { createLifecycle } = await import('../../src/app/index.js');
+    const stateDir = mkdtempSync(join(tmpdir(), 'wfe-boot-sig-'));
+    const saved = { v: 1, state: 'RUNNING', armed: true, holdRemainingS: 0, lockoutRemainingS: 0, refillRuntimeS: 0, error: null, run: { usedS: 5, fireOffRemainingS: 25, attempt: 1, engineOn: false, graceful: false }, lastTriggerId: null, bootId: 'another-boot', savedUptimeS: 1 };
+    writeFileSync(join(stateDir, 'pump-state.json'), JSON.stringify(saved));
+    const gpio = await latchedGpio();
+    const latched = gpio.timeline.length;
+    const logger = memoryLogger('info');
+    const app = createApp({ config: config({ stateDir, http: { enabled: false } }), logger, overrides: { pumpDriver: gpio } });
+    const states: string[] = [];
+    app.bus.on('pump.state', 'test', (st) => void states.push(st.state));
+    const lc = createLifecycle({ logger, hardExitMs: 20_000, exit: () => undefined });
+    const done = lc.run(app);
+    const starting = app.start();
+    // The signal lands once the pump part is prepared (outputs driven off), while the MQTT part starts.
+    while (gpio.timeline.length === latched) await new Promise((res) => setImmediate(res));
+    process.emit('SIGTERM');
+    const r = await starting;
+    expect(await done).toBe(0);
+    expect(r).toEqual({ ok: false, reason: STOPPED_WHILE_STARTING });
+    await new Promise((res) => setTimeout(res, 1500)); // PRIMING would open the valve within this
+    expect(Object.values(gpio.levels()).every((l) => l === 0)).toBe(true);
+    expect(gpio.timeline.slice(latched).filter((c) => c.level === 1)).toEqual([]);
+    expect(states).toEqual(['STOPPED_FOR_EXIT']); // its final state, and nothing after it
+    expect(JSON.parse(readFileSync(join(stateDir, 'pump-state.json'), 'utf8'))).toMatchObject({ state: 'RUNNING', run: { usedS: 5 } });
+  });
 });
