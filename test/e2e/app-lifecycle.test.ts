@@ -359,11 +359,16 @@ describe('docs/pump.md Safety 1 at boot: outputs off before anything else', () =
     await new Promise<void>((r2) => srv.close(() => r2()));
   });
 
-  it('a stop requested while the node starts: the pump never starts, outputs stay off, the saved run is kept', async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'wfe-boot-stop-'));
-    // A run in progress when the last process died: a full start would resume it (PRIMING).
+  /** A state dir holding a run in progress when the last process died: a full start would resume it (PRIMING). */
+  function savedRunDir(prefix: string): string {
+    const stateDir = mkdtempSync(join(tmpdir(), prefix));
     const saved = { v: 1, state: 'RUNNING', armed: true, holdRemainingS: 0, lockoutRemainingS: 0, refillRuntimeS: 0, error: null, run: { usedS: 5, fireOffRemainingS: 25, attempt: 1, engineOn: false, graceful: false }, lastTriggerId: null, bootId: 'another-boot', savedUptimeS: 1 };
     writeFileSync(join(stateDir, 'pump-state.json'), JSON.stringify(saved));
+    return stateDir;
+  }
+
+  it('a stop requested while the node starts: the pump never starts, outputs stay off, the saved run is kept', async () => {
+    const stateDir = savedRunDir('wfe-boot-stop-');
     const gpio = await latchedGpio();
     const latched = gpio.timeline.length;
     const logger = memoryLogger('info');
@@ -384,9 +389,7 @@ describe('docs/pump.md Safety 1 at boot: outputs off before anything else', () =
   });
   it('a SIGTERM while the node starts, through the lifecycle (pump safe stop first): the pump never starts, the saved run is kept', async () => {
     const { createLifecycle } = await import('../../src/app/index.js');
-    const stateDir = mkdtempSync(join(tmpdir(), 'wfe-boot-sig-'));
-    const saved = { v: 1, state: 'RUNNING', armed: true, holdRemainingS: 0, lockoutRemainingS: 0, refillRuntimeS: 0, error: null, run: { usedS: 5, fireOffRemainingS: 25, attempt: 1, engineOn: false, graceful: false }, lastTriggerId: null, bootId: 'another-boot', savedUptimeS: 1 };
-    writeFileSync(join(stateDir, 'pump-state.json'), JSON.stringify(saved));
+    const stateDir = savedRunDir('wfe-boot-sig-');
     const gpio = await latchedGpio();
     const latched = gpio.timeline.length;
     const logger = memoryLogger('info');
