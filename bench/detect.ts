@@ -1,5 +1,5 @@
 /**
- * Detector benchmark (DETECTOR.md "Benchmark"): model-only latency vs full per-frame latency (raw
+ * Detector benchmark (docs/detector.md "Benchmark"): model-only latency vs full per-frame latency (raw
  * frame bytes → detections) and their ratio, p50/p99, fps with 1 and 4 cameras through the real
  * worker, heap growth and GC count per 1000 frames, main-thread event-loop delay p99 while the
  * worker is saturated, and peak RSS with 4 cameras. Runnable alone:
@@ -115,7 +115,7 @@ export async function run(): Promise<BenchFigure[]> {
   for (let i = 0; i < frame.length; i++) frame[i] = (i * 7 + (i >> 9)) & 0xff;
   for (let i = 0; i < 30; i++) await det.detect(frame, W, H);
   // A camera configured at the model's scaled size (320x180 for a 320 model): ffmpeg does the
-  // scaling (DETECTOR.md: letterboxing can happen inside ffmpeg), Node only converts and pads.
+  // scaling (docs/detector.md: letterboxing can happen inside ffmpeg), Node only converts and pads.
   const sw = det.inputSize.width;
   const sh = Math.round((H * sw) / W);
   const small = new Uint8Array(sw * sh * 3);

@@ -19,7 +19,7 @@
 #   5. The systemd unit (Type=notify, watchdog, hardening); enabled and started only when
 #      `wildfire-edge check-config` passes; otherwise it prints what to edit and the command to run.
 #   6. Time synchronisation (systemd-timesyncd, or chrony when installed) with the broker host as a
-#      fallback NTP source (a Pi has no real-time clock; TOPICS.md "Time").
+#      fallback NTP source (a Pi has no real-time clock; docs/topics.md "Time").
 #   7. The hardware watchdog: dtparam=watchdog=on in config.txt and systemd's RuntimeWatchdogSec.
 #
 # The script ships inside dist/ (dist/deploy/install.sh, with the unit and the example config), so
@@ -120,7 +120,7 @@ board_model() {
   if [ -r "$ROOT/proc/device-tree/model" ]; then tr -d '\0' <"$ROOT/proc/device-tree/model"; fi
 }
 
-# Driver per PUMP.md "GPIO drivers": rpio on Pi <= 4 (/dev/gpiomem), gpiochip on Pi 5 (RP1).
+# Driver per docs/pump.md "GPIO drivers": rpio on Pi <= 4 (/dev/gpiomem), gpiochip on Pi 5 (RP1).
 choose_driver() {
   local model="$1"
   if [ -n "$DRIVER" ]; then echo "$DRIVER"; return; fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * CLI entry (DESIGN.md "Folders"): parse the command line and hand over to the command. Bundled to
+ * CLI entry (docs/design.md "Folders"): parse the command line and hand over to the command. Bundled to
  * dist/wildfire-edge.mjs; `bin/wildfire-edge.mjs` runs the bundle.
  */
 import { dispatch } from './cli/dispatch.js';

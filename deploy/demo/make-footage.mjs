@@ -4,7 +4,7 @@
 //   test/fixtures/footage/<clip>/NNN.jpg      e2e clips (second fire camera, hard negatives)
 //   test/fixtures/footage/<clip>.mp4          the same frames encoded by ffmpeg (real ffmpeg source in e2e)
 // Fire clips zoom slowly toward the labelled fire box, so the detector's box grows from frame to
-// frame the way a spreading fire's does (CONSENSUS.md growth rule: late median ≥ 1.2 × early).
+// frame the way a spreading fire's does (docs/consensus.md growth rule: late median ≥ 1.2 × early).
 // Usage: node deploy/demo/make-footage.mjs [DATASET_DIR]   (default ../shared/datasets/fire-dev)
 import sharp from 'sharp';
 import { execFileSync } from 'node:child_process';

@@ -7,11 +7,12 @@ import { fail, ok, type Result } from '../core/result.js';
 import type { AppConfig } from '../config/index.js';
 import type { Logger } from '../log/logger.js';
 import type { WireContext } from './context.js';
+import { pumpSafeStopMs } from '../pump/index.js';
 import { withDeadline, type AppPart } from './part.js';
 import { readVersion } from './paths.js';
 import { buildParts, stopRank, type PartOverrides } from './wire.js';
 
-/** Options for {@link createApp}: one object (STYLE.md rule 5). */
+/** Options for {@link createApp}: one object (docs/style.md rule 5). */
 export interface AppOptions {
   config: AppConfig;
   logger: Logger;
@@ -31,6 +32,11 @@ export interface App {
   start(): Promise<Result<void>>;
   /** Stop in STOP_ORDER (pump safe first, broker last); idempotent, never throws. */
   stop(reason: string): Promise<void>;
+  /**
+   * The process lifecycle's first step on a signal or fatal error, before {@link App.stop}: every
+   * part with a `safeStop` (the pump) makes its hardware safe, naming the exit. Never throws.
+   */
+  safeStop(why: string): Promise<void>;
   /** Part snapshots by name (status page, tests). */
   snapshot(): Record<string, unknown>;
   /** Part metrics by name. */
@@ -42,12 +48,12 @@ export interface App {
 }
 
 /**
- * Longest clean stop of a node with this config: the pump's engine stop pulse (never cut short,
- * PUMP.md Safety 7) plus the MQTT close grace plus slack for the other parts. The CLI's hard exit
- * deadline is derived from it.
+ * Longest clean stop of a node with this config: the pump's safe stop (engine stop pulse, never
+ * cut short, docs/pump.md Safety 7: `pumpSafeStopMs`, also the pump part's own stop deadline) plus
+ * the MQTT close grace plus slack for the other parts. The lifecycle's hard exit deadline is this.
  */
 export function stopBudgetMs(config: AppConfig): number {
-  const pump = config.roles.includes('pump') ? config.pump.timings.ignitionOffDuration * 1000 + 5000 : 0;
+  const pump = config.roles.includes('pump') ? pumpSafeStopMs(config.pump) : 0;
   return pump + config.mqtt.closeGraceMs + 10_000;
 }
 
@@ -76,6 +82,8 @@ export function createApp(opts: AppOptions): App {
   // release them.
   const prepared: AppPart[] = [];
   let stopping: Promise<void> | null = null;
+  // Set by safeStop (the lifecycle's first step on a signal): a start in progress ends, as for stop.
+  let exiting = false;
   const stopPartMs = opts.stopPartMs ?? 5000;
 
   async function abortStart(part: string, justStarted?: AppPart): Promise<Result<void>> {
@@ -122,7 +130,7 @@ export function createApp(opts: AppOptions): App {
       if (!built.ok) return built;
       parts = built.value.parts;
       statusUrl = built.value.statusUrl;
-      // PUMP.md Safety 1: outputs off before anything else, even before the broker and the link.
+      // docs/pump.md Safety 1: outputs off before anything else, even before the broker and the link.
       // Runs even when a stop was already requested: driving outputs off is part of stopping safely.
       for (const p of parts) {
         if (!p.prepare) continue;
@@ -139,9 +147,9 @@ export function createApp(opts: AppOptions): App {
       for (const p of parts) {
         // A stop requested while starting (SIGTERM during boot) ends the start here: nothing that
         // could act (the pump resuming a run) may start after the node was told to stop.
-        if (stopping) return abortStart(p.name);
+        if (stopping || exiting) return abortStart(p.name);
         const r = await p.start().catch((e: unknown) => fail<void>(`threw: ${String(e)}`));
-        if (stopping) return abortStart(p.name, r.ok ? p : undefined);
+        if (stopping || exiting) return abortStart(p.name, r.ok ? p : undefined);
         if (!r.ok) {
           if (p.critical) {
             log.fatal('part failed to start; stopping the node', { part: p.name, reason: r.reason });
@@ -149,7 +157,7 @@ export function createApp(opts: AppOptions): App {
             await stopping;
             return fail(`${p.name}: ${r.reason}`);
           }
-          // Optional parts (status page...) are reported in health and never stop a node (DESIGN.md).
+          // Optional parts (status page...) are reported in health and never stop a node (docs/design.md).
           log.error('part failed to start; continuing without it', { part: p.name, reason: r.reason });
           continue;
         }
@@ -169,6 +177,18 @@ export function createApp(opts: AppOptions): App {
     stop(reason) {
       stopping ??= stopAll(reason);
       return stopping;
+    },
+    async safeStop(why) {
+      exiting = true;
+      for (const p of [...parts].sort((a, b) => stopRank(a.name) - stopRank(b.name))) {
+        if (!p.safeStop) continue;
+        const deadline = p.stopDeadlineMs ?? stopPartMs;
+        await withDeadline(
+          p.safeStop(why).catch((e: unknown) => log.error('part safe stop failed', { part: p.name, error: String(e) })),
+          deadline,
+          () => log.error('part safe stop timed out; stopping the rest', { part: p.name, deadline_ms: deadline }),
+        );
+      }
     },
     snapshot() {
       const out: Record<string, unknown> = {};

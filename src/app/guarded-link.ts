@@ -6,9 +6,9 @@ import type { MqttLink } from '../mqtt/link.js';
  * that promise for the parts even if a link bug breaks it. The local chain publishes from inside
  * its own work (the camera role before putting detections on the bus, the pump from inside its
  * transitions), and a throw there would cut the chain: no local consensus, or a transition aborted
- * before the outputs are written. Local first (DESIGN.md) means camera → consensus → pump must not
+ * before the outputs are written. Local first (docs/design.md) means camera → consensus → pump must not
  * depend on MQTT at all. A swallowed error is logged (first of a streak) and counted, never silent
- * (STYLE.md rule 7).
+ * (docs/style.md rule 7).
  */
 export function guardedLink(link: MqttLink, logger: Logger): { link: MqttLink; errors: () => number } {
   let errors = 0;

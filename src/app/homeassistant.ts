@@ -13,7 +13,7 @@ export interface DiscoveryMessage {
 /** Home Assistant's birth topic: `online` when HA (re)starts, so discovery is published again. */
 export const HA_STATUS_TOPIC = 'homeassistant/status';
 
-/** Operator actions offered as buttons. Never `start`: a remote start is not a button (PUMP.md). */
+/** Operator actions offered as buttons. Never `start`: a remote start is not a button (docs/pump.md). */
 export const HA_BUTTON_ACTIONS = ['stop', 'disarm', 'arm', 'reset'] as const;
 
 const BUTTON_NAMES: Record<(typeof HA_BUTTON_ACTIONS)[number], [string, string]> = {
@@ -24,7 +24,7 @@ const BUTTON_NAMES: Record<(typeof HA_BUTTON_ACTIONS)[number], [string, string]>
 };
 
 /**
- * Home Assistant MQTT discovery (`homeassistant.discovery: true`; TOPICS.md `homeassistant/...`,
+ * Home Assistant MQTT discovery (`homeassistant.discovery: true`; docs/topics.md `homeassistant/...`,
  * QoS 1, retained). Entities read the node's own retained state topics and its health/telemetry,
  * so nothing new is published for them. Buttons publish a `fire/emergency` command that targets
  * this node, with a fresh id and ts from HA's template engine, so it passes the pump's usual

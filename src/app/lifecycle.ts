@@ -4,32 +4,50 @@ import type { App } from './app.js';
 /** Options for {@link createLifecycle}. */
 export interface LifecycleOptions {
   logger: Logger;
-  /** Whole-process deadline after the first stop request; past it the process exits hard. Default 15000 ms. */
-  hardExitMs?: number;
+  /**
+   * Whole-process deadline after the first stop request; past it the process exits hard. Derived
+   * from the config by the caller (`stopBudgetMs`: the pump's safe stop, the MQTT close grace and
+   * slack), so it is never shorter than the engine stop pulse.
+   */
+  hardExitMs: number;
   /** Called to end the process (tests replace it). Default process.exit. */
   exit?: (code: number) => void;
 }
 
-/** The process lifecycle: one owner of signals and fatal errors for a running app. */
+/** What the lifecycle stops: an {@link App}, or anything with its two stop steps (fixtures). */
+export type LifecycleTarget = Pick<App, 'stop'> & Partial<Pick<App, 'safeStop'>>;
+
+/** The process lifecycle: the one owner of signals and fatal errors for a running app. */
 export interface Lifecycle {
   /** Attach an app: from now on a signal or a fatal error stops it. Resolves with the exit code. */
-  run(app: App): Promise<number>;
-  /** Ask for a stop (the pump's exit safety calls this once the pump is safe). Idempotent. */
+  run(app: LifecycleTarget): Promise<number>;
+  /** Ask for a stop (a failed start, the demo's end). Idempotent: the first request's reason wins. */
   request(reason: string, code: number): void;
 }
 
+/** The `why` the pump's exit events carry (`exit:SIGTERM`, `exit:crash`, ...; docs/pump.md Safety 7). */
+function safeStopWhy(reason: string, code: number): string {
+  if (reason === 'SIGTERM' || reason === 'SIGINT') return reason;
+  return code !== 0 && FATAL.has(reason) ? 'crash' : 'shutdown';
+}
+const FATAL = new Set(['uncaught exception', 'unhandled rejection']);
+
 /**
- * Signals and fatal errors → a bounded shutdown (STYLE.md rule 9). The app's stop puts the pump
- * safe first; a hard exit deadline guarantees the process ends even if a part hangs (systemd would
- * SIGKILL later; the hardware dead-man covers the rest). A second signal does not cut the safe stop
- * short (the engine stop pulse must finish); the hard deadline still bounds it. Uncaught
- * exceptions and rejections are bugs: pump safe (the app stop), log fatal, exit 1.
+ * Signals and fatal errors → a bounded shutdown (docs/style.md rule 9). This is the only module
+ * that registers process handlers (SIGTERM, SIGINT, uncaughtException, unhandledRejection: a test
+ * keeps it so). A stop runs the app's safe stop first (the pump: engine stop pulse, every output
+ * off, final state published; docs/pump.md Safety 7), then the app's ordered stop (producers, the
+ * MQTT link with `offline`, the broker). One hard exit deadline, from the config, guarantees the
+ * process ends even if a part hangs (systemd would SIGKILL later; the hardware dead-man covers the
+ * rest). A second signal does not cut the safe stop short (the engine stop pulse must finish); the
+ * hard deadline still bounds it. Uncaught exceptions and rejections are bugs: pump safe, log
+ * fatal, exit 1. Each signal or fatal error is logged once.
  */
 export function createLifecycle(opts: LifecycleOptions): Lifecycle {
   const log = opts.logger.child('app');
   const exit = opts.exit ?? ((code: number) => process.exit(code));
-  const hardExitMs = opts.hardExitMs ?? 15_000;
-  let app: App | null = null;
+  const hardExitMs = opts.hardExitMs;
+  let app: LifecycleTarget | null = null;
   let resolveRun: ((code: number) => void) | null = null;
   let stopping = false;
   let pending: { reason: string; code: number } | null = null;
@@ -48,11 +66,15 @@ export function createLifecycle(opts: LifecycleOptions): Lifecycle {
       exit(exitCode || 1);
     }, hardExitMs);
     hard.unref();
-    void app.stop(reason).then(() => {
+    const target = app;
+    void (async () => {
+      // Outputs safe before anything else stops, with the exit named in the pump's events.
+      await target.safeStop?.(safeStopWhy(reason, code)).catch((e: unknown) => log.error('safe stop failed', { error: String(e) }));
+      await target.stop(reason);
       clearTimeout(hard);
       detach();
       resolveRun?.(exitCode);
-    });
+    })();
   }
 
   let signals = 0;
@@ -60,7 +82,7 @@ export function createLifecycle(opts: LifecycleOptions): Lifecycle {
     signals++;
     if (signals > 1) {
       // Exiting here would cut the engine stop pulse short and leave the ignition-off relay
-      // energised (rpio keeps levels after exit): PUMP.md Safety 7. The hard deadline bounds the wait.
+      // energised (rpio keeps levels after exit): docs/pump.md Safety 7. The hard deadline bounds the wait.
       log.warn('signal received while stopping: the safe stop finishes first (SIGKILL to force)', { signal: name, deadline_ms: hardExitMs });
       return;
     }

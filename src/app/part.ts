@@ -17,7 +17,7 @@ export interface AppPart {
   readonly stopDeadlineMs?: number;
   /**
    * Called for every part before any part starts (before the broker and the link): the pump opens
-   * its GPIO and drives every output off here (PUMP.md Safety 1: all outputs off before anything
+   * its GPIO and drives every output off here (docs/pump.md Safety 1: all outputs off before anything
    * else), so a node that then fails to start still leaves its relays off. Errors as values.
    */
   prepare?(): Promise<Result<void>>;
@@ -29,9 +29,15 @@ export interface AppPart {
   ready?(): Promise<void>;
   /** Called first when the node begins to stop, before any part stops (systemd STOPPING=1). */
   stopping?(): Promise<void>;
+  /**
+   * Process exit only (signal, fatal error): make the hardware safe before anything else stops,
+   * with the exit named (`SIGTERM`, `crash`, ...). The pump gives the engine its stop pulse and
+   * turns every output off (docs/pump.md Safety 7). Its later `stop()` is then a no-op. Never rejects.
+   */
+  safeStop?(why: string): Promise<void>;
 }
 
-/** Run `p` but give up after `ms`, so one stuck part cannot stall shutdown (STYLE.md rule 9). */
+/** Run `p` but give up after `ms`, so one stuck part cannot stall shutdown (docs/style.md rule 9). */
 export async function withDeadline<T>(p: Promise<T>, ms: number, onTimeout: () => void): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((resolve) => {

@@ -6,7 +6,7 @@ import { guardedLink } from './guarded-link.js';
 
 /**
  * The camera role: one worker thread owns the cameras' sources, the frame slots and the ONNX
- * session (DESIGN.md "One process, two threads"); detections come back to this (main) thread and
+ * session (docs/design.md "One process, two threads"); detections come back to this (main) thread and
  * go to the bus (local consensus) and MQTT. A shipped-model path (`models/...`) is resolved against
  * the assets beside the bundle when it is not found from the working directory.
  */

@@ -9,7 +9,7 @@ export interface WireConsensusOptions {
   ctx: WireContext;
   /** Operating threshold of the local model (sent in detections; used when a message lacks one). */
   modelThreshold: number;
-  /** Telemetry's clock-sync flag (TOPICS.md "Time"). */
+  /** Telemetry's clock-sync flag (docs/topics.md "Time"). */
   clockSynced: () => boolean;
 }
 

@@ -22,7 +22,7 @@ export interface WireHttpOptions {
   portSearch?: number;
 }
 
-/** The status page; a bind failure is reported in health and never stops the node (DESIGN.md). */
+/** The status page; a bind failure is reported in health and never stops the node (docs/design.md). */
 export function wireHttp(opts: WireHttpOptions): { part: AppPart; url: () => string | null } {
   const { ctx, telemetry } = opts;
   const cfg = ctx.config.http;

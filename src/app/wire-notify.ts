@@ -6,8 +6,8 @@ import type { AppPart } from './part.js';
 /**
  * Webhook notifications (fire decided, pump started/stopped, trigger blocked, pump ERROR, camera
  * offline, MQTT failed). Bus-driven and queued per webhook, so a slow endpoint never blocks the
- * control plane. Stopped early in the stop order but after the pump, so the "pump stopped" note of
- * a shutdown still gets its grace period.
+ * control plane. Stopped early in the stop order but after the pump, so what the pump's last
+ * moments queued (an ERROR, a blocked trigger) still gets the grace period.
  */
 export function wireNotify(ctx: WireContext): { part: AppPart; notifier: Notifier } {
   const notifier = createNotifier({

@@ -56,8 +56,6 @@ export interface PartOverrides {
   env?: Record<string, string | undefined>;
   /** A ready GPIO driver for the pump (tests and the demo keep the mock's pin timeline). */
   pumpDriver?: GpioDriver;
-  /** Process-level pump exit safety (the CLI passes it; in-process tests do not). */
-  exitSafety?: { onSafe: (why: string, code: number) => void };
 }
 
 /** What the wiring built, for the app (status page URL, test hooks). */
@@ -94,7 +92,7 @@ export async function buildParts(ctx: WireContext, overrides: PartOverrides): Pr
 
   let pumpSnap: (() => unknown) | undefined;
   if (roles.has('pump')) {
-    const p = await wirePump({ ctx, clockSynced, driver: overrides.pumpDriver, exitSafety: overrides.exitSafety });
+    const p = await wirePump({ ctx, clockSynced, driver: overrides.pumpDriver });
     if (!p.ok) return p;
     parts.push(p.value.part);
     const snap = (): Record<string, unknown> | null => {

@@ -4,11 +4,11 @@ import type { Logger } from '../log/logger.js';
 export type Listener<T> = (payload: T) => void;
 
 /**
- * Typed in-process event bus (STYLE.md rule 8). Subscriptions are scoped to an owner string and
+ * Typed in-process event bus (docs/style.md rule 8). Subscriptions are scoped to an owner string and
  * removed together with {@link Bus.removeOwner} on a part's stop(). A throwing listener is logged
  * and counted and never breaks the emitter or the other listeners (zigbee2mqtt's EventBus does the
  * same). Delivery is synchronous, in subscription order, so a local trigger reaches the pump in the
- * same tick even with the broker down (DESIGN.md "Local first").
+ * same tick even with the broker down (docs/design.md "Local first").
  */
 export class Bus<E extends { [K in keyof E]: unknown }> {
   private readonly subs = new Map<keyof E, Array<{ owner: string; fn: Listener<never> }>>();

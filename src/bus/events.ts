@@ -12,7 +12,7 @@ import { Bus } from './bus.js';
 import type { Logger } from '../log/logger.js';
 
 /**
- * The in-process events between parts of one node (DESIGN.md "Local first"). Each entry is one
+ * The in-process events between parts of one node (docs/design.md "Local first"). Each entry is one
  * message type with its producer → consumers.
  */
 export interface AppEvents {

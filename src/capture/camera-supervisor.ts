@@ -1,10 +1,11 @@
 /**
- * One camera's watchdog (DETECTOR.md "Cameras"; STYLE.md rules 3 and 8): runs its frame source,
+ * One camera's watchdog (docs/detector.md "Cameras"; docs/style.md rules 3 and 8): runs its frame source,
  * writes frames into the camera's {@link FrameSlot}, restarts a source that exits or delivers no
  * complete frame for `stallSeconds` with jittered backoff, gives up loudly after `maxRestarts`
  * consecutive failures (0: never), and reports status transitions. Clock and chance are injected.
  */
 import type { Clock, TimerHandle } from '../core/clock.js';
+import { repeatEvery } from '../core/repeat.js';
 import type { Random } from '../core/random.js';
 import { redactUrl } from '../log/redact.js';
 import type { CameraConfig } from './config.js';
@@ -21,7 +22,7 @@ import type { FrameSource, SourceEnd, SourceFactory } from './source.js';
  */
 export type SupervisorState = 'idle' | 'starting' | 'online' | 'stale' | 'backoff' | 'ended' | 'failed' | 'stopped';
 
-/** The camera status of TOPICS.md (`camera/<camera>/status`) without envelope fields. */
+/** The camera status of docs/topics.md (`camera/<camera>/status`) without envelope fields. */
 export interface CameraStatusSnapshot {
   status: 'online' | 'offline' | 'error';
   fps: number;
@@ -203,16 +204,14 @@ export class CameraSupervisor {
   /** A periodic check owned by the running source: no complete frame for stallSeconds restarts it. */
   private armStallCheck(gen: number): void {
     const period = Math.max(50, Math.min(1000, this.stallMs / 4));
-    this.timer = this.opts.clock.setTimer(period, () => {
-      if (gen !== this.generation) return;
+    this.timer = repeatEvery(this.opts.clock, period, () => {
+      if (gen !== this.generation) return false;
       const now = this.opts.clock.now();
       const since = Math.max(this.lastAnyFrameMono, this.startedMono);
-      if (now - since >= this.stallMs) {
-        const s = this.opts.camera.stallSeconds;
-        this.fail({ kind: 'eof', message: `no complete frame for ${s} s (stalled)` });
-        return;
-      }
-      this.armStallCheck(gen);
+      if (now - since < this.stallMs) return true;
+      const s = this.opts.camera.stallSeconds;
+      this.fail({ kind: 'eof', message: `no complete frame for ${s} s (stalled)` });
+      return false;
     });
   }
 

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 
 /**
- * `cameras: [...]` config section (DETECTOR.md "Cameras"). Owned by src/capture. Every key has a
+ * `cameras: [...]` config section (docs/detector.md "Cameras"). Owned by src/capture. Every key has a
  * default except `id` and `url` (only the site knows them); misspelt keys are errors (strict).
  */
 
 /** URL forms a camera may use; anything else is refused with this list in the message. */
 export const CAMERA_URL_FORMS = 'rtsp://, rtsps://, http(s)://, file://, a file path, v4l2:///dev/videoN, rpicam:, dir:///folder, lavfi:<graph>';
 
-/** Which source a URL selects (DETECTOR.md table). */
+/** Which source a URL selects (docs/detector.md table). */
 export type CameraUrlKind = 'rtsp' | 'http' | 'file' | 'v4l2' | 'rpicam' | 'dir' | 'lavfi';
 
 /** Classifies a camera URL; null when it matches no supported form. */

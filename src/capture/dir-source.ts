@@ -1,5 +1,5 @@
 /**
- * Image-folder source (`dir:///path`, DETECTOR.md "Cameras"): JPEG/PNG/WebP files in name order,
+ * Image-folder source (`dir:///path`, docs/detector.md "Cameras"): JPEG/PNG/WebP files in name order,
  * decoded with sharp (no ffmpeg: the demo must run without it) and scaled to exactly
  * `width × height` rgb24, played at `fps`; `loop` starts over at the end. A file that fails to
  * decode is skipped; a folder where nothing decodes ends with an error.

@@ -1,5 +1,5 @@
 /**
- * ffmpeg command lines per camera URL form (DETECTOR.md "Cameras"). Pure, so tests can pin them.
+ * ffmpeg command lines per camera URL form (docs/detector.md "Cameras"). Pure, so tests can pin them.
  * Every form ends the same way: the `fps` filter limits the rate inside ffmpeg (not by dropping in
  * Node), `scale` makes every frame exactly `width × height` (a plain scale keeps normalised box
  * coordinates equal to those of the camera image), and raw `rgb24` goes to stdout, so Node does no
@@ -29,7 +29,7 @@ export function ffmpegCommand(spec: SourceSpec): FfmpegCommand {
   switch (kind) {
     case 'rtsp':
       input.push('-rtsp_transport', spec.rtspTransport, '-timeout', timeoutUs, '-fflags', '+discardcorrupt');
-      // At ≤ 1 fps decoding key frames only saves most of the H.264 cost on a Pi (DETECTOR.md).
+      // At ≤ 1 fps decoding key frames only saves most of the H.264 cost on a Pi (docs/detector.md).
       if (spec.fps <= 1) input.push('-skip_frame', 'nokey');
       input.push('-i', spec.url);
       break;

@@ -1,5 +1,5 @@
 /**
- * Frame source through an ffmpeg child process (DETECTOR.md "Cameras"): stdout chunks are copied
+ * Frame source through an ffmpeg child process (docs/detector.md "Cameras"): stdout chunks are copied
  * into one preallocated frame buffer by the {@link FrameAssembler}; stderr keeps only its last lines
  * (bounded) to explain an exit. Adapter: the only capture file besides the dir source that does I/O.
  */

@@ -1,7 +1,7 @@
 /**
  * Cuts a byte stream of back-to-back fixed-size frames (ffmpeg's rawvideo stdout) into frames,
  * copying each chunk into ONE preallocated frame buffer: chunks are never concatenated and nothing
- * per frame is allocated here (DETECTOR.md: what the pipe hands over per chunk is bounded).
+ * per frame is allocated here (docs/detector.md: what the pipe hands over per chunk is bounded).
  */
 export class FrameAssembler {
   private readonly frame: Uint8Array;

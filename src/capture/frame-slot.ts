@@ -1,5 +1,5 @@
 /**
- * One camera's frame hand-over (DESIGN.md "The hot path, allocation-free"): two preallocated
+ * One camera's frame hand-over (docs/design.md "The hot path, allocation-free"): two preallocated
  * buffers, the newest frame wins. A frame written while an older one still waits replaces it and
  * counts as dropped; the consumer takes the waiting frame by swapping buffers, so the producer can
  * keep writing while the consumer reads. No allocation per frame.

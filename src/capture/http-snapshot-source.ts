@@ -1,5 +1,5 @@
 /**
- * HTTP snapshot source (`http(s)://...` with `httpMode: snapshot`, DETECTOR.md "Cameras"): many IP
+ * HTTP snapshot source (`http(s)://...` with `httpMode: snapshot`, docs/detector.md "Cameras"): many IP
  * cameras serve one JPEG per request rather than an MJPEG stream. Polled at `fps` with a timeout,
  * decoded and scaled with sharp to exactly `width × height` rgb24. Credentials in the URL become a
  * Basic Authorization header (fetch refuses URLs with credentials). A failed request ends the

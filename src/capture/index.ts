@@ -1,5 +1,5 @@
 /**
- * Capture (DETECTOR.md "Cameras"): camera config, frame sources (ffmpeg, image folders), the
+ * Capture (docs/detector.md "Cameras"): camera config, frame sources (ffmpeg, image folders), the
  * per-camera FrameSlot and watchdog. Used by the detector worker (src/detect); the only import for
  * other folders.
  */

@@ -1,5 +1,5 @@
 /**
- * The frame source interface (DETECTOR.md "Cameras"): every source kind (ffmpeg for RTSP, files,
+ * The frame source interface (docs/detector.md "Cameras"): every source kind (ffmpeg for RTSP, files,
  * v4l2, rpicam, HTTP, lavfi; sharp for image folders) delivers fixed-size rgb24 frames through the
  * same callbacks, and every implementation runs the one shared contract suite
  * (test/capture/source-contract.ts).

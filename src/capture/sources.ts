@@ -1,5 +1,5 @@
 /**
- * The source factory: picks the implementation for a camera URL (DETECTOR.md table). Image folders
+ * The source factory: picks the implementation for a camera URL (docs/detector.md table). Image folders
  * and HTTP snapshot URLs use sharp (the demo works without ffmpeg); every other form goes through
  * ffmpeg.
  */

@@ -14,7 +14,7 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
       'max-seconds': { type: 'string' },
     },
   });
-  // DESIGN.md: on a Pi the demo refuses unless asked explicitly; printing the config is harmless.
+  // docs/design.md: on a Pi the demo refuses unless asked explicitly; printing the config is harmless.
   if (!values['print-config'] && isRaspberryPi(io.env) && !values['yes-on-a-pi']) {
     io.err(`demo: refusing to run on a Raspberry Pi (${boardModel(io.env)}) without --yes-on-a-pi.\n` +
       'The demo uses mock GPIO only, but on a Pi it is too easy to confuse with a real node; pass --yes-on-a-pi if you mean it.');

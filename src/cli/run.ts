@@ -62,8 +62,8 @@ export interface RunHooks {
 
 /**
  * Start an app from a loaded config and run it until SIGTERM/SIGINT (shared with the demo). The
- * lifecycle owns signals and fatal errors; the pump's exit safety hands over to it once the pump is
- * safe, so the rest (MQTT `offline`, outbox flush, broker) still stops in order.
+ * lifecycle owns signals and fatal errors: it puts the pump safe first (the app's safeStop), then
+ * the rest (MQTT `offline`, outbox flush, broker) stops in order.
  */
 export async function runLoaded(loaded: LoadedConfig, logger: Logger, hooks: RunHooks = {}): Promise<number> {
   const log = logger.child('app');
@@ -75,11 +75,7 @@ export async function runLoaded(loaded: LoadedConfig, logger: Logger, hooks: Run
   });
   // The hard exit comes after the longest clean stop (engine stop pulse included), never before.
   const lifecycle = createLifecycle({ logger, hardExitMs: stopBudgetMs(loaded.config) });
-  const app = createApp({
-    config: loaded.config,
-    logger,
-    overrides: { ...hooks.overrides, exitSafety: { onSafe: (why, code) => lifecycle.request(why, code) } },
-  });
+  const app = createApp({ config: loaded.config, logger, overrides: hooks.overrides });
   hooks.onCreated?.(app);
   const done = lifecycle.run(app);
   const started = await app.start();

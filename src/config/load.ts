@@ -178,7 +178,7 @@ export function loadConfigFile(path: string, opts: LoadFileOptions = {}): LoadRe
   if (!raw.ok) return raw;
   const res = parseConfigObject(raw.value, path, { ...opts, env, environment: opts.environment ?? systemConfigEnvironment(env) });
   if (!res.ok || res.value.migratedFrom === undefined || !opts.writeMigrated) return res;
-  // Migrated: keep the original beside it first, then write the new format (STYLE.md rule 6).
+  // Migrated: keep the original beside it first, then write the new format (docs/style.md rule 6).
   const backupPath = `${path}.v${res.value.migratedFrom}.bak`;
   try {
     if (!existsSync(backupPath)) copyFileSync(path, backupPath);

@@ -6,7 +6,7 @@ export type Migration = (raw: Record<string, unknown>) => Record<string, unknown
 
 /**
  * Migrations keyed by the version they upgrade from. Version 1 is the first format, so the table is
- * empty; the hook exists so a future format change keeps old files working (STYLE.md rule 6).
+ * empty; the hook exists so a future format change keeps old files working (docs/style.md rule 6).
  */
 export const MIGRATIONS: Readonly<Record<number, Migration>> = {};
 

@@ -16,7 +16,7 @@ import { notifyConfigSchema } from '../notify/config.js';
 /** The config file format version this build writes and understands (older ones are migrated). */
 export const CONFIG_VERSION = 1;
 
-/** What a process does (DESIGN.md "Roles and scale"). */
+/** What a process does (docs/design.md "Roles and scale"). */
 export const ROLES = ['camera', 'consensus', 'pump'] as const;
 /** One role. */
 export type Role = (typeof ROLES)[number];
@@ -50,7 +50,7 @@ export function buildBaseSchema(envi: ConfigEnvironment) {
       .strictObject({
         id: z
           .string()
-          .regex(/^[a-z0-9_-]+$/, 'node ids match [a-z0-9_-]+ (TOPICS.md)')
+          .regex(/^[a-z0-9_-]+$/, 'node ids match [a-z0-9_-]+ (docs/topics.md)')
           .default(sanitizeNodeId(envi.hostname))
           .describe('Node id used in topics; default: the hostname, lower-cased, other characters replaced by "-".'),
       })
@@ -123,7 +123,7 @@ export interface CrossPartIssue {
 }
 
 /**
- * Rules that span sections (DESIGN.md "Configuration"). Run by the schema on a valid config, and by
+ * Rules that span sections (docs/design.md "Configuration"). Run by the schema on a valid config, and by
  * the loader on the raw input when other keys are invalid, so every problem is reported at once.
  */
 export function crossPartIssues(cfg: { roles: readonly string[]; pump: { driver?: unknown; pins?: { confirmed?: unknown } }; cameras: ReadonlyArray<{ id?: unknown }> }): CrossPartIssue[] {

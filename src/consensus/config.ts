@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CAMERA_ID_RE } from '../topics/topics.js';
 
 /**
- * `consensus.*` config section (CONSENSUS.md "Defaults"). Owned by src/consensus.
+ * `consensus.*` config section (docs/consensus.md "Defaults"). Owned by src/consensus.
  * Every range is explicit and out-of-range values are refused with a message naming the allowed
  * range (src/config adds the key and the value); nothing is clamped, unlike the reference, which
  * silently turned `CONSENSUS_THRESHOLD=0` into 1 (scenarios-consensus 68).

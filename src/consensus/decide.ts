@@ -3,7 +3,7 @@ import { GROWING, NONE, type Track } from './tracks.js';
 import type { ConsensusStateName, Decision, Evidence } from './types.js';
 
 /**
- * Building a trigger decision and the published state name (CONSENSUS.md "Output"). Runs only when
+ * Building a trigger decision and the published state name (docs/consensus.md "Output"). Runs only when
  * a trigger is decided or the state changes, so it may allocate.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Bounded recently-seen set of message ids (CONSENSUS.md: "The same message id seen twice (local
+ * Bounded recently-seen set of message ids (docs/consensus.md: "The same message id seen twice (local
  * bus and MQTT, or two topics) counts once"). Least recently seen ids are forgotten first, so memory
  * stays bounded whatever a client sends. A ring of ids plus a count map: O(1) per id without the
  * Set-iterator eviction that dominated the benchmark.

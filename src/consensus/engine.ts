@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
+import { repeatEvery } from '../core/repeat.js';
 import type { ConsensusConfig } from './config.js';
 import { CameraState, compileCameraSettings, type CameraSettings, type CameraStatusName } from './cameras.js';
 import { RecentIds } from './dedup.js';
@@ -19,7 +20,7 @@ export interface EngineOptions {
   clock: Clock;
   /** Trigger ids. */
   idFactory: () => string;
-  /** False while the wall clock is not synchronised: capture times are then ignored (TOPICS.md "Time"). */
+  /** False while the wall clock is not synchronised: capture times are then ignored (docs/topics.md "Time"). */
   clockSynced?: () => boolean;
   /** A trigger was decided (called before the state change that announces it). */
   onDecision?: (d: Decision) => void;
@@ -45,7 +46,7 @@ export interface EngineCounters {
 }
 
 /**
- * The pure consensus engine (CONSENSUS.md): normalised observations in, decisions out. No I/O; time
+ * The pure consensus engine (docs/consensus.md): normalised observations in, decisions out. No I/O; time
  * comes from the injected Clock, which also owns the evaluation timer. Allocation on the hot path
  * is limited to new tracks/cameras and decisions; growth is computed with preallocated buffers and
  * cached per track until the window or the persistence rule can change it.
@@ -105,16 +106,12 @@ export class ConsensusEngine {
     this.counters.rejected[reason] = (this.counters.rejected[reason] ?? 0) + 1;
   }
 
-  /** Arm the evaluation timer (CONSENSUS.md: offline cameras and persistence noticed without input). */
+  /** Arm the evaluation timer (docs/consensus.md: offline cameras and persistence noticed without input). */
   start(): void {
     if (this.timer) return;
-    const arm = () => {
-      this.timer = this.clock.setTimer(this.cfg.evaluateIntervalMs, () => {
-        this.tick();
-        if (this.timer) arm();
-      });
-    };
-    arm();
+    this.timer = repeatEvery(this.clock, this.cfg.evaluateIntervalMs, () => {
+      this.tick();
+    });
     this.evaluate(this.clock.now(), false);
   }
 

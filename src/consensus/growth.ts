@@ -1,5 +1,5 @@
 /**
- * The reference growth rule, kept exactly (CONSENSUS.md "The rule"; scenarios-consensus B): a track
+ * The reference growth rule, kept exactly (docs/consensus.md "The rule"; scenarios-consensus B): a track
  * is growing when it has at least 2·W samples in the window and the median area of its newest W
  * samples is >= ratio × the median of its oldest W samples. Medians of even W average the two middle
  * values (Python's statistics.median, which the reference uses). Allocation-free: callers pass a

@@ -1,5 +1,5 @@
 /**
- * Multi-camera fire consensus (CONSENSUS.md): the only import other folders use. `createConsensus`
+ * Multi-camera fire consensus (docs/consensus.md): the only import other folders use. `createConsensus`
  * wires the pure engine to the bus and the MQTT link; the engine and the input parsers are exported
  * for tools, tests and benchmarks.
  */

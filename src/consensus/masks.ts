@@ -1,7 +1,7 @@
 import type { MaskConfig } from './config.js';
 
 /**
- * Masks (CONSENSUS.md "Defaults": `cameras.<id>.masks`): a detection whose box centre lies inside a
+ * Masks (docs/consensus.md "Defaults": `cameras.<id>.masks`): a detection whose box centre lies inside a
  * mask is ignored, so a barbecue, a sunset horizon or a lit sign never votes. Rectangles and
  * polygons are normalised to [0, 1]; the boundary counts as inside.
  */

@@ -17,7 +17,7 @@ import { parseAvailability, parseCameraStatus, type AvailabilityInput, type Came
 import { TriggerAckTracker, type TriggerAckSnapshot } from './trigger-acks.js';
 import type { ConsensusTimeline, Decision, EngineSnapshot, EngineState, ObservationBatch } from './types.js';
 
-/** Everything the consensus part needs, in one options object (STYLE.md rule 5). */
+/** Everything the consensus part needs, in one options object (docs/style.md rule 5). */
 export interface ConsensusOptions {
   config: ConsensusConfig;
   nodeId: string;
@@ -65,7 +65,7 @@ function serviceId(nodeId: string): string {
   return `fire_consensus@${nodeId}`;
 }
 
-/** Decision → `fire/trigger` payload (reference field names plus ours; TOPICS.md, triggerSchema). */
+/** Decision → `fire/trigger` payload (reference field names plus ours; docs/topics.md, triggerSchema). */
 export function triggerPayload(d: Decision, nodeId: string, ttlSeconds: number): TriggerMessage {
   const ts = d.atWallMs / 1000;
   const msg: TriggerMessage = {
@@ -160,10 +160,10 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
       log.info('fire trigger decided', { id: d.id, trigger_count: d.triggerCount, cameras: d.cameras, locations: d.locations, expires_at: payload.expires_at });
       // Tracked before the bus: a pump on this node answers synchronously from inside emit().
       acks?.sent(payload);
-      // Local first (DESIGN.md): the bus delivers synchronously to the pump on this node.
+      // Local first (docs/design.md): the bus delivers synchronously to the pump on this node.
       bus.emit('trigger', payload);
       // The expiry drops it from the outbox once stale and, under MQTT 5, goes out as the
-      // message-expiry property: a queued start cannot fire late (MQTT-CORE.md).
+      // message-expiry property: a queued start cannot fire late (docs/mqtt-core.md).
       link?.publish(topics.trigger, payload, { qos: 1, priority: 1, expirySeconds: config.triggerTtlSeconds });
     },
     onCameraVoting: (camera, voting, reason) => {

@@ -11,7 +11,7 @@ export interface TrackCounters {
 }
 
 /**
- * Per-camera track bookkeeping and the per-track rules (CONSENSUS.md "The rule"): association,
+ * Per-camera track bookkeeping and the per-track rules (docs/consensus.md "The rule"): association,
  * samples, growth, persistence, expiry and the per-camera cap. Holds the preallocated buffers so
  * the hot path does not allocate.
  */
@@ -97,7 +97,7 @@ export class TrackRules {
 
   /** Record one accepted observation at monotonic `t`; `maxGapMs` is the camera's gap allowance before this message. */
   addSample(cam: CameraState, tr: Track, o: Observation, t: number, stamp: number, maxGapMs: number): void {
-    // A gap longer than the camera's allowance restarts the persistence run (CONSENSUS.md).
+    // A gap longer than the camera's allowance restarts the persistence run (docs/consensus.md).
     if (t - tr.lastSeen > maxGapMs) tr.runStart = t;
     if (t > tr.lastSeen) tr.lastSeen = t;
     tr.label = o.label;

@@ -78,7 +78,7 @@ export interface Decision {
   zones?: string[];
 }
 
-/** Consensus state names (TOPICS.md `consensus/<node>/state`). */
+/** Consensus state names (docs/topics.md `consensus/<node>/state`). */
 export type ConsensusStateName = 'idle' | 'watching' | 'triggered' | 'cooldown';
 
 /** Engine state as published. */

@@ -1,5 +1,5 @@
 /**
- * Time as an injected dependency (STYLE.md rule 2). Pure cores (consensus, pump machine, backoff)
+ * Time as an injected dependency (docs/style.md rule 2). Pure cores (consensus, pump machine, backoff)
  * take a Clock and never call Date.now/setTimeout themselves, so tests drive them in virtual time.
  */
 

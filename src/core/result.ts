@@ -1,4 +1,4 @@
-/** Errors as values at boundaries (STYLE.md rule 7): parse/validate functions return a Result. */
+/** Errors as values at boundaries (docs/style.md rule 7): parse/validate functions return a Result. */
 export type Result<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** Success. */

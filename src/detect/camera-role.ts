@@ -1,5 +1,5 @@
 /**
- * The camera role's main-thread side (DESIGN.md; TOPICS.md "Own detection message"): runs the
+ * The camera role's main-thread side (docs/design.md; docs/topics.md "Own detection message"): runs the
  * detector worker through {@link WorkerHost}, turns its results into own-format detection messages
  * published on `fire/detection/<camera>` (QoS 1, priority 2) when there are detections and at most
  * every `publishEmptyEverySeconds` when there are none, and emits the SAME message object on the bus
@@ -10,6 +10,7 @@ import type { AppBus } from '../bus/index.js';
 import type { CameraConfig } from '../capture/config.js';
 import { effectiveStaleSeconds } from '../capture/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
+import { repeatEvery } from '../core/repeat.js';
 import type { MetricSnapshot } from '../core/metrics.js';
 import { systemRandom, type Random } from '../core/random.js';
 import type { Result } from '../core/result.js';
@@ -38,7 +39,7 @@ export interface CameraRoleOptions {
    * Whether this node's wall clock is synchronised (telemetry). While it is not, `captured_at` is
    * left out: a Pi without a real-time clock can be hours behind before NTP, and a synchronised
    * consensus node would judge every detection of ours stale, so the camera silently never voted.
-   * Without `captured_at` the receiver uses the arrival time (TOPICS.md). Default: synchronised.
+   * Without `captured_at` the receiver uses the arrival time (docs/topics.md). Default: synchronised.
    */
   clockSynced?: () => boolean;
   /** Worker tuning for tests (script location, restart delays). */
@@ -100,7 +101,7 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
   };
 
   let model: ReadyModel | null = null;
-  // Liveness of the detector (DETECTOR.md: nothing may silently stop watching). A worker whose
+  // Liveness of the detector (docs/detector.md: nothing may silently stop watching). A worker whose
   // inference never returns keeps its event loop, so it still sends status refreshes and looks
   // healthy; only results prove progress. The check is a watchdog on the ABSENCE of an event, so
   // it needs a timer. Progress = a result, the worker becoming ready, or a camera coming online.
@@ -110,10 +111,9 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
   // Nor a camera whose frames repeat: repeated pictures are not inferred, for up to staleSeconds.
   const hangMs = Math.max(opts.detect.hangSeconds * 1000, ...enabled.map((c) => 3000 / c.fps + effectiveStaleSeconds(c) * 1000));
   const armHangCheck = () => {
-    hangTimer = clock.setTimer(Math.max(250, hangMs / 4), checkHang);
+    hangTimer = repeatEvery(clock, Math.max(250, hangMs / 4), checkHang, { rearm: 'before' });
   };
   const checkHang = () => {
-    armHangCheck();
     if (host.state !== 'running') return;
     const online = Object.values(statuses).some((s) => s.status === 'online');
     if (!online || clock.now() - lastProgress < hangMs) return;
@@ -132,11 +132,11 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
         const now = clock.now();
         const last = lastPublished.get(msg.camera);
         const empty = msg.detections.length === 0;
-        // Empty results are heartbeats: at most one per publishEmptyEverySeconds (TOPICS.md).
+        // Empty results are heartbeats: at most one per publishEmptyEverySeconds (docs/topics.md).
         if (empty && last !== undefined && now - last < opts.detect.publishEmptyEverySeconds * 1000) return;
         lastPublished.set(msg.camera, now);
-        // Box and score ranges are guaranteed by the detector (clamped, x1 < x2); scores are clamped
-        // here too because a model without a final sigmoid could exceed 1.
+        // Boxes are guaranteed by the detector (clamped to the frame, x1 < x2); scores are not (a
+        // model without a final sigmoid can exceed 1), so they are clamped here, once.
         const message: DetectionMessage = {
           v: 1,
           id: `${opts.nodeId}-${msg.camera}-${boot}-${++counter}`,
@@ -183,7 +183,7 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
     }
   };
 
-  // One worker, one ORT session (DESIGN.md: several sessions in several workers crashed in the field).
+  // One worker, one ORT session (docs/design.md: several sessions in several workers crashed in the field).
   const host = new WorkerHost({
     init: { cameras: opts.cameras, detect: opts.detect, stateDir: opts.stateDir, seed: opts.worker?.seed },
     logger: wlog,

@@ -1,5 +1,5 @@
 /**
- * Preallocated candidate boxes shared by the decoders and NMS (DESIGN.md "The hot path,
+ * Preallocated candidate boxes shared by the decoders and NMS (docs/design.md "The hot path,
  * allocation-free"): decode writes here instead of creating objects per anchor.
  */
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
- * `detect.*` config section (DETECTOR.md). Owned by src/detect. The threshold default is the
+ * `detect.*` config section (docs/detector.md). Owned by src/detect. The threshold default is the
  * operating threshold of the shipped model, read from its sidecar (`models/wfe-firesmoke-320.json`,
  * written by the model's training/export code) when present, else 0.5.
  */
@@ -24,7 +24,7 @@ export function defaultThreshold(sidecar = DEFAULT_SIDECAR): number {
   }
 }
 
-/** `detect.snapshot`: evidence JPEGs with boxes drawn (TOPICS.md `camera/<camera>/snapshot`). */
+/** `detect.snapshot`: evidence JPEGs with boxes drawn (docs/topics.md `camera/<camera>/snapshot`). */
 export const snapshotConfigSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe('Take an evidence JPEG (boxes drawn) on a detection.'),

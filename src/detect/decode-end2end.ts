@@ -1,5 +1,5 @@
 /**
- * Decoder of the NMS-free "end-to-end" output `[1, N, 6]` of YOLOv10/YOLO26 exports (DETECTOR.md
+ * Decoder of the NMS-free "end-to-end" output `[1, N, 6]` of YOLOv10/YOLO26 exports (docs/detector.md
  * "Model format"): rows of x1, y1, x2, y2 (input pixels), score, class. Rows are already final, so
  * no NMS follows.
  */

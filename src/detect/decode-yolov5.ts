@@ -1,5 +1,5 @@
 /**
- * Decoder of the YOLOv5 output `[1, A, 5 + C]` (DETECTOR.md "Model format"): per anchor cx, cy, w, h
+ * Decoder of the YOLOv5 output `[1, A, 5 + C]` (docs/detector.md "Model format"): per anchor cx, cy, w, h
  * in input pixels, objectness, then C class probabilities; the score is objectness × class
  * probability, as in YOLOv5's own NMS.
  */

@@ -1,5 +1,5 @@
 /**
- * Decoder of the Ultralytics YOLOv8/YOLO11 output `[1, 4 + C, A]` (DETECTOR.md "Model format"):
+ * Decoder of the Ultralytics YOLOv8/YOLO11 output `[1, 4 + C, A]` (docs/detector.md "Model format"):
  * per anchor cx, cy, w, h in input pixels, then C class scores already in [0, 1]. Channel-major, so
  * channel k of anchor a is at `k * A + a`.
  */

@@ -1,5 +1,5 @@
 /**
- * The detector: one ONNX session plus preallocated preprocessing and decode (DETECTOR.md "The hot
+ * The detector: one ONNX session plus preallocated preprocessing and decode (docs/detector.md "The hot
  * path"). Runs in the calling thread: the detector worker, the eval tool and tests use it directly.
  * Loading refuses a missing, truncated or corrupt model, or one whose input/output does not fit,
  * with a message naming expected and found shapes (never a crash later, never silent no-detections).
@@ -20,7 +20,10 @@ import { Preprocessor, unletterbox } from './preprocess.js';
 export interface RawDetection {
   label: string;
   classId: number;
-  /** Score in [0, 1]. */
+  /**
+   * The model's score, at or above the threshold. Not clamped here: a model without a final sigmoid
+   * can exceed 1; the camera role clamps to [0, 1] before publishing (the detection schema's range).
+   */
   score: number;
   /** Normalised x1, y1, x2, y2 in the frame (letterbox undone), x1 < x2 and y1 < y2. */
   box: [number, number, number, number];

@@ -1,5 +1,5 @@
 /**
- * Detect (DETECTOR.md): the camera role (capture + detection in one worker thread) and the
+ * Detect (docs/detector.md): the camera role (capture + detection in one worker thread) and the
  * detector itself. The only import for other folders.
  */
 export { createCameraRole, type CameraRole, type CameraRoleOptions, type CameraRoleSnapshot } from './camera-role.js';

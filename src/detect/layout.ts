@@ -1,5 +1,5 @@
 /**
- * Choosing and checking the output layout (DETECTOR.md "Model format"): the YOLO layouts are told
+ * Choosing and checking the output layout (docs/detector.md "Model format"): the YOLO layouts are told
  * apart from the output dims seen in a dummy run (exported shapes can be symbolic). Pure.
  */
 import type { Result } from '../core/result.js';

@@ -1,5 +1,5 @@
 /**
- * Reading the model file and its companions (DETECTOR.md "Model format"): the ONNX file's framing
+ * Reading the model file and its companions (docs/detector.md "Model format"): the ONNX file's framing
  * and `names` metadata, an optional sidecar `<model>.json` (the project's model card data:
  * `{name, inputSize, classes, threshold}`) and an optional labels file. File I/O lives here so the
  * detector's decision logic stays testable.

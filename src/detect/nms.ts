@@ -1,5 +1,5 @@
 /**
- * Per-class greedy non-maximum suppression over preallocated {@link Candidates} (DETECTOR.md "The hot
+ * Per-class greedy non-maximum suppression over preallocated {@link Candidates} (docs/detector.md "The hot
  * path"): boxes of the same class overlapping a higher-scored kept box by IoU > threshold are
  * dropped; boxes of different classes never suppress each other (smoke over fire is normal).
  * Works in preallocated index arrays: no allocation per frame.

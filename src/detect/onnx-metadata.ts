@@ -1,5 +1,5 @@
 /**
- * Minimal reader of an ONNX file's protobuf (DETECTOR.md "Model format"): onnxruntime-node does not
+ * Minimal reader of an ONNX file's protobuf (docs/detector.md "Model format"): onnxruntime-node does not
  * expose model metadata, so the `names` property Ultralytics writes is read here. The walk over the
  * top-level fields also catches truncated or corrupt files before ORT sees them, so the refusal
  * message can say what is wrong with the file rather than a native error string.

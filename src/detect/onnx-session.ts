@@ -1,6 +1,6 @@
 /**
- * Thin adapter over onnxruntime-node (STYLE.md rule 4: the only file importing it). One session per
- * process (DESIGN.md: several sessions in several workers have crashed in the field), thread
+ * Thin adapter over onnxruntime-node (docs/style.md rule 4: the only file importing it). One session per
+ * process (docs/design.md: several sessions in several workers have crashed in the field), thread
  * spinning off so idle ORT threads do not burn the Pi's cores, and a reused input tensor over the
  * preprocessor's preallocated Float32Array. After the first run the output is fetched into a
  * preallocated tensor too, so ORT writes into memory we own.
@@ -51,7 +51,7 @@ export async function openSession(modelPath: string, threads: number): Promise<R
       // ORT's own stderr lines are not JSON; every error of ours surfaces as an exception that the
       // caller logs structured (a dynamic output's first mismatch, for one, is handled above).
       logSeverityLevel: 4,
-      // Spinning threads would keep cores busy between frames (DETECTOR.md: thread spinning off).
+      // Spinning threads would keep cores busy between frames (docs/detector.md: thread spinning off).
       extra: { session: { 'intra_op.allow_spinning': '0', 'inter_op.allow_spinning': '0' } },
     });
   } catch (err) {

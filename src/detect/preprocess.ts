@@ -1,5 +1,5 @@
 /**
- * Letterbox preprocessing (DETECTOR.md "The hot path"): an rgb24 frame is scaled with bilinear
+ * Letterbox preprocessing (docs/detector.md "The hot path"): an rgb24 frame is scaled with bilinear
  * filtering, aspect kept, centred on a pad-114 canvas of the model's input size, and written as CHW
  * float32 in [0, 1] straight into ONE preallocated tensor buffer. The same geometry as Ultralytics'
  * LetterBox + cv2.INTER_LINEAR (half-pixel centres), so the model sees what it was trained on.

@@ -1,5 +1,5 @@
 /**
- * Round-robin camera scheduling (DESIGN.md "The hot path"): the next frame processed is the first
+ * Round-robin camera scheduling (docs/design.md "The hot path"): the next frame processed is the first
  * camera after the last one served that has a waiting frame and whose last frame was processed at
  * least one period (1 / fps) ago, so a fast camera cannot starve a slow one and no camera is
  * processed faster than its `fps`. Pure.

@@ -1,5 +1,5 @@
 /**
- * Evidence snapshots (TOPICS.md `camera/<camera>/snapshot`): on a detection, a JPEG of the frame
+ * Evidence snapshots (docs/topics.md `camera/<camera>/snapshot`): on a detection, a JPEG of the frame
  * with its boxes drawn (sharp + an SVG overlay), at most one per camera per `minIntervalSeconds`,
  * saved under `<stateDir>/snapshots/` with the folder kept under `maxDiskMB` (oldest deleted
  * first). Runs in the worker, off the main thread; encoding never blocks inference for long

@@ -1,7 +1,7 @@
 /**
- * A small IoU tracker per camera (DETECTOR.md "The hot path"): a detection of the same label that
+ * A small IoU tracker per camera (docs/detector.md "The hot path"): a detection of the same label that
  * overlaps a recent track by IoU ≥ `iouThreshold` keeps its integer `track` id, so consensus can
- * follow one fire's boxes over time (CONSENSUS.md growth rule). Pure; time is passed in.
+ * follow one fire's boxes over time (docs/consensus.md growth rule). Pure; time is passed in.
  */
 
 import { boxIou } from '../core/box-iou.js';

@@ -1,5 +1,5 @@
 /**
- * Main-thread side of the detector worker (DESIGN.md; STYLE.md rule 8, homebridge-style child
+ * Main-thread side of the detector worker (docs/design.md; docs/style.md rule 8, homebridge-style child
  * behind a typed protocol): starts the ONE worker, validates every message with the protocol
  * schema, restarts a crashed worker with bounded jittered backoff and gives up loudly after
  * `maxCrashes` crashes in a row. Resolves the worker script both from source (vitest/tsx:
@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Clock, TimerHandle } from '../core/clock.js';
+import { backoffDelayMs } from '../core/backoff.js';
 import type { Random } from '../core/random.js';
 import type { Result } from '../core/result.js';
 import { fail, ok } from '../core/result.js';
@@ -167,9 +168,7 @@ export class WorkerHost {
       this.opts.onCrash(`${reason}; gave up after ${max} restarts`, true);
       return;
     }
-    const min = this.opts.restartMinMs ?? 1000;
-    const ceiling = Math.min(this.opts.restartMaxMs ?? 30_000, min * Math.pow(2, this.crashesInARow - 1));
-    const delay = Math.round(ceiling / 2 + (this.opts.random() * ceiling) / 2);
+    const delay = backoffDelayMs(this.crashesInARow, { baseMs: this.opts.restartMinMs ?? 1000, capMs: this.opts.restartMaxMs ?? 30_000, random: this.opts.random, jitter: 'equal' });
     this.state = 'restarting';
     this.opts.logger.error('detector worker crashed; restarting', { reason, delayMs: delay, crashes: this.crashesInARow });
     this.opts.onCrash(reason, false);
@@ -194,7 +193,11 @@ export class WorkerHost {
     void w.terminate();
   }
 
-  /** Sends a raw message to the worker (tests use it to provoke a crash through a bad message). */
+  /**
+   * Sends a raw message to the worker. The worker validates every message against the protocol and
+   * ignores one that does not parse (logging a warning), so a bad message cannot crash it; crashes
+   * are tested with {@link kill} and by removing the model.
+   */
   post(msg: unknown): void {
     this.worker?.postMessage(msg);
   }

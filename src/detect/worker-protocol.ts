@@ -1,5 +1,5 @@
 /**
- * The detector worker's message protocol (STYLE.md rules 6 and 8): one zod schema per direction, a
+ * The detector worker's message protocol (docs/style.md rules 6 and 8): one zod schema per direction, a
  * tagged union on `type`, one doc line per message. The main thread validates every message it
  * receives, so a worker bug becomes a logged, counted rejection rather than a crash.
  */

@@ -1,5 +1,5 @@
 /**
- * The detector worker's body (DESIGN.md "One process, two threads"): owns the cameras' supervisors
+ * The detector worker's body (docs/design.md "One process, two threads"): owns the cameras' supervisors
  * and FrameSlots, ONE detector (one ORT session), the per-camera trackers and snapshots, and serves
  * cameras round-robin at most at their fps. Messages go out through `post`, so the same runtime
  * runs inside the worker thread (worker.ts) and in-process for tests and the benchmark.
@@ -195,7 +195,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime | null
         opts.post({ type: 'detections', camera: cam.cfg.id, seq: frame.seq, capturedAt: frame.capturedAt, width: cam.cfg.width, height: cam.cfg.height, inferMs: ms, detections: out });
         if (out.length) snapshot(cam, frame.data, out, frame.capturedAt);
       } catch (err) {
-        // A failed frame is counted and logged; the loop goes on with the next frame (DESIGN.md
+        // A failed frame is counted and logged; the loop goes on with the next frame (docs/design.md
         // "Failure model": bad input never stops the process).
         errors++;
         opts.post({ type: 'log', level: 'error', msg: 'inference failed', fields: { camera: cam.cfg.id, error: err instanceof Error ? err.message : String(err) } });

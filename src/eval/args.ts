@@ -1,7 +1,7 @@
 /**
  * Command-line options of `wildfire-edge eval` (issue 6). Pure parsing with every error reported
  * together. Each `--images DIR` starts a dataset; the label options after it belong to it, so one
- * run can score boxes/ val and photos/ val together (the DETECTOR.md false-alarm target counts both):
+ * run can score boxes/ val and photos/ val together (the docs/detector.md false-alarm target counts both):
  *
  *   wildfire-edge eval --model m.onnx \
  *     --images boxes/images --yolo-labels boxes/labels --split-file boxes/split.tsv --split val \

@@ -33,7 +33,7 @@ export interface EvalReport {
   /** Lowest score collected (detections below it are invisible to the sweep). */
   scoreFloor: number;
   datasets: DatasetReport[];
-  /** All datasets together (the DETECTOR.md false-alarm target counts boxes/ val + photos/ val). */
+  /** All datasets together (the docs/detector.md false-alarm target counts boxes/ val + photos/ val). */
   all: DatasetReport;
   /** Image-level sweep over all datasets together. */
   sweep: ImageLevel[];

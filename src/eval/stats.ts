@@ -142,7 +142,7 @@ export interface ImageLevel {
   recall: Proportion[];
   /** Per class: images without the class in which it was detected. */
   classFalseAlarm: Proportion[];
-  /** Images with none of the classes in which any class was detected (DETECTOR.md targets). */
+  /** Images with none of the classes in which any class was detected (docs/detector.md targets). */
   falseAlarm: Proportion;
   /** Same, restricted to hard negatives. */
   hardFalseAlarm: Proportion;

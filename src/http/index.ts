@@ -39,7 +39,7 @@ export interface HttpServerOptions {
 export interface HttpServer {
   /**
    * Bind and serve. Never rejects: a bind failure (port in use, bad host) is returned as a failed
-   * Result for the wiring to report in health; the node keeps running (DESIGN.md "Optional listeners").
+   * Result for the wiring to report in health; the node keeps running (docs/design.md "Optional listeners").
    */
   start(): Promise<Result<{ port: number }>>;
   /** Close listeners and SSE streams. Idempotent. */

@@ -3,7 +3,7 @@ import type { MetricSnapshot, MetricSpec, MetricSpecs } from '../core/metrics.js
 
 /**
  * Prometheus text exposition built at scrape time from every part's `metrics(): MetricSnapshot`
- * (src/core/metrics.ts), so parts never import prom-client (STYLE.md rule 4). Each part declares
+ * (src/core/metrics.ts), so parts never import prom-client (docs/style.md rule 4). Each part declares
  * its keys (`<part>/metric-specs.ts`: counter or gauge, the exported name in base units with the
  * scale from what it counts in, the label name of a nested record), so nothing here guesses a type
  * from a name. Names are `wfe_<part>_<name>`, counters end in `_total`. A key nobody declared is

@@ -1,7 +1,7 @@
 import { pino, type Logger as PinoLogger } from 'pino';
 import { redactDeep, redactUrl } from './redact.js';
 
-/** Log levels, quietest last. `info` is the default and stays quiet in steady state (STYLE.md 9). */
+/** Log levels, quietest last. `info` is the default and stays quiet in steady state (docs/style.md 9). */
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 

@@ -1,7 +1,7 @@
 /**
  * Secret redaction for logs, status output and metrics labels. Credentials in URLs
  * (`rtsp://user:pass@host`, `mqtts://u:p@broker`) and fields whose name says secret never leave the
- * process in clear (MQTT-CORE.md "Security", DETECTOR.md "Cameras").
+ * process in clear (docs/mqtt-core.md "Security", docs/detector.md "Cameras").
  */
 
 // Everything between `scheme://` and the LAST `@` before the path: a password with a raw `@`

@@ -2,14 +2,14 @@ import { isForeignTopic } from '../topics/topics.js';
 import { z } from 'zod';
 
 /**
- * `mqtt.*` config section (DESIGN.md "Configuration", MQTT-CORE.md). Owned by src/mqtt.
+ * `mqtt.*` config section (docs/design.md "Configuration", docs/mqtt-core.md). Owned by src/mqtt.
  * No `url` means: start the embedded broker on `embedded.host:embedded.port` and connect to it.
  * Every range is explicit and out-of-range values are refused, never clamped. Every interval is
  * configurable so tests can run the real code in seconds.
  * (zod 4: `.prefault({})` on nested objects so inner defaults apply.)
  */
 
-/** Control characters, NUL, `+` and `#` are refused in the prefix (MQTT-CORE.md "Topic prefix"). */
+/** Control characters, NUL, `+` and `#` are refused in the prefix (docs/mqtt-core.md "Topic prefix"). */
 // eslint-disable-next-line no-control-regex
 const BAD_PREFIX = /[+#\u0000-\u001f\u007f]/;
 
@@ -69,7 +69,7 @@ export const backoffConfigSchema = z
 /**
  * The `mqtt.session` section (issue 17): a persistent session, so the broker keeps this node's
  * subscriptions and queues the QoS 1 messages (triggers, commands, remote detections) sent while
- * its link is down, and hands them over when it comes back. The receipt rules (TOPICS.md expiry)
+ * its link is down, and hands them over when it comes back. The receipt rules (docs/topics.md expiry)
  * still refuse what is stale on arrival.
  */
 export const sessionConfigSchema = z

@@ -3,7 +3,7 @@ import type { ConnectionListener, ConnectionState } from './link.js';
 import type { Backoff } from './backoff.js';
 
 /**
- * The connection state machine of MQTT-CORE.md, written as data (STYLE.md rule 3). It is pure: it
+ * The connection state machine of docs/mqtt-core.md, written as data (docs/style.md rule 3). It is pure: it
  * owns no socket, only decisions and timers (via the injected Clock). The adapter tells it what
  * happened (`handle(event)`) and it tells the adapter what to do through {@link MachineEffects}.
  * This is the ONE owner of reconnection: mqtt.js runs with `reconnectPeriod: 0`.
@@ -113,7 +113,7 @@ export class ConnectionMachine {
       case 'connack':
         if (d.name === 'DISCONNECTED' || d.name === 'CONNECTED' || d.phase !== 'attempting' || d.attempt !== ev.attempt) return;
         this.failures = 0;
-        this.opts.backoff.reset(); // MQTT-CORE.md: attempt counter and delay reset on a successful CONNACK
+        this.opts.backoff.reset(); // docs/mqtt-core.md: attempt counter and delay reset on a successful CONNACK
         this.enter({ name: 'CONNECTED', attempt: ev.attempt }, 'connack');
         return;
       case 'lost':
@@ -170,7 +170,7 @@ export class ConnectionMachine {
       try {
         l(prev.name, next.name, reason);
       } catch (err) {
-        // A throwing listener must not break the machine or the other listeners (STYLE.md rule 8).
+        // A throwing listener must not break the machine or the other listeners (docs/style.md rule 8).
         this.opts.onListenerError?.(err);
       }
     }

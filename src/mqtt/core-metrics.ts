@@ -3,7 +3,7 @@ import { bump, type MetricSnapshot } from '../core/metrics.js';
 import type { ConnectionState } from './link.js';
 
 /**
- * Connection counters of the core (MQTT-CORE.md "Presence and events": connects, disconnects,
+ * Connection counters of the core (docs/mqtt-core.md "Presence and events": connects, disconnects,
  * connect failures by reason, current state and time in it, uptime ratio, last error). Pure: fed
  * by the core, time from the injected Clock.
  */

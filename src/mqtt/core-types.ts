@@ -8,7 +8,7 @@ import type { OutboxStore } from './outbox-store.js';
 
 /** Public types of the MQTT core (re-exported by index.ts). */
 
-/** Options of {@link createMqttCore} (one options object, STYLE.md rule 5). */
+/** Options of {@link createMqttCore} (one options object, docs/style.md rule 5). */
 export interface MqttCoreOptions {
   config: MqttConfig;
   /** Node id (`<node>` in topics); the client id is `wfe-<node>`. */

@@ -6,7 +6,7 @@ import { toWire } from './topic-rules.js';
 import type { PublishOutcome, WireConnection } from './wire-client.js';
 
 /**
- * Sending on the current connection (MQTT-CORE.md "Delivery", TOPICS.md "Presence and last-value
+ * Sending on the current connection (docs/mqtt-core.md "Delivery", docs/topics.md "Presence and last-value
  * topics"): the ordered outbox replay with an in-flight window, retained last values republished
  * once after the replay, QoS 0 only while connected. A connection is attached only while the
  * machine is CONNECTED and detached on the first sign of loss, so nothing is written to a

@@ -4,7 +4,7 @@ import type { Logger } from '../log/logger.js';
 import { guardInboundPackets, maxPacketBytes } from './packet-guard.js';
 
 /**
- * The in-process broker used when no `mqtt.url` is configured (DESIGN.md "Roles and scale"): aedes
+ * The in-process broker used when no `mqtt.url` is configured (docs/design.md "Roles and scale"): aedes
  * on a loopback TCP port, so a single Pi works out of the box. It speaks MQTT 3.1.1 and keeps
  * everything in memory (retained messages included); our outbox still makes our own messages
  * durable. A site with several nodes runs Mosquitto instead.

@@ -5,7 +5,7 @@ import type { InboundMeta, PayloadParser } from './link.js';
 import { fromWire, reasonCode, topicMatches } from './topic-rules.js';
 
 /**
- * Subscriptions and inbound dispatch (MQTT-CORE.md "Inbound"): size check, then each
+ * Subscriptions and inbound dispatch (docs/mqtt-core.md "Inbound"): size check, then each
  * subscription's parser, then its handler, isolated from every other handler. Bad payloads are
  * dropped with a counted reason; the log is throttled so a flood of junk cannot flood the log.
  */

@@ -1,5 +1,5 @@
 /**
- * The MQTT part's public surface: the only module other folders import (STYLE.md rule 1).
+ * The MQTT part's public surface: the only module other folders import (docs/style.md rule 1).
  * Parts depend on {@link MqttLink}; main.ts builds the core with {@link createMqttCore}.
  */
 export type { MqttLink, ConnectionState, ConnectionListener, PublishOptions, InboundMeta, PayloadParser, Priority } from './link.js';

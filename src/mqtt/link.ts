@@ -1,7 +1,7 @@
 import type { Result } from '../core/result.js';
 
 /**
- * The contract every part uses to talk to the site (MQTT-CORE.md). Parts depend on this interface,
+ * The contract every part uses to talk to the site (docs/mqtt-core.md). Parts depend on this interface,
  * never on mqtt.js; the resilient client in this folder implements it, and tests use a fake.
  */
 
@@ -11,7 +11,7 @@ export type ConnectionState = 'DISCONNECTED' | 'CONNECTING' | 'CONNECTED' | 'REC
 /** Listener for state transitions: called exactly once per transition. */
 export type ConnectionListener = (from: ConnectionState, to: ConnectionState, reason: string) => void;
 
-/** Outbox priority (MQTT-CORE.md "Delivery"): 1 kept longest (triggers, pump events/acks), 3 dropped first. */
+/** Outbox priority (docs/mqtt-core.md "Delivery"): 1 kept longest (triggers, pump events/acks), 3 dropped first. */
 export type Priority = 1 | 2 | 3;
 
 /** How to publish one message. */
@@ -50,7 +50,7 @@ export interface MqttLink {
   /**
    * Set a retained last-value topic (availability, states, status, health): published now when
    * connected, and once more with its current value after every reconnect, after the outbox replay.
-   * Bypasses the outbox (TOPICS.md "Presence and last-value topics").
+   * Bypasses the outbox (docs/topics.md "Presence and last-value topics").
    */
   setLastValue(topic: string, payload: string | Buffer | object, opts?: { qos?: 0 | 1 }): void;
   /**

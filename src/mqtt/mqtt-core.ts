@@ -24,7 +24,7 @@ import { baseWireOptions, readTlsFiles } from './wire-options.js';
 import type { MqttCore, MqttCoreOptions, MqttCoreSnapshot } from './core-types.js';
 
 /**
- * The resilient MQTT core (MQTT-CORE.md): wires the pure state machine and backoff, the durable
+ * The resilient MQTT core (docs/mqtt-core.md): wires the pure state machine and backoff, the durable
  * outbox, inbound dispatch and the mqtt.js wire adapter into one {@link MqttLink}. Sending itself
  * (replay order, in-flight window, last values after replay) lives in `delivery.ts`.
  */
@@ -47,7 +47,7 @@ class MqttCoreImpl implements MqttCore {
   private readonly stats: ConnectionStats;
   private readonly clientId: string;
   // Message ids are `<bootId>-<counter>`: unique across restarts without a random id per message
-  // (receivers de-duplicate at-least-once deliveries by id, MQTT-CORE.md "Delivery").
+  // (receivers de-duplicate at-least-once deliveries by id, docs/mqtt-core.md "Delivery").
   private readonly bootId = randomUUID().replace(/-/g, '').slice(0, 12);
   private idSeq = 0;
   private wire: { attempt: number; conn: WireConnection } | undefined;
@@ -167,7 +167,7 @@ class MqttCoreImpl implements MqttCore {
     // A failed start was already reported to start()'s caller; close must still release what exists.
     await this.startPromise?.catch(() => undefined);
     const deadline = this.clock.now() + this.cfg.closeGraceMs;
-    // MQTT-CORE.md "Shutdown": offline first, then flush for at most the grace period.
+    // docs/mqtt-core.md "Shutdown": offline first, then flush for at most the grace period.
     if (this.machine.state === 'CONNECTED' && this.wire) this.delivery.sendRetained(toWire(this.cfg.topicPrefix, topics.availability(this.nodeId)), Buffer.from('offline'), 1);
     await this.delivery.waitDrained(deadline, () => this.machine.state === 'CONNECTED');
     // From here on publishes are counted as dropped: nothing may race the disconnect.
@@ -201,7 +201,7 @@ class MqttCoreImpl implements MqttCore {
     const now = this.clock.wallNow();
     const { buf, id } = encodePayload(payload, { id: this.newId(), nodeId: this.nodeId, ts: now / 1000 });
     if (opts.qos === 0) {
-      this.delivery.sendQos0(toWire(this.cfg.topicPrefix, topic), buf); // never queued (MQTT-CORE.md)
+      this.delivery.sendQos0(toWire(this.cfg.topicPrefix, topic), buf); // never queued (docs/mqtt-core.md)
       return;
     }
     const input: OutboxInput = { id, topic, payload: buf, priority: opts.priority ?? priorityOf(topic), createdAt: now };
@@ -354,7 +354,7 @@ class MqttCoreImpl implements MqttCore {
 
   /**
    * Every transition: metrics, one log line (FAILED at error level: it must be loud), connection
-   * events into the outbox, and on CONNECTED the connect sequence of MQTT-CORE.md.
+   * events into the outbox, and on CONNECTED the connect sequence of docs/mqtt-core.md.
    */
   private onTransition(from: ConnectionState, to: ConnectionState, reason: string): void {
     const now = this.clock.now();
@@ -377,7 +377,7 @@ class MqttCoreImpl implements MqttCore {
       this.attemptsSinceConnected = 0;
       this.wireSubscribe(this.inbound.filters());
       this.delivery.attach(this.wire.conn);
-      // MQTT-CORE.md: `online` retained on every connect; then the connection event, then replay.
+      // docs/mqtt-core.md: `online` retained on every connect; then the connection event, then replay.
       this.delivery.sendRetained(toWire(this.cfg.topicPrefix, topics.availability(this.nodeId)), Buffer.from('online'), 1);
       this.queueEvent('connected', from === 'CONNECTING' ? 'start' : 'reconnected', attempts, previousMs);
       this.delivery.startReplay();

@@ -6,7 +6,7 @@ import type { OutboxRecord, OutboxStore, OutboxStoreStats } from './outbox-store
 
 /**
  * The durable outbox on disk: an append-only log of segment files `seg-<n>.log` under `dir`
- * (MQTT-CORE.md "Delivery"). SD-card friendly: only small sequential appends, never a rewrite in
+ * (docs/mqtt-core.md "Delivery"). SD-card friendly: only small sequential appends, never a rewrite in
  * place. Acknowledgements are tombstone frames; a segment is deleted once every message in it is
  * removed and every older segment is gone. When dead bytes pile up behind an old live message (a
  * priority-1 alarm held through a long outage), that segment's live records are copied forward

@@ -1,9 +1,9 @@
 import type { Priority } from './link.js';
 
 /**
- * The storage behind the durable outbox (MQTT-CORE.md "Delivery"). Two implementations: the
+ * The storage behind the durable outbox (docs/mqtt-core.md "Delivery"). Two implementations: the
  * append-only segment log on disk (`outbox-file-store.ts`, production) and an in-memory one (tests,
- * and a documented fallback). Both run the same contract suite (STYLE.md rule 4).
+ * and a documented fallback). Both run the same contract suite (docs/style.md rule 4).
  */
 
 /** One queued QoS 1 message. */

@@ -5,7 +5,7 @@ import type { Priority } from './link.js';
 import type { OutboxRecord, OutboxStore } from './outbox-store.js';
 
 /**
- * The bounded, ordered, priority-aware outbox over an {@link OutboxStore} (MQTT-CORE.md
+ * The bounded, ordered, priority-aware outbox over an {@link OutboxStore} (docs/mqtt-core.md
  * "Delivery"). It decides what is sent next and what is dropped when full; the store only persists.
  * Order: messages are sent in `seq` order and never overtake one that is not yet durable.
  */

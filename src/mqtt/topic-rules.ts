@@ -1,11 +1,12 @@
 import { isForeignTopic } from '../topics/topics.js';
-import { fail, ok, type Result } from '../core/result.js';
+import { parseJsonAs } from '../core/json.js';
+import type { Result } from '../core/result.js';
 import type { PayloadParser, Priority } from './link.js';
 
 /**
- * Pure topic and payload rules of the core: the site prefix (MQTT-CORE.md "Topic prefix"), the
+ * Pure topic and payload rules of the core: the site prefix (docs/mqtt-core.md "Topic prefix"), the
  * outbox priority of a topic ("Delivery"), and the JSON envelope every published object carries
- * (TOPICS.md: `v`, `id`, `node_id`, `ts`).
+ * (docs/topics.md: `v`, `id`, `node_id`, `ts`).
  */
 
 /** Topic (or filter) as sent on the wire: prefix added unless it belongs to other software. */
@@ -20,7 +21,7 @@ export function fromWire(prefix: string, wireTopic: string): string | undefined 
 }
 
 /**
- * Outbox priority from the topic (MQTT-CORE.md): 1 (kept longest) `fire/trigger`,
+ * Outbox priority from the topic (docs/mqtt-core.md): 1 (kept longest) `fire/trigger`,
  * `pump/<node>/event`, `pump/<node>/ack`; 2 `fire/detection/*`; 3 everything else.
  */
 export function priorityOf(topic: string): Priority {
@@ -51,7 +52,7 @@ export interface EnvelopeDefaults {
 }
 
 /**
- * Encode a payload. Plain objects get the TOPICS.md envelope (`v`, `id`, `node_id`, `ts`) where
+ * Encode a payload. Plain objects get the docs/topics.md envelope (`v`, `id`, `node_id`, `ts`) where
  * missing (the publisher's own values win) and are JSON-encoded; the returned id is the one in the
  * payload, used for de-duplication by receivers.
  */
@@ -71,18 +72,8 @@ export function encodePayload(payload: string | Buffer | object, env: EnvelopeDe
  * Reasons start with a code (`non_json:` or `schema:`) that the core counts by.
  */
 export function jsonParser<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } }): PayloadParser<T> {
-  return (payload: Buffer): Result<T> => {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(payload.toString('utf8'));
-    } catch (err) {
-      return fail(`non_json: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    const r = schema.safeParse(raw);
-    if (r.success) return ok(r.data);
-    const issues = r.error.issues.slice(0, 3).map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
-    return fail(`schema: ${issues.join('; ')}`);
-  };
+  // The core's one JSON + schema parse: `non_json: ...` / `schema: <issues>`, counted by code.
+  return (payload: Buffer): Result<T> => parseJsonAs(payload, schema);
 }
 
 /** The counter label of a rejection reason: its leading `code:` or `invalid`. */

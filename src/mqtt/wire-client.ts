@@ -2,10 +2,10 @@ import { connect, ErrorWithReasonCode, type IClientOptions, type MqttClient } fr
 import { guardInboundPackets } from './packet-guard.js';
 
 /**
- * The only file that imports mqtt.js (STYLE.md rule 4). One {@link WireConnection} is ONE
+ * The only file that imports mqtt.js (docs/style.md rule 4). One {@link WireConnection} is ONE
  * connection attempt: mqtt.js's own reconnect is off (`reconnectPeriod: 0`) and the connection
  * state machine creates a fresh one per attempt, so there is exactly one owner of reconnection
- * (MQTT-CORE.md). No library object leaks out of this file.
+ * (docs/mqtt-core.md). No library object leaks out of this file.
  */
 
 /** What a connection reports; called at most once each for connack/failed/closed. */
@@ -87,7 +87,7 @@ export class WireConnection {
       protocolVersion: opts.protocolVersion,
       keepalive: opts.keepaliveSeconds,
       connectTimeout: opts.connectTimeoutMs,
-      // Our outbox owns outbound durability and our state machine owns reconnection (MQTT-CORE.md):
+      // Our outbox owns outbound durability and our state machine owns reconnection (docs/mqtt-core.md):
       // no mqtt.js reconnect, no mqtt.js offline queue. Inbound durability is the broker's: with a
       // persistent session it queues what arrives for us while our link is down (issue 17).
       clean: opts.sessionExpirySeconds === undefined,

@@ -7,7 +7,7 @@ import { maxPacketBytes } from './packet-guard.js';
 import type { WireOptions } from './wire-client.js';
 
 /**
- * Connection options from the config (MQTT-CORE.md "Security"): TLS files read once at start (a
+ * Connection options from the config (docs/mqtt-core.md "Security"): TLS files read once at start (a
  * missing file refuses to start, naming the key and the fix), credentials, keepalive, the will.
  */
 

@@ -4,7 +4,7 @@ import type { Logger } from '../log/logger.js';
 import type { ConnectionState, MqttLink, PublishOptions } from './link.js';
 
 /**
- * Publishing from a worker thread through the ONE core on the main thread (DESIGN.md "One process,
+ * Publishing from a worker thread through the ONE core on the main thread (docs/design.md "One process,
  * two threads"): the worker posts `mqtt.*` messages, the main thread validates them and calls the
  * link in arrival order (postMessage preserves order per port, so per-publisher order is kept).
  * Other messages on the same port (detections...) are left to their own handlers.
@@ -13,7 +13,7 @@ import type { ConnectionState, MqttLink, PublishOptions } from './link.js';
 const payloadSchema = z.union([z.string(), z.instanceof(Uint8Array), z.record(z.string(), z.unknown())]);
 const qosSchema = z.union([z.literal(0), z.literal(1)]);
 
-/** Worker → main messages (one schema per boundary, STYLE.md rule 6). */
+/** Worker → main messages (one schema per boundary, docs/style.md rule 6). */
 export const workerToMainSchema = z.discriminatedUnion('type', [
   /** Publish a message (same semantics as MqttLink.publish). */
   z.object({

@@ -1,4 +1,5 @@
 import type { AppEvents } from '../bus/index.js';
+import { refusalInfo } from '../topics/refusals.js';
 import type { NotifyEvent } from './config.js';
 
 /**
@@ -17,11 +18,6 @@ export interface Notification {
   detail: Record<string, unknown>;
 }
 
-/**
- * Trigger refusals that are routine de-duplication or input hygiene (PUMP.md Safety 8), not a fire
- * the pump ignored: a trigger seen both locally and over MQTT is refused once as a duplicate.
- */
-const ROUTINE_REFUSAL = /dup|retain|expir|malformed|zone|invalid|stale/i;
 
 /** Stateful classifier: one instance per notifier. */
 export interface Classifier {
@@ -83,12 +79,15 @@ export function createClassifier(nodeId: string): Classifier {
     pumpEvent(e) {
       const base = { from: e.from, to: e.to, reason: e.reason };
       if (e.event === 'trigger_refused') {
-        if (e.reason && ROUTINE_REFUSAL.test(e.reason)) return null;
+        // The catalogue says which refusals are routine (de-duplication, input hygiene: docs/pump.md
+        // Safety 8); any other, and a code it does not know, is a fire the pump did not act on.
+        const info = refusalInfo('trigger', e.reason ?? '');
+        if (info.routine) return null;
         return {
           event: 'blocked',
           kind: 'trigger_blocked',
-          title: `Fire trigger NOT acted on by the pump of ${nodeId}: ${e.reason ?? 'refused'}`,
-          detail: { ...e },
+          title: `Fire trigger NOT acted on by the pump of ${nodeId}: ${e.reason ?? 'refused'} (${info.text})`,
+          detail: { ...e, explanation: info.text },
         };
       }
       if (e.event !== 'transition' || !e.to || e.from === e.to) return null;

@@ -47,7 +47,11 @@ export interface Notifier {
   start(): void;
   /** Unsubscribe, let queued notifications go out for up to `graceMs` (default 2000), then abort the rest. */
   stop(graceMs?: number): Promise<void>;
-  /** Send a notification directly (also used by the wiring for e.g. startup/shutdown notes). */
+  /**
+   * Send a notification directly: what the bus listeners call once an event is classified (tests
+   * call it too). Nothing else calls it: the wiring sends no startup or shutdown note, and the
+   * exit's STOPPING / STOPPED_FOR_EXIT transitions are not classified as notifications.
+   */
   notify(n: Notification): void;
   /** sent, failed, retries, dropped, and notifications by event. */
   metrics(): MetricSnapshot;
@@ -112,7 +116,8 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     },
     async stop(graceMs = 2000) {
       bus.removeOwner(OWNER);
-      // Let queued notifications go out (a shutdown's own "pump stopped"), bounded by the grace period.
+      // Let what is already queued go out (a pump ERROR or a trigger blocked just before the stop),
+      // bounded by the grace period.
       let timer: TimerHandle | undefined;
       const deadline = new Promise<void>((r) => {
         timer = clock.setTimer(graceMs, r);

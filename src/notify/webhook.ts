@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
+import { backoffDelayMs } from '../core/backoff.js';
 import type { Random } from '../core/random.js';
 import type { Logger } from '../log/logger.js';
 import { redactWebhookUrl, type WebhookConfig } from './config.js';
@@ -59,10 +60,9 @@ interface Job {
   body: string;
 }
 
-/** Exponential backoff with jitter in [½, 1] of the step, so retries never synchronise across nodes. */
+/** Exponential backoff with jitter in [½, 1] of the step (the core's equal jitter), so retries never synchronise across nodes. */
 export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, random: Random): number {
-  const step = Math.min(maxMs, baseMs * 2 ** (attempt - 1));
-  return Math.max(1, Math.round(step * (0.5 + random() / 2)));
+  return Math.max(1, backoffDelayMs(attempt, { baseMs, capMs: maxMs, random, jitter: 'equal' }));
 }
 
 const retryable = (status: number): boolean => status >= 500 || status === 408 || status === 429;

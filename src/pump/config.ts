@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * `pump.*` config section (PUMP.md "Timings and limits", normative). Owned by src/pump.
+ * `pump.*` config section (docs/pump.md "Timings and limits", normative). Owned by src/pump.
  *
  * Nothing is silently clamped (the reference clamped `MAX_ENGINE_RUNTIME=2` to 60 and its own
  * fixtures never noticed): a value outside its range, a duplicate or invalid pin, or a timing
@@ -9,7 +9,7 @@ import { z } from 'zod';
  * allowed. `driver` is optional here; the composed config refuses the pump role without one.
  */
 
-/** Logical output roles (PUMP.md "Outputs"), plus the optional dead-man heartbeat. */
+/** Logical output roles (docs/pump.md "Outputs"), plus the optional dead-man heartbeat. */
 export const OUTPUT_ROLES = ['mainValve', 'ignitionStart', 'ignitionOn', 'ignitionOff', 'refillValve', 'primingValve', 'rpmReduce'] as const;
 /** Optional input roles; `mainValveFeedback` is the relay-feedback contact of the main valve. */
 export const INPUT_ROLES = ['reservoirFloat', 'linePressure', 'flowSensor', 'emergencyButton', 'engineRunning', 'mainValveFeedback'] as const;
@@ -33,7 +33,7 @@ export interface PinSpec {
 }
 
 const pinObject = z.object({ pin: z.number().int(), activeLow: z.boolean().default(false) }).strict();
-/** Output pin: a bare BCM number (as in DESIGN.md's example) or `{pin, activeLow}`. */
+/** Output pin: a bare BCM number (as in docs/design.md's example) or `{pin, activeLow}`. */
 const outputPin = (def: number) =>
   z
     .union([z.number().int(), pinObject])
@@ -58,7 +58,7 @@ const pinsSchema = z
   .strict()
   .prefault({});
 
-/** `[default, min, max, meaning]` for every timing; the table of PUMP.md. Seconds unless noted. */
+/** `[default, min, max, meaning]` for every timing; the table of docs/pump.md. Seconds unless noted. */
 export const TIMING_TABLE = {
   preOpenDelay: [2, 0, 60, 'valves open → ignition on'],
   ignitionOnLeadTime: [0.5, 0, 10, 'ignition on → crank'],
@@ -117,7 +117,7 @@ export const pumpConfigSchema = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
-    // Pins: valid BCM GPIOs 2–27 and unique across every role (PUMP.md "Outputs").
+    // Pins: valid BCM GPIOs 2–27 and unique across every role (docs/pump.md "Outputs").
     const seen = new Map<number, string>();
     const roles = [...OUTPUT_ROLES, ...INPUT_ROLES, 'heartbeat'] as const;
     for (const role of roles) {
@@ -132,7 +132,7 @@ export const pumpConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['pins', role], message: `pin ${spec.pin} is already used by pump.pins.${other}: every pin must be unique` });
       } else seen.set(spec.pin, role);
     }
-    // Cross-field timing rules (PUMP.md); the mock driver gets only the first two so tests can use
+    // Cross-field timing rules (docs/pump.md); the mock driver gets only the first two so tests can use
     // second-scale timings. An unset driver is judged as a real one: stricter is the safe default.
     const t = cfg.timings as PumpTimings;
     const rule = (cond: boolean, keys: TimingKey[], message: string) => {

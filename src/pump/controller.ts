@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import type { AppBus } from '../bus/index.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
+import { repeatEvery } from '../core/repeat.js';
 import type { MetricSnapshot } from '../core/metrics.js';
 import { fail, ok, type Result } from '../core/result.js';
 import type { Logger } from '../log/logger.js';
 import { RefusalSummary } from '../log/refusal-summary.js';
 import type { MqttLink } from '../mqtt/link.js';
 import { PUMP_INPUTS, PUMP_STATES, type PumpEvent, type PumpStatePayload } from '../topics/payloads.js';
+import { refusalCode, refusalInfo, type CommandRefusal, type TriggerRefusal } from '../topics/refusals.js';
 import type { PumpConfig } from './config.js';
 import type { GpioDriver } from './gpio-driver.js';
 import { createGpioDriver } from './gpio-select.js';
@@ -16,7 +18,7 @@ import { PumpMqttAdapter } from './mqtt-adapter.js';
 import { PinIo } from './pin-io.js';
 import { PumpStateStore } from './state-store.js';
 
-/** Options of {@link createPumpController} (one options object, STYLE.md rule 5). */
+/** Options of {@link createPumpController} (one options object, docs/style.md rule 5). */
 export interface PumpControllerOptions {
   config: PumpConfig;
   nodeId: string;
@@ -65,13 +67,13 @@ export interface PumpController {
   command(action: CommandAction, source?: string): HandleResult;
   /** State payload + pin levels + last events. */
   snapshot(): PumpSnapshot;
-  /** Health counters (PUMP.md): runs, total runtime, dry-run trips, refused triggers by reason (exported as `wfe_pump_<key>`). */
+  /** Health counters (docs/pump.md): runs, total runtime, dry-run trips, refused triggers by reason (exported as `wfe_pump_<key>`). */
   metrics(): MetricSnapshot;
   /** The state file's last write error, null once a save succeeds again (health: state_write_failed). */
   stateWriteError(): string | null;
 }
 
-const HEARTBEAT_MS = 100; // toggling every 100 ms = a 5 Hz square wave (PUMP.md Safety 7)
+const HEARTBEAT_MS = 100; // toggling every 100 ms = a 5 Hz square wave (docs/pump.md Safety 7)
 const MOCK_WARN_MS = 60_000;
 // While the engine runs the state file is rewritten every second with one second of margin, so a
 // crash (SIGKILL, power) never under-counts the runtime a resumed run is charged (Safety 1 and 3);
@@ -128,7 +130,7 @@ class Controller implements PumpController {
     this.store = new PumpStateStore({ path: c.stateFile ?? join(opts.stateDir, 'pump-state.json'), bootId: opts.bootId, uptimeS: opts.uptimeS });
     this.machine = new PumpMachine({ timings: c.timings, crankSequence: c.crankSequence, initialInputs: io.readInputs() }, opts.clock, {
       onEvent: (e) => this.onMachineEvent(e),
-      onOutputs: (o) => this.onOutputs(o),
+      onOutputs: (o, partOfTransition) => this.onOutputs(o, partOfTransition),
       onTransition: () => {
         this.persist();
         this.publishState();
@@ -147,7 +149,7 @@ class Controller implements PumpController {
       onTrigger: (id, via) => this.guard(() => this.machine.handle({ type: 'trigger', id, source: via })),
       onCommand: (action, source) => this.guard(() => this.machine.handle({ type: 'command', action, source })),
       onRefused: (kind, reason, extra) => {
-        const code = refusalCode(reason);
+        const code = refusalCode(kind, reason);
         if (kind === 'trigger') this.refused[reason] = (this.refused[reason] ?? 0) + 1;
         else this.refusedCommands[code] = (this.refusedCommands[code] ?? 0) + 1;
         this.reportRefusal(kind, code, reason, { event: `${kind}_refused`, from: this.machine.state().name, to: null, reason, ...extra });
@@ -161,8 +163,8 @@ class Controller implements PumpController {
         const [kind, code] = splitKey(r.key);
         const interval_s = r.intervalMs / 1000;
         const fields = { reason: code, count: r.total, without_own_event: r.unevented, interval_s };
-        // A local trigger also comes back over MQTT: that duplicate is expected, keep it quiet.
-        if (code === 'duplicate') this.log.debug(`${r.total} ${kind}s refused (${code}) in the last ${interval_s} s`, fields);
+        // Expected and frequent refusals (the catalogue's `quiet`: a trigger's MQTT echo) stay at debug.
+        if (refusalInfo(kind === 'command' ? 'command' : 'trigger', code).quiet) this.log.debug(`${r.total} ${kind}s refused (${code}) in the last ${interval_s} s`, fields);
         else this.log.warn(`${r.total} ${kind}s refused (${code}) in the last ${interval_s} s; only the first was logged and the first ${REFUSAL_EVENTS_PER_INTERVAL} got an event each`, fields);
         if (r.unevented > 0 && !this.halted) this.publishEvent({ event: `${kind}_refused_summary`, from: this.machine.state().name, to: null, ...fields });
       },
@@ -174,7 +176,9 @@ class Controller implements PumpController {
   }
 
   start(): void {
-    if (this.started) return;
+    // A controller stopped before it started (a signal during boot: the lifecycle's safe stop ran
+    // first) never starts: it would restore a run, subscribe and publish after its final state.
+    if (this.started || this.stopping) return;
     this.started = true;
     const prior = this.store.load();
     if (prior.kind === 'lost') {
@@ -219,7 +223,7 @@ class Controller implements PumpController {
       dry_run_trips_total: c.dryRunTrips,
       low_pressure_trips_total: c.lowPressureTrips,
       refused_triggers_total: { ...this.refused, ...Object.fromEntries(Object.entries(c.refused).filter(([k]) => !k.startsWith('command_'))) },
-      refused_commands_total: { ...this.refusedCommands, ...Object.fromEntries(Object.entries(c.refused).filter(([k]) => k.startsWith('command_')).map(([k, v]) => [refusalCode(k.slice(8)), v])) },
+      refused_commands_total: { ...this.refusedCommands, ...Object.fromEntries(Object.entries(c.refused).filter(([k]) => k.startsWith('command_')).map(([k, v]) => [refusalCode('command', k.slice(8)), v])) },
       stale_timers_total: c.staleTimers,
       commands_for_other_nodes_total: this.adapter.otherTargets,
       triggers_deduplicated_total: this.adapter.duplicates,
@@ -231,11 +235,12 @@ class Controller implements PumpController {
   // ---- internals ----------------------------------------------------------------------------
 
   private guard(fn: () => HandleResult): HandleResult {
-    if (this.halted) return { accepted: false, reason: 'shutting_down' };
+    if (this.halted) return { accepted: false, reason: 'shutting_down' satisfies TriggerRefusal & CommandRefusal };
     return fn();
   }
 
-  private onOutputs(o: Outputs): void {
+  /** Pins follow at once; the state is published here only for a change within a state (onTransition publishes the others). */
+  private onOutputs(o: Outputs, partOfTransition: boolean): void {
     if (this.halted) return;
     const faults = this.io.apply(this.out, o);
     this.out = o;
@@ -247,7 +252,7 @@ class Controller implements PumpController {
     }
     this.heartbeat();
     this.persistTick();
-    this.publishState();
+    if (!partOfTransition) this.publishState();
   }
 
   private onMachineEvent(e: MachineEvent): void {
@@ -255,9 +260,9 @@ class Controller implements PumpController {
     else if (e.event === 'trigger_refused') {
       this.refused[String(e.reason)] = (this.refused[String(e.reason)] ?? 0) + 1;
       // loud (trigger_blocked_refilling et al.), but once per reason per interval
-      return this.reportRefusal('trigger', refusalCode(String(e.reason)), String(e.reason), e as PumpEvent);
+      return this.reportRefusal('trigger', refusalCode('trigger', String(e.reason)), String(e.reason), e as PumpEvent);
     } else if (e.event === 'command_refused') {
-      return this.reportRefusal('command', refusalCode(String(e.reason)), String(e.reason), e as PumpEvent, 'info');
+      return this.reportRefusal('command', refusalCode('command', String(e.reason)), String(e.reason), e as PumpEvent, 'info');
     }
     this.publishEvent(e as PumpEvent);
   }
@@ -266,7 +271,7 @@ class Controller implements PumpController {
   private reportRefusal(kind: 'trigger' | 'command', code: string, reason: string, e: PumpEvent, level: 'warn' | 'info' = 'warn'): void {
     const v = this.refusals.admit(`${kind}:${code}`);
     if (v.log) {
-      const quiet = code === 'duplicate'; // a local trigger also comes back over MQTT: expected
+      const quiet = refusalInfo(kind, code).quiet === true; // e.g. a local trigger's MQTT echo: expected
       const { event: _e, from: _f, to: _t, ...extra } = e;
       this.log[quiet ? 'debug' : level](`${kind} refused: ${reason}`, { ...extra, more_within_s: (this.opts.refusalSummaryMs ?? 60_000) / 1000 });
     }
@@ -327,60 +332,56 @@ class Controller implements PumpController {
 
   /** While the engine runs, persist every PERSIST_TICK_MS so a restart counts the runtime used. */
   private persistTick(): void {
-    const running = this.out.ignitionOn;
-    if (running && !this.timers.persist) {
-      const tick = () => {
+    if (!this.out.ignitionOn || this.timers.persist) return;
+    this.timers.persist = repeatEvery(this.opts.clock, PERSIST_TICK_MS, () => {
+      if (!this.out.ignitionOn || this.halted) {
         this.timers.persist = undefined;
-        if (this.out.ignitionOn && !this.halted) {
-          this.persist();
-          this.timers.persist = this.opts.clock.setTimer(PERSIST_TICK_MS, tick);
-        }
-      };
-      this.timers.persist = this.opts.clock.setTimer(PERSIST_TICK_MS, tick);
-    }
+        return false;
+      }
+      this.persist();
+    });
   }
 
   /** 5 Hz square wave while any output is on; low otherwise (the dead-man then cuts ignition). */
   private heartbeat(): void {
-    if (!this.io.hasHeartbeat()) return;
-    const anyOn = Object.values(this.out).some(Boolean);
-    if (anyOn && !this.timers.heartbeat) {
-      const tick = () => {
-        this.timers.heartbeat = undefined;
+    if (!this.io.hasHeartbeat() || this.timers.heartbeat || !Object.values(this.out).some(Boolean)) return;
+    // The first beat is now (an output is on); it ends itself once every output is off.
+    this.timers.heartbeat = repeatEvery(
+      this.opts.clock,
+      HEARTBEAT_MS,
+      () => {
         if (this.halted || !Object.values(this.out).some(Boolean)) {
           this.hbLevel = false;
           this.io.heartbeat(false);
-          return;
+          this.timers.heartbeat = undefined;
+          return false;
         }
         this.hbLevel = !this.hbLevel;
         this.io.heartbeat(this.hbLevel);
-        this.timers.heartbeat = this.opts.clock.setTimer(HEARTBEAT_MS, tick);
-      };
-      tick();
-    }
+      },
+      { immediate: true },
+    );
   }
 
   private pollInputs(): void {
     const tick = () => {
-      if (this.halted) return;
+      if (this.halted) return false;
       const now = this.io.readInputs();
       const cur = this.machine.currentInputs();
       for (const k of Object.keys(now) as Array<keyof typeof now>) {
         const v = now[k];
         if (v !== null && v !== cur[k]) this.machine.handle({ type: 'input', name: k, value: v });
       }
-      this.timers.poll = this.opts.clock.setTimer(this.opts.config.inputPollMs, tick);
     };
-    tick();
+    this.timers.poll = repeatEvery(this.opts.clock, this.opts.config.inputPollMs, tick, { immediate: true });
   }
 
   private mockWarning(): void {
     const warn = () => {
-      if (this.halted) return;
+      if (this.halted) return false;
       this.log.warn('GPIO driver is MOCK: PUMP WILL NOT OPERATE. No relay is switched; set pump.driver to rpio or gpiochip on the Pi');
-      this.timers.mockWarn = this.opts.clock.setTimer(MOCK_WARN_MS, warn);
     };
-    warn();
+    this.timers.mockWarn = repeatEvery(this.opts.clock, MOCK_WARN_MS, warn, { immediate: true });
   }
 
   private async safeStop(why: string): Promise<void> {
@@ -408,13 +409,11 @@ class Controller implements PumpController {
       this.publishState();
       // An output is on during the pulse, so the dead-man heartbeat keeps toggling (Safety 7).
       let hb = this.hbLevel;
-      let beat: TimerHandle | undefined;
       const toggle = () => {
         hb = !hb;
         this.io.heartbeat(hb);
-        beat = this.opts.clock.setTimer(HEARTBEAT_MS, toggle);
       };
-      if (this.io.hasHeartbeat()) toggle();
+      const beat = this.io.hasHeartbeat() ? repeatEvery(this.opts.clock, HEARTBEAT_MS, toggle, { immediate: true }) : undefined;
       const ms = this.opts.config.timings.ignitionOffDuration * 1000;
       await new Promise<void>((r) => this.opts.clock.setTimer(ms, r));
       beat?.cancel();
@@ -431,12 +430,6 @@ class Controller implements PumpController {
     this.publishState();
     await this.driver.close();
   }
-}
-
-/** The stable code of a refusal reason (`malformed: detail` → `malformed`), a bounded label. */
-function refusalCode(reason: string): string {
-  const m = /^([a-z_]{1,40})(:|$)/.exec(reason);
-  return m ? m[1] : 'other';
 }
 
 /** `trigger:expired` → ['trigger', 'expired'] (`other` when keys overflowed). */

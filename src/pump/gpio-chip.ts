@@ -25,7 +25,7 @@ export interface ChipGpioOptions {
 }
 
 /**
- * Linux GPIO character device driver for the Pi 5 (PUMP.md "GPIO drivers").
+ * Linux GPIO character device driver for the Pi 5 (docs/pump.md "GPIO drivers").
  *
  * Why a tool process instead of a native binding: the node libgpiod bindings are native addons that
  * must compile against the installed libgpiod (and fail to build where it is absent, as on CI),

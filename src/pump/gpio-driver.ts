@@ -1,7 +1,7 @@
 import type { Result } from '../core/result.js';
 
 /**
- * The one GPIO driver interface (STYLE.md rule 4; PUMP.md "GPIO drivers"). Drivers speak BCM
+ * The one GPIO driver interface (docs/style.md rule 4; docs/pump.md "GPIO drivers"). Drivers speak BCM
  * numbers and ELECTRICAL levels; polarity (`activeLow`) and logical roles live in pin-io.ts, so a
  * driver never needs to know what a pin is for. Every implementation runs the shared contract suite
  * in test/pump/gpio-contract.ts.

@@ -20,7 +20,7 @@ export interface MockGpioOptions {
 }
 
 /**
- * Pure in-memory GPIO (PUMP.md "GPIO drivers": mock). Records every level change with a timestamp
+ * Pure in-memory GPIO (docs/pump.md "GPIO drivers": mock). Records every level change with a timestamp
  * from the injected clock, exposes the current levels and the timeline, and lets tests drive
  * inputs. An unset input reads its pull, like a broken wire on the real board.
  */

@@ -34,7 +34,7 @@ export interface RpioGpioOptions {
 }
 
 /**
- * rpio driver for Raspberry Pi ≤ 4 (PUMP.md "GPIO drivers"): `/dev/gpiomem`, BCM numbering
+ * rpio driver for Raspberry Pi ≤ 4 (docs/pump.md "GPIO drivers"): `/dev/gpiomem`, BCM numbering
  * (`mapping: 'gpio'`), `mock: false`. rpio silently switches to its mock mode when it cannot detect a
  * Pi ("Hardware auto-detect failed"); we listen for that warning and refuse instead, because a
  * silently mocked pump driver means a fire with no water.

@@ -27,7 +27,7 @@ export function driverForModel(model: string): 'rpio' | 'gpiochip' | null {
 /**
  * Build the configured driver. `auto` reads the device-tree model and picks rpio (Pi ≤ 4) or
  * gpiochip (Pi 5); anywhere else it refuses rather than guess: mock must be chosen explicitly, so a
- * Pi whose model file cannot be read never ends up silently mocked (PUMP.md "GPIO drivers").
+ * Pi whose model file cannot be read never ends up silently mocked (docs/pump.md "GPIO drivers").
  */
 export function createGpioDriver(o: CreateGpioDriverOptions): Result<GpioDriver> {
   let kind = o.driver;

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
+import { formatIssues, parseJson, parseJsonAs } from '../core/json.js';
 import { emergencySchema, triggerSchema, type TriggerMessage } from '../topics/payloads.js';
+import { commandRefusal, type TriggerRefusal } from '../topics/refusals.js';
 import type { CommandAction } from './machine-types.js';
 
 /**
- * Parsing and admission of `fire/trigger` and `fire/emergency` (TOPICS.md "Required on receipt",
- * "Time"; PUMP.md Safety 8 and "Commands"). Parsers never throw and never reject at the link level:
+ * Parsing and admission of `fire/trigger` and `fire/emergency` (docs/topics.md "Required on receipt",
+ * "Time"; docs/pump.md Safety 8 and "Commands"). Parsers never throw and never reject at the link level:
  * they return a tagged value so the adapter can emit an event (and an ack) for a malformed message.
  */
 
@@ -28,7 +30,7 @@ const ALIASES: Record<string, CommandAction> = {
   disarm: 'disarm',
 };
 
-/** Trigger id: its own `id`, else a hash of the payload (TOPICS.md). */
+/** Trigger id: its own `id`, else a hash of the payload (docs/topics.md). */
 export function triggerId(msg: TriggerMessage, raw?: Buffer): string {
   if (msg.id) return msg.id;
   return 'sha256:' + createHash('sha256').update(raw ?? JSON.stringify(msg)).digest('hex').slice(0, 32);
@@ -36,35 +38,29 @@ export function triggerId(msg: TriggerMessage, raw?: Buffer): string {
 
 /** Parse `fire/trigger`. */
 export function parseTrigger(payload: Buffer): ParsedTrigger {
-  let json: unknown;
-  try {
-    json = JSON.parse(payload.toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'malformed: not JSON' };
-  }
-  const r = triggerSchema.safeParse(json);
-  if (!r.success) return { ok: false, reason: `malformed: ${r.error.issues.map((i) => `${i.path.join('.') || 'payload'} ${i.message}`).join('; ')}` };
-  return { ok: true, msg: r.data, id: triggerId(r.data, payload) };
+  // The core's JSON + schema parse; the pump names every such failure `malformed` (its refusal code).
+  const r = parseJsonAs(payload, triggerSchema, Infinity);
+  if (!r.ok) return { ok: false, reason: `${'malformed' satisfies TriggerRefusal}: ${r.reason}` };
+  return { ok: true, msg: r.value, id: triggerId(r.value, payload) };
 }
 
 /** Parse `fire/emergency`: JSON with `action`/`command`, or plain-text `stop`/`emergency_stop` only. */
 export function parseCommand(payload: Buffer): ParsedCommand {
   const text = payload.toString('utf8').trim();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // Plain text is accepted only in the safe direction (PUMP.md "Commands").
+  const parsed = parseJson(text);
+  if (!parsed.ok) {
+    // Plain text is accepted only in the safe direction (docs/pump.md "Commands").
     const t = text.toLowerCase();
     if (t === 'stop' || t === 'emergency_stop') return { ok: true, action: 'stop', rawAction: t, id: null, ts: null, source: null, target: null };
-    return { ok: false, reason: 'malformed: plain-text commands other than stop/emergency_stop are refused', id: null, rawAction: text.slice(0, 32) };
+    return { ok: false, reason: commandRefusal('malformed', 'plain-text commands other than stop/emergency_stop are refused'), id: null, rawAction: text.slice(0, 32) };
   }
+  const json = parsed.value;
   const obj = json !== null && typeof json === 'object' ? (json as Record<string, unknown>) : {};
   const id = typeof obj.id === 'string' && obj.id.length > 0 && obj.id.length <= 128 ? obj.id : null;
   const rawAction = typeof obj.action === 'string' ? obj.action : typeof obj.command === 'string' ? obj.command : null;
   const r = emergencySchema.safeParse(json);
   if (!r.success) {
-    const reason = rawAction && !(rawAction in ALIASES) ? `unknown_action: ${rawAction}` : `malformed: ${r.error.issues.map((i) => `${i.path.join('.') || 'payload'} ${i.message}`).join('; ')}`;
+    const reason = rawAction && !(rawAction in ALIASES) ? commandRefusal('unknown_action', rawAction) : commandRefusal('malformed', `schema: ${formatIssues(r.error.issues, Infinity)}`);
     return { ok: false, reason, id, rawAction };
   }
   const act = (r.data.action ?? r.data.command) as string;
@@ -85,13 +81,13 @@ export interface AdmissionOptions {
   dedupeMax?: number;
 }
 
-/** Skew allowance on every expiry check (TOPICS.md "Time"). */
+/** Skew allowance on every expiry check (docs/topics.md "Time"). */
 export const SKEW_S = 5;
 
 /**
  * Decides whether a trigger may reach the machine: retained, duplicate, expired, outside-zones are
  * refused with a reason. Ids are remembered for a window, so a trigger that arrives both through
- * the bus and through MQTT runs once (DESIGN.md "Local first").
+ * the bus and through MQTT runs once (docs/design.md "Local first").
  */
 export class TriggerAdmission {
   private readonly seen = new Map<string, number>();
@@ -99,7 +95,7 @@ export class TriggerAdmission {
   constructor(private readonly o: AdmissionOptions) {}
 
   /** `null` = admit; otherwise the refusal reason. Admitted (and duplicate) ids are remembered. */
-  check(msg: TriggerMessage, id: string, retained: boolean): string | null {
+  check(msg: TriggerMessage, id: string, retained: boolean): TriggerRefusal | null {
     if (retained) return 'retained';
     this.prune();
     if (this.seen.has(id)) return 'duplicate';

@@ -1,9 +1,9 @@
 /**
- * The pump part (PUMP.md): the only module other folders import. main.ts builds it with
- * {@link createPumpController} and installs {@link installPumpExitSafety}.
+ * The pump part (docs/pump.md): the only module other folders import. src/app builds it with
+ * {@link createPumpController} and hands {@link createPumpExitSafety} to the process lifecycle.
  */
 export { createPumpController, type PumpController, type PumpControllerOptions, type PumpSnapshot } from './controller.js';
-export { installPumpExitSafety, type PumpExitSafetyOptions, type ExitProcess } from './exit-safety.js';
+export { createPumpExitSafety, pumpSafeStopMs, type PumpExitSafety, type PumpExitSafetyOptions } from './exit-safety.js';
 export { createGpioDriver, driverForModel, type CreateGpioDriverOptions } from './gpio-select.js';
 export type { GpioDriver, GpioOpenSpec, Level } from './gpio-driver.js';
 export { MockGpioDriver, type PinChange, type MockGpioOptions } from './gpio-mock.js';

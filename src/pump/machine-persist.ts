@@ -2,7 +2,7 @@ import type { TimingsMs } from './machine-timers.js';
 import { newRun, type PersistedPumpState, type PumpState, type Run } from './machine-types.js';
 
 /**
- * Persisted form of the machine and the resume plan (PUMP.md Safety 1). Pure: the machine calls
+ * Persisted form of the machine and the resume plan (docs/pump.md Safety 1). Pure: the machine calls
  * these; state-store.ts does the file I/O and ages remaining times across the downtime.
  */
 
@@ -106,7 +106,7 @@ export function planRestore(p: PersistedPumpState, t: TimingsMs, now: number): R
  * running when the file broke, so it gets its stop pulse first; then the longest refill lockout
  * this config can produce (a whole maxEngineRuntime × refillMultiplier, capped by
  * maxRefillLockout); disarmed; and the latched stateLost that only an operator `reset` or `arm`
- * clears. Manual `start` still works (PUMP.md: it ignores lockout, hold and disarm).
+ * clears. Manual `start` still works (docs/pump.md: it ignores lockout, hold and disarm).
  *
  * `previous` is the previous good copy, if it verified. It is one write older than the truth, and
  * the write it misses may have loosened (arm, reset, lockout over) or tightened (disarm, stop,

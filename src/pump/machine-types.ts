@@ -2,7 +2,7 @@ import type { PumpOutput } from '../topics/payloads.js';
 import type { InputRole, PumpTimings } from './config.js';
 
 /**
- * Data types of the pump state machine (PUMP.md "States"). Every state carries its own deadlines
+ * Data types of the pump state machine (docs/pump.md "States"). Every state carries its own deadlines
  * (monotonic ms); the machine arms timers from them on entry and cancels them on exit, so a timer
  * can never outlive the state that armed it (the reference's stale-timer defects R1–R6).
  */
@@ -57,7 +57,7 @@ export type PumpState =
 /** Name of a state. */
 export type StateName = PumpState['name'];
 
-/** Operator commands after alias resolution (PUMP.md "Commands"). */
+/** Operator commands after alias resolution (docs/pump.md "Commands"). */
 export type CommandAction = 'start' | 'stop' | 'valve_open' | 'valve_close' | 'reset' | 'arm' | 'disarm';
 
 /** Everything the machine reacts to. Timer events are internal (`timer` carries the owner epoch). */
@@ -90,7 +90,7 @@ export interface MachineConfig {
   initialInputs: Inputs;
 }
 
-/** Persisted controller state (state-store.ts writes it; PUMP.md Safety 1). */
+/** Persisted controller state (state-store.ts writes it; docs/pump.md Safety 1). */
 export interface PersistedPumpState {
   v: 1;
   state: StateName;
@@ -115,7 +115,7 @@ export function allOff(): Outputs {
 }
 
 /**
- * Outputs as a pure function of state and inputs (PUMP.md table). The float gates the refill valve
+ * Outputs as a pure function of state and inputs (docs/pump.md table). The float gates the refill valve
  * everywhere ("the float closes the refill valve whenever the tank is full").
  */
 export function outputsOf(s: PumpState, inputs: Inputs, crankSequence: MachineConfig['crankSequence']): Outputs {

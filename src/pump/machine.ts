@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { PumpOutput } from '../topics/payloads.js';
+import { commandRefusal, type TriggerRefusal } from '../topics/refusals.js';
 import type { InputRole } from './config.js';
 import {
   allOff,
@@ -22,17 +23,25 @@ import {
 import { planRestore, planStateLost, toPersisted, type RestorePlan } from './machine-persist.js';
 import { deadlinesOf, type TimerName, type TimingsMs } from './machine-timers.js';
 
-/** Callbacks of the machine; all synchronous, called in the order transition → outputs. */
+/**
+ * Callbacks of the machine; all synchronous. A transition calls them in the order onEvent
+ * (`transition`) → onOutputs (if an output changed, `partOfTransition` true) → onTransition.
+ */
 export interface MachineHooks {
   /** Every transition `(from, to, reason)` and every refusal/notable decision. */
   onEvent?(e: MachineEvent): void;
-  /** Outputs changed (called after every change, with the full set). */
-  onOutputs?(o: Outputs): void;
-  /** A transition happened (after onEvent); the controller persists here. */
+  /**
+   * Outputs changed (called after every change, with the full set). `partOfTransition`: an
+   * onTransition call follows in the same step, so whoever publishes the state publishes it there,
+   * once (issue 15: the state went out twice per transition); false for a change inside a state
+   * (crank phase, priming over, valve-close delay, the float).
+   */
+  onOutputs?(o: Outputs, partOfTransition: boolean): void;
+  /** A transition happened (after onEvent and onOutputs); the controller persists and publishes here. */
   onTransition?(from: StateName, to: StateName, reason: string): void;
 }
 
-/** Counters for health (PUMP.md "Health counters"). */
+/** Counters for health (docs/pump.md "Health counters"). */
 export interface MachineCounters {
   runs: number;
   totalRuntimeMs: number;
@@ -46,13 +55,13 @@ const S = 1000;
 const ENGINE_ON: ReadonlySet<StateName> = new Set(['STARTING', 'RUNNING', 'REDUCING_RPM']);
 
 /**
- * The pure pump state machine (PUMP.md "States", normative). It imports no Node I/O: time comes
+ * The pure pump state machine (docs/pump.md "States", normative). It imports no Node I/O: time comes
  * from the injected Clock, hardware effects leave through `onOutputs`, and `handle(event)` is the
  * only way in. Each state instance has an epoch; its timers are armed from the deadlines in its
  * data and all cancelled on every state change, and a timer whose epoch is not current is dropped
  * (counted as `staleTimers`, which must stay 0).
  *
- * Longer than STYLE.md's ~300 lines on purpose: the whole transition table (triggers, commands,
+ * Longer than docs/style.md's ~300 lines on purpose: the whole transition table (triggers, commands,
  * inputs, timers) stays in one class so every way into and out of a state is reviewed together;
  * data types, timer deadlines and persistence live in the machine-*.ts siblings.
  */
@@ -124,7 +133,7 @@ export class PumpMachine {
     return { ignitionOnAt: run.ignitionOnAt, runtimeMs, remainingMs, attempt: run.attempt };
   }
 
-  /** The one entry point (STYLE.md rule 3). Returns accepted/refused with a reason (for acks). */
+  /** The one entry point (docs/style.md rule 3). Returns accepted/refused with a reason (for acks). */
   handle(ev: MachineInput): HandleResult {
     switch (ev.type) {
       case 'trigger':
@@ -136,7 +145,7 @@ export class PumpMachine {
         return { accepted: true, reason: null };
       case 'output_fault':
         // A driver that cannot write cannot be trusted to stop the engine later: latch ERROR now
-        // (all outputs off is the best remaining move), PUMP.md "main valve not confirmed".
+        // (all outputs off is the best remaining move), docs/pump.md "main valve not confirmed".
         if (this.s.name !== 'ERROR') this.enter({ name: 'ERROR', epoch: 0, reason: `output_fault:${ev.output}: ${ev.reason}` }, `output_fault:${ev.output}`);
         return { accepted: true, reason: null };
     }
@@ -144,7 +153,8 @@ export class PumpMachine {
 
   // ---- triggers ---------------------------------------------------------------------------
 
-  private refuse(reason: string, extra: Record<string, unknown> = {}): HandleResult {
+  /** Refuse a trigger with a catalogued reason (src/topics/refusals.ts): counted and evented. */
+  private refuse(reason: TriggerRefusal, extra: Record<string, unknown> = {}): HandleResult {
     this.counters.refused[reason] = (this.counters.refused[reason] ?? 0) + 1;
     this.emit({ event: 'trigger_refused', from: this.s.name, to: null, reason, ...extra });
     return { accepted: false, reason };
@@ -156,7 +166,7 @@ export class PumpMachine {
     if (s.name === 'ERROR') return this.refuse('error_latched', { trigger_id: id, error: s.reason });
     // Before the lockout and disarm checks, so the refusal names the root cause (loud: notified).
     if (this.stateLost) return this.refuse('state_lost', { trigger_id: id, lockout_remaining_s: this.lockoutRemainingS() });
-    // Loud: logged, evented and notified by the adapter (PUMP.md "Rules the table implies").
+    // Loud: logged, evented and notified by the adapter (docs/pump.md "Rules the table implies").
     if (s.name === 'STOPPING' || s.name === 'REFILLING') return this.refuse('trigger_blocked_refilling', { trigger_id: id, lockout_remaining_s: this.lockoutRemainingS() });
     if (!this.armed) return this.refuse('disarmed', { trigger_id: id });
     if (this.holdUntil !== null && now < this.holdUntil) return this.refuse('operator_hold', { trigger_id: id, hold_remaining_s: this.holdRemainingS() });
@@ -187,14 +197,14 @@ export class PumpMachine {
         this.emit({ event: 'run_extended', from: s.name, to: s.name, reason, trigger_id: id });
         return { accepted: true, reason: 'already_running' };
       case 'REDUCING_RPM':
-        if (s.kind === 'limit') return { accepted: false, reason: 'limit_stop' };
+        if (s.kind === 'limit') return { accepted: false, reason: 'limit_stop' satisfies TriggerRefusal };
         s.run.lastTriggerAt = now;
         this.enter({ name: 'RUNNING', epoch: 0, run: s.run, priming: s.priming }, `shutdown_cancelled:${reason}`);
         return { accepted: true, reason: null };
       case 'STOPPING':
-        return { accepted: false, reason: 'stopping' };
+        return { accepted: false, reason: commandRefusal('stopping') };
       case 'ERROR':
-        return { accepted: false, reason: 'error_latched' };
+        return { accepted: false, reason: 'error_latched' satisfies TriggerRefusal };
     }
   }
 
@@ -219,12 +229,12 @@ export class PumpMachine {
         return { accepted: true, reason: null };
       case 'start':
         // Manual start: not subject to lockout, hold or disarm; rules 2–5 still apply.
-        if (s.name === 'ERROR') return { accepted: false, reason: 'error_latched: send reset first' };
-        if (s.name === 'STOPPING') return { accepted: false, reason: 'stopping: retry after the stop pulse' };
-        if (s.name === 'REDUCING_RPM' && s.kind === 'limit') return { accepted: false, reason: 'limit_stop: the max runtime stop cannot be cancelled' };
+        if (s.name === 'ERROR') return { accepted: false, reason: commandRefusal('error_latched', 'send reset first') };
+        if (s.name === 'STOPPING') return { accepted: false, reason: commandRefusal('stopping', 'retry after the stop pulse') };
+        if (s.name === 'REDUCING_RPM' && s.kind === 'limit') return { accepted: false, reason: commandRefusal('limit_stop', 'the max runtime stop cannot be cancelled') };
         return this.beginOrExtend('manual', 'manual_start', null);
       case 'stop': {
-        // Graceful stop now, then COOLDOWN and the operator hold (PUMP.md "Commands").
+        // Graceful stop now, then COOLDOWN and the operator hold (docs/pump.md "Commands").
         this.holdUntil = this.t.operatorHoldSeconds > 0 ? now + this.t.operatorHoldSeconds : null;
         if (s.name === 'STARTING' || s.name === 'RUNNING' || s.name === 'REDUCING_RPM') this.stopEngine(s.run, 'COOLDOWN', 'operator_stop');
         else if (s.name === 'PRIMING') this.enter(cooldown(now, now, this.t.cooldownDuration), 'operator_stop');
@@ -247,13 +257,13 @@ export class PumpMachine {
           return { accepted: true, reason: null };
         }
         if (s.name === 'MANUAL_VALVE') return { accepted: true, reason: 'already_open' };
-        return { accepted: false, reason: `not_idle: main valve is controlled by ${s.name}` };
+        return { accepted: false, reason: commandRefusal('not_idle', `main valve is controlled by ${s.name}`) };
       case 'valve_close':
         if (s.name === 'MANUAL_VALVE') this.enter({ name: 'IDLE', epoch: 0 }, 'valve_close');
         else if (s.name === 'REFILLING' || s.name === 'COOLDOWN') {
           s.mainValve = false;
           this.rearm();
-        } else if (s.name !== 'IDLE' && s.name !== 'ERROR') return { accepted: false, reason: 'engine_running: stop first' };
+        } else if (s.name !== 'IDLE' && s.name !== 'ERROR') return { accepted: false, reason: commandRefusal('engine_running', 'stop first') };
         return { accepted: true, reason: null };
     }
   }
@@ -296,7 +306,7 @@ export class PumpMachine {
     for (const k of ['engineRunning', 'flowSensor', 'linePressure'] as const) if (this.inputs[k] !== null) return k;
     return null;
   }
-  /** Water sensor for dry-run protection: flow, else pressure as a proxy (PUMP.md Safety 4). */
+  /** Water sensor for dry-run protection: flow, else pressure as a proxy (docs/pump.md Safety 4). */
   private waterSensor(): InputRole | null {
     if (this.inputs.flowSensor !== null) return 'flowSensor';
     if (this.inputs.linePressure !== null) return 'linePressure';
@@ -347,7 +357,7 @@ export class PumpMachine {
         return;
       case 'reduce_limit':
         if (s.name === 'RUNNING' || s.name === 'REDUCING_RPM') {
-          // From here on the stop cannot be cancelled (PUMP.md: "a limit stop can never be cancelled").
+          // From here on the stop cannot be cancelled (docs/pump.md: "a limit stop can never be cancelled").
           const priming = s.priming;
           this.enter({ name: 'REDUCING_RPM', epoch: 0, run: s.run, kind: 'limit', until: s.run.limitAt ?? now, priming }, 'max_runtime_approaching', s.name === 'REDUCING_RPM');
         }
@@ -483,7 +493,7 @@ export class PumpMachine {
     else this.emit({ event: 'transition', from, to: next.name, reason });
     this.armTimers();
     // Outputs first, so a state published from onTransition already shows the new levels.
-    this.refreshOutputs();
+    this.refreshOutputs(!subPhase);
     if (!subPhase) this.hooks.onTransition?.(from, next.name, reason);
     // A tank that is already full when the refill starts ends it at once (the float has no edge).
     if (next.name === 'REFILLING' && this.inputs.reservoirFloat === true && this.s === next) {
@@ -513,11 +523,11 @@ export class PumpMachine {
     }
   }
 
-  private refreshOutputs(): void {
+  private refreshOutputs(partOfTransition = false): void {
     const o = outputsOf(this.s, this.inputs, this.cfg.crankSequence);
     if ((Object.keys(o) as PumpOutput[]).every((k) => o[k] === this.out[k])) return;
     this.out = o;
-    this.hooks.onOutputs?.({ ...o });
+    this.hooks.onOutputs?.({ ...o }, partOfTransition);
   }
 
   private emit(e: MachineEvent): void {
@@ -527,7 +537,7 @@ export class PumpMachine {
   // ---- persistence ------------------------------------------------------------------------
 
   /**
-   * Snapshot for the state file: remaining seconds, never absolute times (PUMP.md Safety 1).
+   * Snapshot for the state file: remaining seconds, never absolute times (docs/pump.md Safety 1).
    * `unsavedMs`: how long the engine may run before the next save; while it runs, that much is
    * counted as used already, so a crash before the next save never under-counts the runtime.
    */
@@ -544,7 +554,7 @@ export class PumpMachine {
   }
 
   /**
-   * Resume after a restart (PUMP.md Safety 1). Call once, right after construction, with the
+   * Resume after a restart (docs/pump.md Safety 1). Call once, right after construction, with the
    * outputs already driven off; the plan (machine-persist.ts) decides the state to enter.
    */
   restore(p: PersistedPumpState): void {

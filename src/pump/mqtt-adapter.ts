@@ -6,6 +6,7 @@ import type { Logger } from '../log/logger.js';
 import type { MqttLink } from '../mqtt/link.js';
 import { topics } from '../topics/topics.js';
 import type { PumpEvent, PumpStatePayload, TriggerMessage } from '../topics/payloads.js';
+import { commandRefusal, type TriggerRefusal } from '../topics/refusals.js';
 import { parseCommand, parseTrigger, triggerId, TriggerAdmission, SKEW_S, type ParsedCommand, type ParsedTrigger } from './inbound.js';
 import type { CommandAction, HandleResult } from './machine-types.js';
 
@@ -33,7 +34,7 @@ export interface PumpMqttAdapterOptions {
 }
 
 /**
- * Thin adapter between the machine and the outside (STYLE.md rule 4): subscribes `fire/trigger`
+ * Thin adapter between the machine and the outside (docs/style.md rule 4): subscribes `fire/trigger`
  * and `fire/emergency` through the MqttLink, listens to the local bus `trigger` (works with the
  * broker down), admits or refuses, publishes state (retained last value), events and acks.
  */
@@ -63,7 +64,7 @@ export class PumpMqttAdapter {
   start(): void {
     const { link, bus } = this.o;
     link?.subscribe<ParsedTrigger>(topics.trigger, OWNER, (p) => ok(parseTrigger(p)), (t, meta) => {
-      if (!t.ok) this.o.onRefused('trigger', 'malformed', { detail: t.reason, via: 'mqtt' });
+      if (!t.ok) this.o.onRefused('trigger', 'malformed' satisfies TriggerRefusal, { detail: t.reason, via: 'mqtt' });
       else this.trigger(t.msg, t.id, meta.retained, 'mqtt');
     });
     link?.subscribe<ParsedCommand>(topics.emergency, OWNER, (p) => ok(parseCommand(p)), (c, meta) => this.command(c, meta.retained));
@@ -121,17 +122,17 @@ export class PumpMqttAdapter {
     const action = c.rawAction ?? 'unknown';
     let reason: string | null = null;
     if (!c.ok) reason = c.reason;
-    else if (retained) reason = 'retained'; // TOPICS.md: a retained fire/emergency is never acted on
-    else if (c.id && this.seenCommands.has(c.id)) reason = 'duplicate';
+    else if (retained) reason = commandRefusal('retained'); // docs/topics.md: a retained fire/emergency is never acted on
+    else if (c.id && this.seenCommands.has(c.id)) reason = commandRefusal('duplicate');
     else if (c.ts !== null && this.o.clockSynced()) {
       const age = this.o.clock.wallNow() / 1000 - c.ts;
-      if (age > this.o.commandExpirySeconds + SKEW_S) reason = 'expired';
+      if (age > this.o.commandExpirySeconds + SKEW_S) reason = commandRefusal('expired');
       // A ts from the future (or in milliseconds, which reads as the far future) would never expire.
-      else if (-age > SKEW_S) reason = 'future_timestamp';
+      else if (-age > SKEW_S) reason = commandRefusal('future_timestamp');
     }
     if (c.ok && c.id) this.rememberCommand(c.id);
     if (reason !== null || !c.ok) {
-      this.o.onRefused('command', reason ?? 'malformed', { action, command_id: c.id });
+      this.o.onRefused('command', reason ?? commandRefusal('malformed'), { action, command_id: c.id });
       if (c.id) this.ack(c.id, action, false, reason);
       return;
     }
@@ -162,7 +163,7 @@ export class PumpMqttAdapter {
     this.o.bus?.emit('pump.event', payload);
   }
 
-  /** Envelope fields every published message carries (TOPICS.md). */
+  /** Envelope fields every published message carries (docs/topics.md). */
   envelope(): { v: 1; id: string; node_id: string; ts: number } {
     return { v: 1, id: randomUUID(), node_id: this.o.nodeId, ts: this.o.clock.wallNow() / 1000 };
   }

@@ -6,7 +6,7 @@ import type { Inputs, Outputs } from './machine-types.js';
 
 /**
  * Logical ↔ electrical mapping between the machine and a driver. Everything above this file speaks
- * logical on/off (PUMP.md); `activeLow` is applied here and only here.
+ * logical on/off (docs/pump.md); `activeLow` is applied here and only here.
  */
 
 // Write order inside one update: everything that turns OFF first (engine before valves), then

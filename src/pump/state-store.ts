@@ -3,6 +3,7 @@ import { closeSync, copyFileSync, existsSync, fsyncSync, linkSync, mkdirSync, op
 import { uptime } from 'node:os';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { formatIssues, parseJson } from '../core/json.js';
 import { fail, ok, type Result } from '../core/result.js';
 import { PUMP_STATES } from '../topics/payloads.js';
 import type { PersistedPumpState } from './machine-types.js';
@@ -55,10 +56,7 @@ type Body = z.infer<typeof bodySchema>;
 type Read = { kind: 'missing' } | { kind: 'bad'; reason: string } | { kind: 'ok'; body: Body; legacy: boolean };
 
 const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
-const firstIssue = (e: z.ZodError): string => {
-  const i = e.issues[0];
-  return i ? `${i.path.join('.') || '(root)'}: ${i.message}` : 'invalid';
-};
+const firstIssue = (e: z.ZodError): string => formatIssues(e.issues, 1);
 
 /** Read the kernel boot id, or a per-process fallback (then a restart counts as a new boot: conservative). */
 export function readBootId(path = '/proc/sys/kernel/random/boot_id'): string {
@@ -70,7 +68,7 @@ export function readBootId(path = '/proc/sys/kernel/random/boot_id'): string {
 }
 
 /**
- * Persisted controller state (PUMP.md Safety 1). Remaining times are stored as seconds with the
+ * Persisted controller state (docs/pump.md Safety 1). Remaining times are stored as seconds with the
  * boot id and the boot-relative uptime: within the same boot the time that passed while we were
  * down is subtracted (uptime is monotonic, unlike the wall clock); after a reboot nobody knows how
  * long we were down, so the full remaining lockout/hold is kept (never shortened by a clock jump).
@@ -193,12 +191,9 @@ export class PumpStateStore {
     } catch (err) {
       return { kind: 'bad', reason: `is unreadable (${(err as Error).message})` };
     }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (err) {
-      return { kind: 'bad', reason: `is not valid JSON: truncated or garbage (${(err as Error).message})` };
-    }
+    const parsed = parseJson(text);
+    if (!parsed.ok) return { kind: 'bad', reason: `is not valid JSON: truncated or garbage (${parsed.reason.replace(/^non_json: /, '')})` };
+    const raw = parsed.value;
     if (typeof raw === 'object' && raw !== null && !Array.isArray(raw) && !('format' in raw) && (raw as { v?: unknown }).v === 1) {
       const l = legacySchema.safeParse(raw);
       if (!l.success) return { kind: 'bad', reason: `(legacy, no checksum) fails the schema (${firstIssue(l.error)})` };
@@ -207,13 +202,9 @@ export class PumpStateStore {
     const env = envelopeSchema.safeParse(raw);
     if (!env.success) return { kind: 'bad', reason: `has an unknown layout (${firstIssue(env.error)})` };
     if (sha256(env.data.body) !== env.data.sha256) return { kind: 'bad', reason: 'fails its checksum (corrupted on disk)' };
-    let inner: unknown;
-    try {
-      inner = JSON.parse(env.data.body);
-    } catch {
-      return { kind: 'bad', reason: 'has a body that is not JSON' };
-    }
-    const b = bodySchema.safeParse(inner);
+    const inner = parseJson(env.data.body);
+    if (!inner.ok) return { kind: 'bad', reason: 'has a body that is not JSON' };
+    const b = bodySchema.safeParse(inner.value);
     if (!b.success) return { kind: 'bad', reason: `fails the schema (${firstIssue(b.error)})` };
     return { kind: 'ok', body: b.data, legacy: false };
   }

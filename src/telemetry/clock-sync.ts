@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises';
 import { runCommand, type CommandRunner } from './command.js';
 
 /**
- * Is the wall clock synchronised? (TOPICS.md "Time"). A Pi has no real-time clock, so until NTP
+ * Is the wall clock synchronised? (docs/topics.md "Time"). A Pi has no real-time clock, so until NTP
  * has synced, wall time may be off by months and absolute expiry/age checks must be skipped.
  *
  * Sources, in order:

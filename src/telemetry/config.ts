@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * `telemetry.*` config section (TOPICS.md `system/<node>/telemetry` and `system/<node>/health`).
+ * `telemetry.*` config section (docs/topics.md `system/<node>/telemetry` and `system/<node>/health`).
  * Owned by src/telemetry. (zod 4: `.prefault({})` so the inner defaults apply to a missing section.)
  */
 export const telemetryConfigSchema = z

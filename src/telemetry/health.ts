@@ -3,13 +3,13 @@ import type { CameraSourceSnapshot, ConsensusSourceSnapshot, DetectorSourceSnaps
 
 /**
  * Pure health evaluator: part snapshots in, `ok | degraded | failed` with reasons out
- * (TOPICS.md `system/<node>/health`, issue 7 "Telemetry"). No I/O and no clock, so every rule is a
+ * (docs/topics.md `system/<node>/health`, issue 7 "Telemetry"). No I/O and no clock, so every rule is a
  * table-driven unit test.
  *
  * - `degraded`: the node still protects the property but something needs attention — a camera is
  *   down, the broker is unreachable or FAILED (local-first keeps the local pump working), the
  *   outbox is filling (> 80 %), the pump is in ERROR, the clock is not synchronised (expiry checks
- *   are skipped, TOPICS.md "Time"), the clock is further than `telemetry.maxClockSkewSeconds`
+ *   are skipped, docs/topics.md "Time"), the clock is further than `telemetry.maxClockSkewSeconds`
  *   from the peers' (`clock_skew`: remote triggers would be refused as expired), an optional listener did not bind, a part's snapshot threw, or
  *   the Pi firmware reports under-voltage or throttling right now.
  * - `failed`: a part reports a terminal failure it will not recover from by itself: the detector

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
 import type { AppBus } from '../bus/index.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
+import { repeatEvery } from '../core/repeat.js';
 import type { MetricSnapshot } from '../core/metrics.js';
 import type { Logger } from '../log/logger.js';
 import type { MqttLink } from '../mqtt/link.js';
@@ -32,7 +33,7 @@ export type { HealthSources, MqttSourceSnapshot, CameraSourceSnapshot, DetectorS
 export { createSystemdNotifier, type SystemdNotifier, type SystemdNotifierOptions } from './systemd-notify.js';
 export type { CommandRunner } from './command.js';
 
-/** `system/<node>/health` payload (TOPICS.md). */
+/** `system/<node>/health` payload (docs/topics.md). */
 export interface HealthPayload {
   v: 1;
   id: string;
@@ -66,10 +67,10 @@ export interface HealthPayload {
   disk: { path: string; free_mb: number; total_mb: number; min_free_mb: number } | null;
 }
 
-/** `system/<node>/telemetry` payload (TOPICS.md). */
+/** `system/<node>/telemetry` payload (docs/topics.md). */
 export type TelemetryPayload = { v: 1; id: string; node_id: string; ts: number } & TelemetryReading;
 
-/** Options for {@link createTelemetry}: one object, everything injected (STYLE.md rule 5). */
+/** Options for {@link createTelemetry}: one object, everything injected (docs/style.md rule 5). */
 export interface TelemetryOptions {
   config: TelemetryConfig;
   nodeId: string;
@@ -98,7 +99,7 @@ export interface Telemetry {
   start(): Promise<void>;
   /** Cancel timers and bus subscriptions. Idempotent. */
   stop(): void;
-  /** For consensus/pump expiry checks (TOPICS.md "Time"): false only when positively unsynchronised. */
+  /** For consensus/pump expiry checks (docs/topics.md "Time"): false only when positively unsynchronised. */
   clockSynced(): boolean;
   /** Health evaluated now from the current snapshots (for `/healthz` and the status page). */
   health(): HealthPayload;
@@ -239,7 +240,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
 
   function publishHealth(): void {
     const h = health();
-    // Log transitions and new reasons only (STYLE.md rule 9), never every evaluation.
+    // Log transitions and new reasons only (docs/style.md rule 9), never every evaluation.
     const key = problemKey(h.problems);
     if (h.status !== lastStatus || key !== lastProblemKey) {
       const fields = { status: h.status, problems: h.problems.map((p) => p.message) };
@@ -251,7 +252,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     }
     if (h.clock_sync === 'unsynced' && clock.now() - lastUnsyncLog >= UNSYNC_LOG_EVERY_MS) {
       lastUnsyncLog = clock.now();
-      log.warn('system clock not synchronised: skipping absolute expiry/age checks (TOPICS.md "Time")', {});
+      log.warn('system clock not synchronised: skipping absolute expiry/age checks (docs/topics.md "Time")', {});
     }
     if (link) {
       link.setLastValue(topics.health(nodeId), h, { qos: 0 });
@@ -308,17 +309,19 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     }
   }
 
-  /** Re-arm a repeating job on the injected clock (timers owned by this part, cancelled on stop). */
+  /** A repeating job on the injected clock (timers owned by this part, cancelled on stop). */
   function every(ms: number, job: () => Promise<void>): void {
-    const slot = timers.length;
-    const arm = (): void => {
-      timers[slot] = clock.setTimer(ms, () => {
-        if (!running) return;
-        arm();
-        void job();
-      });
-    };
-    arm();
+    timers.push(
+      repeatEvery(
+        clock,
+        ms,
+        () => {
+          if (!running) return false;
+          void job();
+        },
+        { rearm: 'before' },
+      ),
+    );
   }
 
   return {

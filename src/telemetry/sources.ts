@@ -3,10 +3,10 @@
  * in functions returning each part's snapshot, and those shapes evolve with the parts. Known fields
  * are typed; everything else passes through (`[k: string]: unknown`). The normalisers below read
  * the known fields defensively (a missing or wrongly typed field is treated as absent) so a changed
- * snapshot shape degrades a health field, never crashes the node (DESIGN.md "Failure model").
+ * snapshot shape degrades a health field, never crashes the node (docs/design.md "Failure model").
  */
 
-/** MQTT core snapshot (MQTT-CORE.md "Metrics"). */
+/** MQTT core snapshot (docs/mqtt-core.md "Metrics"). */
 export interface MqttSourceSnapshot {
   /** Connection state: DISCONNECTED | CONNECTING | CONNECTED | RECONNECTING | FAILED. */
   state: string;
@@ -19,7 +19,7 @@ export interface MqttSourceSnapshot {
   [k: string]: unknown;
 }
 
-/** One camera (DETECTOR.md; `camera/<camera>/status`). */
+/** One camera (docs/detector.md; `camera/<camera>/status`). */
 export interface CameraSourceSnapshot {
   id: string;
   /** online | offline | error */
@@ -52,7 +52,7 @@ export interface ConsensusSourceSnapshot {
   [k: string]: unknown;
 }
 
-/** Pump controller (PUMP.md states; `error` set in ERROR). */
+/** Pump controller (docs/pump.md states; `error` set in ERROR). */
 export interface PumpSourceSnapshot {
   state: string;
   error?: string | null;

@@ -3,7 +3,7 @@ import { readFile, statfs } from 'node:fs/promises';
 import { runCommand, type CommandRunner } from './command.js';
 
 /**
- * System statistics adapter for `system/<node>/telemetry` (TOPICS.md). Every Pi-specific source
+ * System statistics adapter for `system/<node>/telemetry` (docs/topics.md). Every Pi-specific source
  * (thermal zone, firmware throttling flags) is optional: absent on a dev machine, it reads `null`
  * instead of failing, so the same code runs everywhere. Paths are injectable for tests.
  */
@@ -18,7 +18,7 @@ export interface ThrottledFlags {
   since_boot: string[];
 }
 
-/** The telemetry payload body (TOPICS.md); the envelope is added by the publisher. */
+/** The telemetry payload body (docs/topics.md); the envelope is added by the publisher. */
 export interface TelemetryReading {
   cpu_percent: number | null;
   load1: number;

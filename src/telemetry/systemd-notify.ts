@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
+import { repeatEvery } from '../core/repeat.js';
 import type { MetricSnapshot } from '../core/metrics.js';
 import type { Logger } from '../log/logger.js';
 import { runCommand, type CommandRunner } from './command.js';
@@ -13,7 +14,7 @@ import { runCommand, type CommandRunner } from './command.js';
  * old race where a short-lived sender could not be attributed to the unit.
  *
  * The watchdog keep-alive is driven by a timer on the **main thread** (the injected Clock): if the
- * event loop hangs — the thread that also runs the pump timers and the heartbeat of PUMP.md Safety
+ * event loop hangs — the thread that also runs the pump timers and the heartbeat of docs/pump.md Safety
  * 7 — pings stop and systemd kills and restarts the service, after which the boot rule (all
  * outputs off first) takes over. Interval: half of `WATCHDOG_USEC`, as sd_watchdog_enabled(3)
  * recommends. Without `NOTIFY_SOCKET` (not started by systemd) every call is a no-op.
@@ -90,14 +91,15 @@ export function createSystemdNotifier(opts: SystemdNotifierOptions): SystemdNoti
 
   function armWatchdog(): void {
     if (watchdogIntervalMs === null || timer) return;
-    const tick = (): void => {
-      timer = opts.clock.setTimer(watchdogIntervalMs, () => {
-        tick();
+    timer = repeatEvery(
+      opts.clock,
+      watchdogIntervalMs,
+      () => {
         counters.watchdog_pings++;
         void send('WATCHDOG=1');
-      });
-    };
-    tick();
+      },
+      { rearm: 'before' },
+    );
   }
 
   function stop(): void {

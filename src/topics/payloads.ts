@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * One schema per MQTT payload (STYLE.md rule 6; TOPICS.md). Inbound schemas ignore unknown fields
+ * One schema per MQTT payload (docs/style.md rule 6; docs/topics.md). Inbound schemas ignore unknown fields
  * (zod objects strip them) and reject missing required fields, wrong types and non-finite numbers.
  * Producers build these types; consumers validate with the same schemas.
  */
@@ -9,7 +9,7 @@ import { z } from 'zod';
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const unit = finite.refine((n) => n >= 0 && n <= 1, 'must be within [0, 1]');
 
-/** Fields every message we publish carries (TOPICS.md). */
+/** Fields every message we publish carries (docs/topics.md). */
 export const envelopeSchema = z.object({
   v: z.literal(1),
   id: z.string().min(1),
@@ -32,7 +32,7 @@ export const detectionSchema = z.object({
 });
 export type Detection = z.infer<typeof detectionSchema>;
 
-/** Own detection message on `fire/detection/<camera>` (TOPICS.md "Own detection message"). */
+/** Own detection message on `fire/detection/<camera>` (docs/topics.md "Own detection message"). */
 export const detectionMessageSchema = z.object({
   v: z.literal(1).optional(),
   id: z.string().min(1).max(128).optional(),
@@ -52,7 +52,7 @@ export const detectionMessageSchema = z.object({
 });
 export type DetectionMessage = z.infer<typeof detectionMessageSchema>;
 
-/** Evidence for one camera in a trigger (CONSENSUS.md "Output"). */
+/** Evidence for one camera in a trigger (docs/consensus.md "Output"). */
 export const triggerEvidenceSchema = z.object({
   camera: z.string(),
   track: z.union([z.string(), z.number()]),
@@ -67,7 +67,7 @@ export type TriggerEvidence = z.infer<typeof triggerEvidenceSchema>;
 /**
  * `fire/trigger`: reference field names kept (`action`, `confidence`, `timestamp`, `trigger_count`,
  * `consensus_cameras`, `fire_locations`, `service_id`, `zones`) plus `id`, `expires_at`, `node_id`,
- * `evidence`. Inbound only `action: "trigger"` is required (TOPICS.md "Required on receipt").
+ * `evidence`. Inbound only `action: "trigger"` is required (docs/topics.md "Required on receipt").
  */
 export const triggerSchema = z.object({
   action: z.literal('trigger'),
@@ -87,7 +87,7 @@ export const triggerSchema = z.object({
 });
 export type TriggerMessage = z.infer<typeof triggerSchema>;
 
-/** Operator command actions on `fire/emergency`, aliases included (PUMP.md "Commands"). */
+/** Operator command actions on `fire/emergency`, aliases included (docs/pump.md "Commands"). */
 export const EMERGENCY_ACTIONS = ['start', 'stop', 'valve_open', 'valve_close', 'reset', 'arm', 'disarm', 'bypass_start', 'emergency_stop'] as const;
 /** `fire/emergency` JSON form; `command` is the reference's alias of `action`. */
 export const emergencySchema = z
@@ -135,13 +135,13 @@ export const consensusStateSchema = z.object({
 });
 export type ConsensusState = z.infer<typeof consensusStateSchema>;
 
-/** Logical output names of the pump (PUMP.md "Outputs"). */
+/** Logical output names of the pump (docs/pump.md "Outputs"). */
 export const PUMP_OUTPUTS = ['mainValve', 'ignitionStart', 'ignitionOn', 'ignitionOff', 'refillValve', 'primingValve', 'rpmReduce'] as const;
 export type PumpOutput = (typeof PUMP_OUTPUTS)[number];
 /** Logical input names of the pump. */
 export const PUMP_INPUTS = ['reservoirFloat', 'linePressure', 'flowSensor', 'emergencyButton', 'engineRunning'] as const;
 export type PumpInput = (typeof PUMP_INPUTS)[number];
-/** Pump states (PUMP.md "States"). */
+/** Pump states (docs/pump.md "States"). */
 export const PUMP_STATES = ['IDLE', 'MANUAL_VALVE', 'PRIMING', 'STARTING', 'RUNNING', 'REDUCING_RPM', 'STOPPING', 'REFILLING', 'COOLDOWN', 'ERROR'] as const;
 export type PumpStateName = (typeof PUMP_STATES)[number];
 /**
@@ -151,7 +151,7 @@ export type PumpStateName = (typeof PUMP_STATES)[number];
  */
 export const PUMP_PAYLOAD_STATES = [...PUMP_STATES, 'STOPPED_FOR_EXIT'] as const;
 
-/** `pump/<node>/state` (retained; PUMP.md "State payload", normative). */
+/** `pump/<node>/state` (retained; docs/pump.md "State payload", normative). */
 export const pumpStateSchema = envelopeSchema.extend({
   state: z.enum(PUMP_PAYLOAD_STATES),
   armed: z.boolean(),
@@ -190,7 +190,7 @@ export const pumpEventSchema = z
   .passthrough();
 export type PumpEvent = z.infer<typeof pumpEventSchema>;
 
-/** `system/<node>/connection` (MQTT-CORE.md "Presence and events"). */
+/** `system/<node>/connection` (docs/mqtt-core.md "Presence and events"). */
 export const connectionEventSchema = envelopeSchema.extend({
   event: z.enum(['connected', 'disconnected', 'failed']),
   reason: z.string().nullable(),

@@ -1,5 +1,5 @@
 /**
- * Topic names of the MQTT contract (TOPICS.md). Builders return topics WITHOUT the site prefix: the
+ * Topic names of the MQTT contract (docs/topics.md). Builders return topics WITHOUT the site prefix: the
  * MQTT core adds `mqtt.topicPrefix` on the wire and strips it from inbound topics, so parts never
  * see it. `frigate/#` and `homeassistant/#` are never prefixed (they belong to other software).
  */
@@ -38,12 +38,12 @@ export function isForeignTopic(topic: string): boolean {
 }
 
 /**
- * `<camera>` ids: TOPICS.md. `__proto__` is refused: as a key of a parsed config object it would
+ * `<camera>` ids: docs/topics.md. `__proto__` is refused: as a key of a parsed config object it would
  * silently vanish (and an allow-list without its only camera accepts every camera).
  */
 export const CAMERA_ID_RE = /^(?!__proto__$)[A-Za-z0-9_-]+$/;
 
-/** Node id rule of TOPICS.md: lower-case, every character outside [a-z0-9_-] replaced by `-`. */
+/** Node id rule of docs/topics.md: lower-case, every character outside [a-z0-9_-] replaced by `-`. */
 export function sanitizeNodeId(raw: string): string {
   return raw.toLowerCase().replace(/[^a-z0-9_-]/g, '-');
 }

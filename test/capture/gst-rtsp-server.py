@@ -2,7 +2,7 @@
 """A real RTSP server (GStreamer's gst-rtsp-server) serving a test pattern at rtsp://127.0.0.1:<port>/cam1.
 
 Used by test/capture/real-sources.test.ts for the TCP-interleaved transport, which rtsp-server-perl
-does not support (DETECTOR.md "Testing RTSP here"). Needs gir1.2-gst-rtsp-server-1.0, python3-gi
+does not support (docs/detector.md "Testing RTSP here"). Needs gir1.2-gst-rtsp-server-1.0, python3-gi
 gstreamer1.0-plugins-good and -ugly (x264enc) (test/system-deps.txt). Prints "ready" once listening.
 """
 import sys

@@ -1,5 +1,5 @@
 /**
- * The ONE contract every frame source implementation runs (STYLE.md rule 4). A case provides a
+ * The ONE contract every frame source implementation runs (docs/style.md rule 4). A case provides a
  * finite input of `frames` solid-colour frames (`rgb`), a looping variant and a missing input.
  */
 import { describe, expect, it } from 'vitest';

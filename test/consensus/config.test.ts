@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { consensusConfigSchema } from '../../src/consensus/config.js';
 
-/** CONSENSUS.md "Defaults": every key, default and range; refusals name the allowed range. */
+/** docs/consensus.md "Defaults": every key, default and range; refusals name the allowed range. */
 const issues = (input: unknown) => {
   const r = consensusConfigSchema.safeParse(input);
   return r.success ? [] : r.error.issues.map((i) => ({ key: i.path.join('.'), message: i.message }));
@@ -21,7 +21,7 @@ describe('consensus config', () => {
       persistSeconds: 0,
       cameraTimeoutSeconds: 60,
       countLabels: ['fire', 'smoke'],
-      // CONSENSUS.md's 1280x720 is FRIGATE_DEFAULT_RESOLUTION, assumed while frigateResolution is unset.
+      // docs/consensus.md's 1280x720 is FRIGATE_DEFAULT_RESOLUTION, assumed while frigateResolution is unset.
       frigate: { topicPrefixes: ['frigate'], windowSeconds: 60, movingAverageWindow: 2, learnResolution: true },
       triggerTtlSeconds: 120,
       triggerAck: { required: true, resendSeconds: 10 },

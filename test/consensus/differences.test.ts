@@ -3,7 +3,7 @@ import { triggerSchema, consensusStateSchema } from '../../src/topics/payloads.j
 import { G_SIDES, Scenario, ownMessage } from './harness.js';
 
 /**
- * CONSENSUS.md "Differences from the reference, on purpose", and the parts the reference lacks:
+ * docs/consensus.md "Differences from the reference, on purpose", and the parts the reference lacks:
  * class filter, false positives, de-duplication, persistence, masks, allow-list, node availability,
  * capture-time staleness, durable and local-first triggers, timer evaluation, bounded memory.
  */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Scenario } from './harness.js';
 
 /**
- * DESIGN.md "Failure model": bad input is rejected, counted, and never crashes the process. Random
+ * docs/design.md "Failure model": bad input is rejected, counted, and never crashes the process. Random
  * JSON (and random bytes) on every consensus topic never throws, and without a genuine growing
  * series from enough cameras it never triggers.
  */

@@ -6,7 +6,7 @@ import type { ConsensusState, DetectionMessage, TriggerMessage } from '../../src
 import { FakeLink } from '../helpers/fake-link.js';
 
 /**
- * Scenario harness in virtual time, in the notation of scenarios-consensus.md: messages go through
+ * Scenario harness in virtual time, in the notation of docs/scenarios-consensus.md: messages go through
  * the FakeLink (the same parse → handler path as the real MQTT core), triggers are read from what
  * the service publishes, and each trigger is attributed to the message (1-based) or timer that
  * produced it.
@@ -144,7 +144,7 @@ export class Scenario {
 export const G_SIDES = [0.1, 0.11, 0.12, 0.13, 0.14, 0.15];
 
 let msgSeq = 0;
-/** An own detection message (TOPICS.md) with a fresh id. */
+/** An own detection message (docs/topics.md) with a fresh id. */
 export function ownMessage(cam: string, dets: Array<{ label?: string; score?: number; box: number[]; track?: number }>, extra: Record<string, unknown> = {}): DetectionMessage {
   // Extra fields (frame, node_id overrides, junk) are the test's business; the cast keeps call sites simple.
   return {

@@ -115,7 +115,7 @@ describe('consensus over real Mosquitto', () => {
     });
     expect(t.expires_at! - t.timestamp!).toBeCloseTo(120, 6);
     expect(Math.abs(t.timestamp! - Date.now() / 1000)).toBeLessThan(30);
-    // MQTT-CORE.md: under MQTT 5 the trigger also carries the message-expiry property (remaining
+    // docs/mqtt-core.md: under MQTT 5 the trigger also carries the message-expiry property (remaining
     // lifetime), so a broker holding it for an offline pump drops it instead of delivering it late.
     expect(expiries).toHaveLength(1);
     expect(expiries[0]).toBeGreaterThan(100);
@@ -130,7 +130,7 @@ describe('consensus over real Mosquitto', () => {
     const seen = await observer({ clientId: 'obs-persistent', clean: false });
     await broker.stop();
     await until(() => node.core.connectionState() !== 'CONNECTED', 'core noticed the outage');
-    // The local camera role feeds consensus over the bus (DESIGN.md "Local first").
+    // The local camera role feeds consensus over the bus (docs/design.md "Local first").
     for (const side of G_SIDES) node.bus.emit('detections', { camera: 'local', message: ownMessage('local', [{ box: [0.2, 0.2, 0.2 + side, 0.2 + side], track: 1 }]) });
     expect(node.busTriggers).toHaveLength(1);
     expect(seen).toHaveLength(0);

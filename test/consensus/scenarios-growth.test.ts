@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { G_SIDES, Scenario } from './harness.js';
 
 /**
- * Reference scenarios A–D (scenarios-consensus.md): basic consensus, the growth rule, the time
+ * Reference scenarios A–D (docs/scenarios-consensus.md): basic consensus, the growth rule, the time
  * window and the cooldown, in virtual time. D = defaults, T1 = threshold 1.
  */
 const T1 = { threshold: 1 };

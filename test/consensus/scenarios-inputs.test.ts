@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { G_SIDES, Scenario } from './harness.js';
 
 /**
- * Reference scenarios E–G and I (scenarios-consensus.md): direct-detection validation, Frigate
- * events, camera status, zones. Where CONSENSUS.md deliberately differs, the test name says so.
+ * Reference scenarios E–G and I (docs/scenarios-consensus.md): direct-detection validation, Frigate
+ * events, camera status, zones. Where docs/consensus.md deliberately differs, the test name says so.
  */
 const T1 = { threshold: 1 };
 const WALL0S = 1_764_200_000;

@@ -1,6 +1,6 @@
 /**
  * Allocation: the hot path runs many frames with a fixed input and the heap does not grow
- * (DETECTOR.md "bounded allocation in steady state"). Measured in a child process with
+ * (docs/detector.md "bounded allocation in steady state"). Measured in a child process with
  * --expose-gc so forced GCs give stable figures; the bounds are generous (a per-frame leak of the
  * frame, tensor or decode buffers would be hundreds of KB per frame, i.e. hundreds of MB here).
  */

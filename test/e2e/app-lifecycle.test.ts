@@ -330,7 +330,7 @@ describe('stop with a short per-part deadline', () => {
   });
 });
 
-describe('PUMP.md Safety 1 at boot: outputs off before anything else', () => {
+describe('docs/pump.md Safety 1 at boot: outputs off before anything else', () => {
   /** Relays still latched ON by a process that was SIGKILLed (rpio and gpiochip keep levels). */
   async function latchedGpio(): Promise<MockGpioDriver> {
     const gpio = new MockGpioDriver({ clock: systemClock });
@@ -359,11 +359,16 @@ describe('PUMP.md Safety 1 at boot: outputs off before anything else', () => {
     await new Promise<void>((r2) => srv.close(() => r2()));
   });
 
-  it('a stop requested while the node starts: the pump never starts, outputs stay off, the saved run is kept', async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'wfe-boot-stop-'));
-    // A run in progress when the last process died: a full start would resume it (PRIMING).
+  /** A state dir holding a run in progress when the last process died: a full start would resume it (PRIMING). */
+  function savedRunDir(prefix: string): string {
+    const stateDir = mkdtempSync(join(tmpdir(), prefix));
     const saved = { v: 1, state: 'RUNNING', armed: true, holdRemainingS: 0, lockoutRemainingS: 0, refillRuntimeS: 0, error: null, run: { usedS: 5, fireOffRemainingS: 25, attempt: 1, engineOn: false, graceful: false }, lastTriggerId: null, bootId: 'another-boot', savedUptimeS: 1 };
     writeFileSync(join(stateDir, 'pump-state.json'), JSON.stringify(saved));
+    return stateDir;
+  }
+
+  it('a stop requested while the node starts: the pump never starts, outputs stay off, the saved run is kept', async () => {
+    const stateDir = savedRunDir('wfe-boot-stop-');
     const gpio = await latchedGpio();
     const latched = gpio.timeline.length;
     const logger = memoryLogger('info');
@@ -380,6 +385,30 @@ describe('PUMP.md Safety 1 at boot: outputs off before anything else', () => {
     expect(ours.filter((c) => c.level === 1)).toEqual([]);
     expect(logger.lines.some((l) => l.msg === 'stop requested while starting; start abandoned')).toBe(true);
     // The controller never restored the file, so it must not have overwritten it either.
+    expect(JSON.parse(readFileSync(join(stateDir, 'pump-state.json'), 'utf8'))).toMatchObject({ state: 'RUNNING', run: { usedS: 5 } });
+  });
+  it('a SIGTERM while the node starts, through the lifecycle (pump safe stop first): the pump never starts, the saved run is kept', async () => {
+    const { createLifecycle } = await import('../../src/app/index.js');
+    const stateDir = savedRunDir('wfe-boot-sig-');
+    const gpio = await latchedGpio();
+    const latched = gpio.timeline.length;
+    const logger = memoryLogger('info');
+    const app = createApp({ config: config({ stateDir, http: { enabled: false } }), logger, overrides: { pumpDriver: gpio } });
+    const states: string[] = [];
+    app.bus.on('pump.state', 'test', (st) => void states.push(st.state));
+    const lc = createLifecycle({ logger, hardExitMs: 20_000, exit: () => undefined });
+    const done = lc.run(app);
+    const starting = app.start();
+    // The signal lands once the pump part is prepared (outputs driven off), while the MQTT part starts.
+    while (gpio.timeline.length === latched) await new Promise((res) => setImmediate(res));
+    process.emit('SIGTERM');
+    const r = await starting;
+    expect(await done).toBe(0);
+    expect(r).toEqual({ ok: false, reason: STOPPED_WHILE_STARTING });
+    await new Promise((res) => setTimeout(res, 1500)); // PRIMING would open the valve within this
+    expect(Object.values(gpio.levels()).every((l) => l === 0)).toBe(true);
+    expect(gpio.timeline.slice(latched).filter((c) => c.level === 1)).toEqual([]);
+    expect(states).toEqual(['STOPPED_FOR_EXIT']); // its final state, and nothing after it
     expect(JSON.parse(readFileSync(join(stateDir, 'pump-state.json'), 'utf8'))).toMatchObject({ state: 'RUNNING', run: { usedS: 5 } });
   });
 });

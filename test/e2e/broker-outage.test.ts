@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestMosquitto } from '../helpers/mosquitto.js';
 import { FIRE_CAMERAS, startNode, waitFor, type NodeUnderTest } from './harness.js';
 
-// Local first (DESIGN.md): the broker dies in the middle of the fire clip; the node's own consensus
+// Local first (docs/design.md): the broker dies in the middle of the fire clip; the node's own consensus
 // still starts its own pump through the in-process bus, and the trigger and pump events reach the
 // broker (and a subscriber with a persistent session) after it returns, from the durable outbox.
 describe('e2e: broker killed mid-clip', () => {

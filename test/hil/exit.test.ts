@@ -80,3 +80,23 @@ describe('HIL: exit safe stop (SIGTERM/SIGINT/crash) tells the truth', () => {
     expect(r2.transitions()[0]).toBe('IDLE>STOPPING:restart_stop');
   });
 });
+
+describe('HIL: a stop before the start (a signal during boot)', () => {
+  it('the controller never starts afterwards: no resumed run, no state after STOPPED_FOR_EXIT, outputs off', async () => {
+    // A run in progress is saved; the next boot is told to stop before its controller starts.
+    const rig = await HilRig.create({ pump: fast({ fireOffDelay: 1000 }), bootId: 'b' });
+    rig.trigger();
+    rig.advanceTo(10);
+    await stopAt(rig, 'SIGTERM');
+    const r2 = await HilRig.create({ pump: fast({ fireOffDelay: 1000 }), stateDir: rig.stateDir, bootId: 'b', uptimeS: () => 11, noStart: true });
+    await stopAt(r2, 'SIGTERM');
+    r2.controller.start();
+    r2.advance(60);
+    expect(r2.states.map((s) => s.state)).toEqual(['STOPPED_FOR_EXIT']);
+    expect(r2.transitions()).toEqual(['IDLE>STOPPED_FOR_EXIT:exit:SIGTERM']);
+    expect(Object.values(r2.outputs()).some(Boolean)).toBe(false);
+    // The saved run is still there for the boot after (the exit never writes the state file).
+    const r3 = await HilRig.create({ pump: fast({ fireOffDelay: 1000 }), stateDir: rig.stateDir, bootId: 'b', uptimeS: () => 12 });
+    expect(r3.transitions()[0]).toBe('IDLE>STOPPING:restart_stop');
+  });
+});

@@ -1,7 +1,7 @@
 import type { Edge } from '../../hw/hil.js';
 
 /**
- * Second-scale timings for the HIL tests (driver mock only; PUMP.md lets mock skip the two
+ * Second-scale timings for the HIL tests (driver mock only; docs/pump.md lets mock skip the two
  * real-hardware rules). Derived timeline for one trigger at t=0:
  *   MV/RV/PV on 0 · IO on 2 (I) · IS 2.5–3.5 (E = 3.5) · PV off 8.5 · fire-off 30 → RPM 30–32 ·
  *   IO off + IF on 32 · IF off 33 · MV off 42 · lockout (32−2)×2 = 60 s → RV off 93 · IDLE 98.

@@ -3,7 +3,7 @@ import { HilRig } from '../../hw/hil.js';
 import { memoryLogger } from '../../src/log/logger.js';
 import { fast, intervals, valveFirstViolation } from './fast-profile.js';
 
-// Each safety rule of PUMP.md as its own hardware-in-loop test: real controller, mock GPIO pins,
+// Each safety rule of docs/pump.md as its own hardware-in-loop test: real controller, mock GPIO pins,
 // virtual time. Expected instants come from the FAST profile documented in fast-profile.ts.
 
 const on = (rig: HilRig) => Object.entries(rig.outputs()).filter(([, v]) => v).map(([k]) => k).sort();

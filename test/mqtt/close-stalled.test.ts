@@ -6,7 +6,7 @@ import { makeCore, waitFor } from './helpers.js';
 /**
  * A broker that accepts the connection and answers PINGREQ but never acknowledges a publish (stalled
  * on its own persistence, say). mqtt.js's graceful end waits for those PUBACKs and then ignores any
- * further end(): close() must still drop the socket (MQTT-CORE.md: disconnect, cancel timers).
+ * further end(): close() must still drop the socket (docs/mqtt-core.md: disconnect, cancel timers).
  */
 function stalledBroker() {
   const socks: Socket[] = [];

@@ -8,7 +8,7 @@ import { FileOutboxStore } from '../../src/mqtt/outbox-file-store.js';
 import { MemoryOutboxStore, memoryBacking, type OutboxRecord, type OutboxStore } from '../../src/mqtt/outbox-store.js';
 
 /**
- * ONE contract suite every OutboxStore implementation must pass (STYLE.md rule 4, like MQTT.js's
+ * ONE contract suite every OutboxStore implementation must pass (docs/style.md rule 4, like MQTT.js's
  * abstract_store). A "place" is where a store keeps its data; `reopen` builds a new store on the
  * same place, as a restarted process would.
  */

@@ -27,7 +27,7 @@ function make(maxMessages: number, maxBytes = 1 << 20) {
 }
 
 describe('outbox bounds and priorities', () => {
-  it('derives priorities from topics as MQTT-CORE.md lists them', () => {
+  it('derives priorities from topics as docs/mqtt-core.md lists them', () => {
     expect(priorityOf('fire/trigger')).toBe(1);
     expect(priorityOf('pump/pi-a/event')).toBe(1);
     expect(priorityOf('pump/pi-a/ack')).toBe(1);

@@ -36,7 +36,7 @@ export const FOOTAGE = {
   negative: resolve('test/fixtures/footage/negative'),
 };
 
-/** Pump timings short enough for a test (the mock driver allows them; PUMP.md ranges are for real pumps). */
+/** Pump timings short enough for a test (the mock driver allows them; docs/pump.md ranges are for real pumps). */
 export const SITE_PUMP_TIMINGS = {
   preOpenDelay: 1,
   ignitionOnLeadTime: 0.2,

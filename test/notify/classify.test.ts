@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createClassifier, redactWebhookUrl, retryDelayMs } from '../../src/notify/index.js';
 import { seededRandom } from '../../src/core/random.js';
+import { TRIGGER_REFUSALS } from '../../src/topics/refusals.js';
 
 const kinds = (xs: Array<{ kind: string } | null>) => xs.map((x) => x?.kind ?? null);
 
@@ -32,6 +33,21 @@ describe('classifier', () => {
     }
     for (const reason of ['duplicate', 'retained', 'expired', 'malformed', 'outside_zones']) expect(r(reason)).toBeNull();
     expect(c.pumpEvent({ event: 'command_refused', from: 'IDLE', to: null, reason: 'x' })).toBeNull();
+  });
+
+  it('routine or not comes from the refusal catalogue (issue 15 item 4): every code, and an unknown code pages', () => {
+    const c = createClassifier('n1');
+    const r = (reason: string | null) => c.pumpEvent({ event: 'trigger_refused', from: 'IDLE', to: null, reason });
+    for (const [code, info] of Object.entries(TRIGGER_REFUSALS)) {
+      const n = r(code);
+      if (info.routine) expect(n, code).toBeNull();
+      else expect(n, code).toMatchObject({ event: 'blocked', kind: 'trigger_blocked', detail: { reason: code, explanation: info.text } });
+    }
+    // The regex this replaced paged on anything it did not recognise too, but it also swallowed
+    // any reason that merely contained "dup", "zone", "stale", ...: a real block named so was lost.
+    expect(r('zone_pump_unavailable')).toMatchObject({ kind: 'trigger_blocked' });
+    expect(r('stale_lockout')).toMatchObject({ kind: 'trigger_blocked' });
+    expect(r(null)).toMatchObject({ kind: 'trigger_blocked', detail: { explanation: 'no reason given' } });
   });
 
   it('notifies a camera going offline once, and its recovery', () => {

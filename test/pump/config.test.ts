@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePumpConfig, pumpConfigSchema, TIMING_TABLE } from '../../src/pump/config.js';
 
-// Config validation: ranges exactly as PUMP.md, unique valid pins, cross-field rules, nothing clamped.
+// Config validation: ranges exactly as docs/pump.md, unique valid pins, cross-field rules, nothing clamped.
 
 const errors = (raw: unknown): string[] => {
   const r = parsePumpConfig(raw);
@@ -9,7 +9,7 @@ const errors = (raw: unknown): string[] => {
 };
 
 describe('pump config', () => {
-  it('defaults are the table of PUMP.md and the reference pins', () => {
+  it('defaults are the table of docs/pump.md and the reference pins', () => {
     const c = pumpConfigSchema.parse(undefined);
     expect(c.driver).toBeUndefined();
     expect(c.timings).toEqual(Object.fromEntries(Object.entries(TIMING_TABLE).map(([k, v]) => [k, v[0]])));

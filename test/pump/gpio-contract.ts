@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import type { GpioDriver, Level } from '../../src/pump/gpio-driver.js';
 
 /**
- * The ONE contract every GPIO driver runs (STYLE.md rule 4, like MQTT.js's abstract_store):
+ * The ONE contract every GPIO driver runs (docs/style.md rule 4, like MQTT.js's abstract_store):
  * claim at the initial levels, write, read inputs, refuse writes after close. A harness gives
  * the test an independent view of the "hardware" behind each driver.
  */

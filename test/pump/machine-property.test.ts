@@ -6,7 +6,7 @@ import { PumpMachine } from '../../src/pump/machine.js';
 import type { CommandAction, Inputs, MachineEvent, Outputs } from '../../src/pump/machine-types.js';
 
 // Property test over ≥ 10 000 random sequences of triggers, commands, sensor changes, driver
-// faults and time steps against the pure machine, checking PUMP.md's invariants after every step
+// faults and time steps against the pure machine, checking docs/pump.md's invariants after every step
 // and on every output change (issue 3).
 
 const ACTIONS: CommandAction[] = ['start', 'stop', 'valve_open', 'valve_close', 'reset', 'arm', 'disarm'];

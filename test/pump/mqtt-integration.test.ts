@@ -33,7 +33,7 @@ describe('pump over real MQTT (Mosquitto + the MQTT core)', () => {
     const got: Array<{ topic: string; json: Record<string, unknown>; retain: boolean }> = [];
     obs.on('message', (topic, payload, packet) => got.push({ topic, json: JSON.parse(payload.toString()), retain: packet.retain }));
     await obs.subscribeAsync('pump/pmp/#', { qos: 1 });
-    // A retained trigger left on the broker must never start the pump (TOPICS.md).
+    // A retained trigger left on the broker must never start the pump (docs/topics.md).
     await obs.publishAsync('fire/trigger', JSON.stringify({ action: 'trigger', id: 'stale' }), { qos: 1, retain: true });
 
     core = createMqttCore({ config: mqttConfigSchema.parse({ url: broker.url }), nodeId: 'pmp', stateDir: mkdtempSync(join(tmpdir(), 'wfe-pm-')), logger: silentLogger(), store: new MemoryOutboxStore() });

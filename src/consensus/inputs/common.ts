@@ -1,3 +1,4 @@
+import { parseJson } from '../../core/json.js';
 import { fail, ok, type Result } from '../../core/result.js';
 import { CAMERA_ID_RE } from '../../topics/topics.js';
 
@@ -14,12 +15,9 @@ export function reasonCode(reason: string): string {
 
 /** Decode a UTF-8 JSON object; arrays, scalars, null and non-JSON (NaN literals included) fail. */
 export function parseJsonObject(payload: Buffer | string): Result<Record<string, unknown>> {
-  let v: unknown;
-  try {
-    v = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
-  } catch {
-    return fail('non_json: payload is not JSON');
-  }
+  const parsed = parseJson(payload);
+  if (!parsed.ok) return parsed;
+  const v = parsed.value;
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return fail(`not_object: payload is ${Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v}, expected a JSON object`);
   return ok(v as Record<string, unknown>);
 }

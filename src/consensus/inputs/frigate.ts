@@ -9,11 +9,11 @@ export interface FrigateInputContext {
   resolutionFor(camera: string): Resolution;
 }
 
-/** Frigate labels that can count (CONSENSUS.md input 3). */
+/** Frigate labels that can count (docs/consensus.md input 3). */
 const FRIGATE_LABELS = new Set(['fire', 'smoke']);
 
 /**
- * Frigate event (`frigate/events`) → batch (CONSENSUS.md input 3): `after.label` fire/smoke only,
+ * Frigate event (`frigate/events`) → batch (docs/consensus.md input 3): `after.label` fire/smoke only,
  * `after.camera`, `after.top_score`, `after.box` (pixels of the detect size), `after.id` as the
  * track. `false_positive: true` is ignored and `type: end` closes the track (both differ from the
  * reference, scenario 50). A box-less event is refused: without an area it cannot show growth and

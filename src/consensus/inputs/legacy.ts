@@ -10,11 +10,11 @@ export interface LegacyInputContext {
   resolutionFor(camera: string): Resolution;
 }
 
-/** The reference's default producer frame (CONSENSUS.md input 2). */
+/** The reference's default producer frame (docs/consensus.md input 2). */
 export const LEGACY_RESOLUTION: Resolution = { width: 1920, height: 1080 };
 
 /**
- * Reference direct detection (no `detections` array) → one-observation batch (CONSENSUS.md input 2):
+ * Reference direct detection (no `detections` array) → one-observation batch (docs/consensus.md input 2):
  * `camera_id` (the topic level wins), `confidence`, `bbox` or `bounding_box`, optional `object_id`
  * and label (`label`/`object`/`class`; absent means fire, the only thing the reference sends).
  */

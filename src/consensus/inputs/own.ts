@@ -12,7 +12,7 @@ export interface OwnInputContext {
 }
 
 /**
- * Own detection message (TOPICS.md "Own detection message") → batch. Boxes are already normalised;
+ * Own detection message (docs/topics.md "Own detection message") → batch. Boxes are already normalised;
  * scores are accepted at the sender's `model.threshold` (our detector's when absent), raised by
  * `minScore`. The engine applies the class filter, area limits and masks per detection.
  */

@@ -9,7 +9,7 @@ export interface CameraStatusInput {
   node?: string;
 }
 
-/** `camera/<camera>/status` (TOPICS.md) → status; the topic names the camera. */
+/** `camera/<camera>/status` (docs/topics.md) → status; the topic names the camera. */
 export function parseCameraStatus(obj: Record<string, unknown>, topic: string): Result<CameraStatusInput> {
   const cam = cameraId(topic.split('/')[1]);
   if (!cam.ok) return cam;
