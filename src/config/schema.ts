@@ -107,6 +107,18 @@ export function buildConfigSchema(envi: ConfigEnvironment) {
   return buildBaseSchema(envi)
     .superRefine((cfg, ctx) => {
       for (const i of crossPartIssues(cfg)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message, input: i.input });
+      // Issue 17: the broker must keep a node's session at least as long as what it queues for
+      // the node stays valid, or a trigger sent while the link was down is lost with the session.
+      const session = cfg.mqtt.session;
+      const needed = Math.max(cfg.consensus.triggerTtlSeconds, cfg.pump.timings.commandExpirySeconds);
+      if (cfg.mqtt.url && session.persistent && session.expirySeconds < needed) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mqtt', 'session', 'expirySeconds'],
+          input: session.expirySeconds,
+          message: `must be at least ${needed} (consensus.triggerTtlSeconds ${cfg.consensus.triggerTtlSeconds}, pump.timings.commandExpirySeconds ${cfg.pump.timings.commandExpirySeconds}): the broker would drop a trigger or command queued for this node with its session before it expires`,
+        });
+      }
     })
     .transform((cfg) => ({
       ...cfg,

@@ -23,6 +23,17 @@ describe('composed config', () => {
     expect(r.value.config.version).toBe(1);
   });
 
+  it('refuses a persistent session shorter than what is queued for the node stays valid (issue 17)', () => {
+    const cfg = (session: object) => ({ ...minimal, mqtt: { url: 'mqtt://broker:1883', session }, consensus: { triggerTtlSeconds: 600 } });
+    const r = parseConfigObject(cfg({ expirySeconds: 300 }), 't', { environment: envi });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems.map((p) => p.key)).toEqual(['mqtt.session.expirySeconds']);
+    expect(r.problems[0].allowed).toMatch(/at least 600 \(consensus.triggerTtlSeconds 600/);
+    expect(parseConfigObject(cfg({ expirySeconds: 600 }), 't', { environment: envi }).ok).toBe(true);
+    expect(parseConfigObject(cfg({ expirySeconds: 300, persistent: false }), 't', { environment: envi }).ok).toBe(true);
+  });
+
   it('prefers $STATE_DIRECTORY, then an explicit stateDir', () => {
     const a = parseConfigObject(minimal, 't', { environment: { ...envi, stateDirectory: '/var/lib/wildfire-edge' } });
     expect(a.ok && a.value.config.stateDir).toBe('/var/lib/wildfire-edge');
