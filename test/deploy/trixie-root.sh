@@ -17,7 +17,7 @@ apt_mirror() {
 }
 mirror="${WFE_DEBIAN_MIRROR:-$(apt_mirror | head -1)}"
 [ -n "$mirror" ] || { echo "no Debian mirror found in /etc/apt/sources.list*; set WFE_DEBIAN_MIRROR" >&2; exit 1; }
-mkdir -p "$cache"
+mkdir -p "$cache" "$cache/debs"
 if [ -s "$tarball" ] && [ -z "$(find "$tarball" -mtime +30)" ]; then
   echo "$tarball"
   exit 0
