@@ -1,0 +1,64 @@
+/**
+ * Discovery over real sockets (issue 16): ONVIF emulators and an mDNS advertiser, each in its own
+ * network namespace on a bridge in the test's namespace (test/discovery/netlab.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { discoveryConfigSchema } from '../../src/discovery/config.js';
+import { discoveryRound } from '../../src/discovery/round.js';
+import { NetLab, netnsPermitted, startAdvertiser, startEmulator } from './netlab.js';
+
+const permitted = netnsPermitted();
+if (!permitted.ok) console.warn(`SKIPPING test/discovery/network.test.ts: ${permitted.reason}`);
+
+describe.skipIf(!permitted.ok)('discovery against emulated cameras in network namespaces', () => {
+  let lab: NetLab;
+  const creds = { username: 'admin', password: 's3cr&t' };
+  beforeAll(async () => {
+    lab = new NetLab();
+    const good = lab.addHost(11);
+    const adv = lab.addHost(12);
+    await Promise.all([
+      startEmulator(good, { serial: 'SN-GOOD', mac: '00:11:22:33:44:01', manufacturer: 'EmuCam', model: 'EC-200', ...creds }),
+      startAdvertiser(adv, { name: 'garden-cam', rtspPort: 8554, path: 'live' }),
+    ]);
+    // Every fault mode at once, one device each: one round has to refuse each for its reason.
+    const faults = ['garbage', 'duplicate', 'wrong_relates', 'oversized', 'soap_fault', 'slow', 'reset', 'huge', 'bad_xml'];
+    await Promise.all(faults.map((fault, i) => startEmulator(lab.addHost(21 + i), { serial: `SN-${fault}`, mac: `00:11:22:33:55:${(16 + i).toString(16)}`, fault, ...creds })));
+  }, 60_000);
+  afterAll(() => lab?.destroy());
+
+  it('finds each camera once, queries it with the site credentials, and counts every fault by reason', async () => {
+    const cfg = discoveryConfigSchema.parse({ interfaces: [lab.bridge], probeSeconds: 2, deviceTimeoutSeconds: 3, credentials: creds });
+    const r = await discoveryRound(cfg);
+    expect(r.errors).toEqual([]);
+    const by = new Map(r.cameras.map((c) => [c.address, c]));
+    const good = by.get(`${lab.subnet}.11`)!;
+    expect(good).toMatchObject({ source: 'onvif', manufacturer: 'EmuCam', model: 'EC-200', serial: 'SN-GOOD', mac: '00:11:22:33:44:01', queryError: null });
+    expect(good.profiles.map((p) => [p.token, p.width, p.height, p.streamUri])).toEqual([
+      ['main_1', 1920, 1080, `rtsp://${lab.subnet}.11:8554/cam1?profile=main_1`],
+      ['sub_1', 640, 360, `rtsp://${lab.subnet}.11:8554/cam1?profile=sub_1`],
+    ]);
+    expect(good.profiles[0].snapshotUri).toBe(`http://${lab.subnet}.11:8080/snapshot/main_1.jpg`);
+    expect(by.get(`${lab.subnet}.12`)).toMatchObject({ source: 'mdns', mdnsNames: ['garden-cam'], mdnsRtsp: `rtsp://${lab.subnet}.12:8554/live` });
+    // Datagram faults: refused with their reason; the valid answer beside each still counts once.
+    expect(r.rejected).toEqual({ not_soap: 1, duplicate: 1, wrong_relates_to: 1, oversized: 1 });
+    for (const i of [0, 1, 2, 3]) expect(by.get(`${lab.subnet}.${21 + i}`)?.serial).toMatch(/^SN-/);
+    // HTTP faults: the device is listed with the reason, and counted.
+    expect(r.queryFailures).toEqual({ soap_fault: 1, timeout: 1, connection: 1, too_large: 1, bad_response: 1 });
+    expect(by.get(`${lab.subnet}.26`)?.queryError?.code).toBe('timeout');
+    expect(by.get(`${lab.subnet}.28`)?.queryError?.code).toBe('too_large');
+    expect(r.cameras).toHaveLength(11);
+    // The slow device is cut off at its deadline, not when it finishes dripping (minutes).
+    expect(r.completeAfterMs).not.toBeNull();
+  }, 30_000);
+
+  it('wrong credentials are a counted SOAP fault, not a crash', async () => {
+    const cfg = discoveryConfigSchema.parse({ interfaces: [lab.bridge], probeSeconds: 1, deviceTimeoutSeconds: 3, mdns: false, credentials: { username: 'admin', password: 'Wr0ngPa55' } });
+    const r = await discoveryRound(cfg);
+    const good = r.cameras.find((c) => c.address === `${lab.subnet}.11`)!;
+    expect(good.serial).toBeNull();
+    expect(good.queryError).toMatchObject({ code: 'soap_fault' });
+    expect(good.queryError?.reason).toMatch(/not Authorized/i);
+    expect(JSON.stringify(r)).not.toContain('Wr0ngPa55');
+  }, 30_000);
+});
