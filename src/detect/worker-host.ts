@@ -194,6 +194,18 @@ export class WorkerHost {
     void w.terminate();
   }
 
+  /**
+   * Moves a camera's source to a new URL (discovery followed it); also remembered for a restarted
+   * worker, which starts from the init data.
+   */
+  setCameraUrl(camera: string, url: string): void {
+    const cams = this.opts.init.cameras as Array<{ id: string; url?: string }>;
+    const c = cams.find((x) => x.id === camera);
+    if (!c) return;
+    c.url = url;
+    this.worker?.postMessage({ type: 'camera.url', camera, url });
+  }
+
   /** Sends a raw message to the worker (tests use it to provoke a crash through a bad message). */
   post(msg: unknown): void {
     this.worker?.postMessage(msg);

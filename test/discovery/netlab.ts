@@ -13,7 +13,7 @@ const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', '
 
 /** Whether this machine lets us create network namespaces (root and CAP_SYS_ADMIN). */
 export function netnsPermitted(): { ok: boolean; reason: string } {
-  const probe = `wfe-probe-${randomBytes(3).toString('hex')}`;
+  const probe = `dsclab-probe-${randomBytes(3).toString('hex')}`;
   try {
     ip('netns', 'add', probe);
     ip('netns', 'del', probe);
@@ -36,7 +36,7 @@ export interface LabHost {
 /** The lab. */
 export class NetLab {
   readonly tag = randomBytes(2).toString('hex');
-  readonly bridge = `wfb${this.tag}`;
+  readonly bridge = `dscb${this.tag}`;
   /** First three octets of the lab's /24. */
   readonly subnet = `10.${200 + (parseInt(this.tag.slice(0, 2), 16) % 50)}.${parseInt(this.tag.slice(2), 16)}`;
   readonly hostAddress = `${this.subnet}.1`;
@@ -55,8 +55,8 @@ export class NetLab {
   /** Adds a namespace at `<subnet>.<octet>`. */
   addHost(octet: number): LabHost {
     const i = this.hosts.length;
-    const ns = `wfe-${this.tag}-${i}`;
-    const veth = `wfv${this.tag}${i}`;
+    const ns = `dsclab-${this.tag}-${i}`;
+    const veth = `dscv${this.tag}${i}`;
     ip('netns', 'add', ns);
     ip('link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
     ip('link', 'set', veth, 'master', this.bridge, 'up');
