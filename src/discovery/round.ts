@@ -35,7 +35,7 @@ export function resolveInterfaces(names: readonly string[], table: NodeJS.Dict<N
     for (const name of names) {
       const a = v4(name);
       if (a) out.push({ name, address: a.address });
-      else errors.push(table[name] ? `interface ${name} has no IPv4 address` : `no interface named ${name}`);
+      else errors.push(table[name] ? `interface ${name} has no non-loopback IPv4 address` : `no interface named ${name}`);
     }
   } else {
     for (const name of Object.keys(table).sort()) {

@@ -47,6 +47,7 @@ describe.skipIf(!permitted.ok)('a camera configured by serial is found, streams,
   const detections: Array<{ camera: string; at: number }> = [];
   const reports: DiscoveryReport[] = [];
   const statuses = new Map<string, { status: string; error: string | null }>();
+  const statusLog: Array<{ camera: string; status: string; at: number }> = [];
 
   beforeAll(async () => {
     lab = new NetLab();
@@ -108,7 +109,10 @@ describe.skipIf(!permitted.ok)('a camera configured by serial is found, streams,
     sub.on('message', (topic, payload) => {
       const m = JSON.parse(payload.toString()) as Record<string, unknown>;
       if (topic === 'system/disco/discovery') reports.push(m as unknown as DiscoveryReport);
-      else statuses.set(topic.split('/')[1], { status: String(m.status), error: (m.error as string | null) ?? null });
+      else {
+        statuses.set(topic.split('/')[1], { status: String(m.status), error: (m.error as string | null) ?? null });
+        statusLog.push({ camera: topic.split('/')[1], status: String(m.status), at: Date.now() });
+      }
     });
     app = createApp({ config: loaded.value.config, logger });
     app.bus.on('detections', 'test', ({ camera }) => void detections.push({ camera, at: Date.now() }));
@@ -143,7 +147,10 @@ describe.skipIf(!permitted.ok)('a camera configured by serial is found, streams,
     yard.moveTo(`${lab.subnet}.51`);
     expect(await waitFor(() => reports.some((r) => r.identities.some((i) => i.camera === 'yard' && i.address === `${lab.subnet}.51`)), 20_000)).toBe(true);
     const followedAt = Date.now();
-    // Frames from the new address, under the old id.
+    // Frames from the new address, under the old id: camera/yard/status goes online again (the old
+    // source was stopped at the hand-over), and the detector gets them (empty results are
+    // heartbeats, rate-limited to one per publishEmptyEverySeconds on the bus).
+    expect(await waitFor(() => statusLog.some((s) => s.camera === 'yard' && s.status === 'online' && s.at > followedAt), 30_000)).toBe(true);
     expect(await waitFor(() => detections.some((d) => d.camera === 'yard' && d.at > followedAt), 30_000)).toBe(true);
     const r = reports.at(-1)!;
     expect(r.identities.find((i) => i.camera === 'yard')).toMatchObject({ status: 'found', moves: 1, url: `rtsp://***@${lab.subnet}.51:8554/cam1?profile=main_1` });
@@ -152,7 +159,8 @@ describe.skipIf(!permitted.ok)('a camera configured by serial is found, streams,
     const snap = app!.context.config.cameras.find((c) => c.id === 'yard');
     // The loaded config is not rewritten: the move lives in the running camera role only.
     expect(snap?.url).toBe('');
-    console.log(`[figure] follow a moved camera: report after ${followedAt - movedAt} ms, frames from the new address after ${detections.find((d) => d.camera === 'yard' && d.at > followedAt)!.at - movedAt} ms (interval 5 s)`);
+    const onlineAgain = statusLog.find((s) => s.camera === 'yard' && s.status === 'online' && s.at > followedAt)!.at;
+    console.log(`[figure] follow a moved camera (interval 5 s): new URL handed over after ${(moved!.time as number) - movedAt} ms, camera online again (frames from the new address) after ${onlineAgain - movedAt} ms`);
   }, 60_000);
 
   it('a fault mode on the other camera is counted and the node keeps running', async () => {

@@ -183,7 +183,7 @@ describe('interfaces and config', () => {
     expect(resolveInterfaces([], table)).toEqual({ interfaces: [{ name: 'eth0', address: '192.168.1.4' }], errors: [] });
     expect(resolveInterfaces(['eth0', 'wlan0', 'eth9'], table)).toEqual({
       interfaces: [{ name: 'eth0', address: '192.168.1.4' }],
-      errors: ['interface wlan0 has no IPv4 address', 'no interface named eth9'],
+      errors: ['interface wlan0 has no non-loopback IPv4 address', 'no interface named eth9'],
     });
   });
 
