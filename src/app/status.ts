@@ -52,6 +52,6 @@ export function buildStatus(src: StatusSources): StatusSnapshot {
       : null,
     pump: isObj(pump) ? { ...pump, state: String(pump.state) } : null,
     timeline: src.consensusTimeline?.() ?? null,
-    ...(src.discovery ? { discovery: src.discovery() } : {}),
+    ...(src.discovery ? { discovery: src.discovery() as Record<string, unknown> } : {}),
   };
 }

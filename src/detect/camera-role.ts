@@ -127,7 +127,8 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
   let hangTimer: TimerHandle | null = null;
   // A slow camera (fps 0.01: one frame in 100 s) must not look like a stuck detector.
   // Nor a camera whose frames repeat: repeated pictures are not inferred, for up to staleSeconds.
-  const hangMs = Math.max(opts.detect.hangSeconds * 1000, ...enabled.map((c) => 3000 / c.fps + effectiveStaleSeconds(c) * 1000));
+  // A camera waiting for discovery will be an RTSP camera once it is found.
+  const hangMs = Math.max(opts.detect.hangSeconds * 1000, ...enabled.map((c) => 3000 / c.fps + effectiveStaleSeconds(c.url === '' ? { ...c, url: 'rtsp://discovered/' } : c) * 1000));
   const armHangCheck = () => {
     hangTimer = clock.setTimer(Math.max(250, hangMs / 4), checkHang);
   };

@@ -86,7 +86,7 @@ export interface DiscoveryReport {
     model: string | null;
     serial: string | null;
     mac: string | null;
-    profiles: Array<{ token: string; name: string; width: number | null; height: number | null }>;
+    profiles: Array<{ token: string; name: string; width: number | null; height: number | null; snapshot_uri: string | null }>;
     stream_uri: string | null;
     /** The configured camera it is, or null: discovered cameras never feed consensus until configured. */
     configured_as: string | null;
@@ -114,7 +114,7 @@ export function buildReport(o: { nodeId: string; ts: number; round: number; resu
       model: c.model,
       serial: c.serial,
       mac: c.mac,
-      profiles: c.profiles.map((p) => ({ token: p.token, name: p.name, width: p.width, height: p.height })),
+      profiles: c.profiles.map((p) => ({ token: p.token, name: p.name, width: p.width, height: p.height, snapshot_uri: p.snapshotUri ? redactUrl(p.snapshotUri) : null })),
       stream_uri: shownStreamUri(c),
       configured_as: o.configured.get(i) ?? null,
       error: c.queryError ? `${c.queryError.code}: ${redactUrl(c.queryError.reason)}` : null,

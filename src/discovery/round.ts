@@ -47,6 +47,14 @@ export function resolveInterfaces(names: readonly string[], table: NodeJS.Dict<N
   return { interfaces: out, errors };
 }
 
+const hostOf = (u: string): string => {
+  try {
+    return new URL(u).hostname;
+  } catch {
+    return '';
+  }
+};
+
 /** A counting semaphore: at most `limit` tasks at once, in arrival order. */
 function limiter(limit: number): <R>(fn: () => Promise<R>) => Promise<R> {
   let active = 0;
@@ -95,6 +103,16 @@ export async function discoveryRound(cfg: DiscoveryConfig, opts: { table?: NodeJ
   ]);
   for (const e of probe.interfaceErrors) errors.push(`ws-discovery on ${e.iface}: ${e.reason}`);
   for (const e of mdns.errors) errors.push(`mdns on ${e.iface}: ${e.reason}`);
+  // A camera that advertises _onvif._tcp over mDNS but did not answer the probe (some only do one
+  // or the other, and multicast probes can be lost) is queried at the advertised address.
+  const probed = new Set(probe.matches.flatMap((m) => [m.from, ...m.xaddrs.map(hostOf)]));
+  for (const svc of mdns.services) {
+    const address = svc.addresses[0];
+    if (svc.type !== 'onvif' || !address || svc.port <= 0 || probed.has(address)) continue;
+    probed.add(address);
+    const path = (svc.txt.path ?? '/onvif/device_service').replace(/^\/?/, '/');
+    onMatch({ endpoint: `mdns:${svc.name}`, xaddrs: [`http://${address}:${svc.port}${path}`], scopes: [], types: ['_onvif._tcp'], from: address, iface: svc.iface });
+  }
   const queried = await Promise.all(queries);
   return {
     cameras: mergeFindings(queried, mdns.services),

@@ -135,6 +135,10 @@ describe.skipIf(!permitted.ok)('a camera configured by serial is found, streams,
     // Never found: offline with that reason (camera/<id>/status and health).
     expect(statuses.get('ghost')).toEqual({ status: 'offline', error: 'onvif serial SN-NOBODY not found by discovery' });
     expect(r.identities.find((i) => i.camera === 'ghost')?.status).toBe('missing');
+    // Health carries the discovery summary and the ghost camera's reason.
+    const health = app.snapshot().telemetry as { discovery: { cameras: number; unconfigured: number; missing: string[] }; cameras: Array<{ id: string; error: string | null }> };
+    expect(health.discovery).toMatchObject({ cameras: 2, unconfigured: 1, missing: ['ghost'] });
+    expect(health.cameras.find((c) => c.id === 'ghost')?.error).toBe('onvif serial SN-NOBODY not found by discovery');
     // Discovery proposes, the config decides: nothing of the stranger reaches the bus or MQTT.
     expect(new Set(detections.map((d) => d.camera))).toEqual(new Set(['yard']));
     expect([...statuses.keys()].sort()).toEqual(['ghost', 'yard']);

@@ -17,7 +17,10 @@ describe.skipIf(!permitted.ok)('discovery against emulated cameras in network na
     lab = new NetLab();
     const good = lab.addHost(11);
     const adv = lab.addHost(12);
+    // Answers no probe, only advertises _onvif._tcp (and _rtsp._tcp) over mDNS.
+    const quiet = lab.addHost(13);
     await Promise.all([
+      startEmulator(quiet, { serial: 'SN-MDNS-ONLY', mac: '00:11:22:33:44:03', fault: 'silent', ...creds }).then(() => startAdvertiser(quiet, { name: 'quiet-cam', rtspPort: 8554, onvifPort: 8080 })),
       startEmulator(good, { serial: 'SN-GOOD', mac: '00:11:22:33:44:01', manufacturer: 'EmuCam', model: 'EC-200', ...creds }),
       startAdvertiser(adv, { name: 'garden-cam', rtspPort: 8554, path: 'live' }),
     ]);
@@ -47,7 +50,9 @@ describe.skipIf(!permitted.ok)('discovery against emulated cameras in network na
     expect(r.queryFailures).toEqual({ soap_fault: 1, timeout: 1, connection: 1, too_large: 1, bad_response: 1 });
     expect(by.get(`${lab.subnet}.26`)?.queryError?.code).toBe('timeout');
     expect(by.get(`${lab.subnet}.28`)?.queryError?.code).toBe('too_large');
-    expect(r.cameras).toHaveLength(11);
+    // Found only through mDNS _onvif._tcp, then queried like any ONVIF device.
+    expect(by.get(`${lab.subnet}.13`)).toMatchObject({ source: 'onvif+mdns', endpoint: 'mdns:quiet-cam', serial: 'SN-MDNS-ONLY', mdnsNames: ['quiet-cam'], mdnsRtsp: `rtsp://${lab.subnet}.13:8554/cam1` });
+    expect(r.cameras).toHaveLength(12);
     // The slow device is cut off at its deadline, not when it finishes dripping (minutes).
     expect(r.completeAfterMs).not.toBeNull();
   }, 30_000);
