@@ -23,6 +23,39 @@ export function netnsPermitted(): { ok: boolean; reason: string } {
   }
 }
 
+/**
+ * Removes what a killed run (SIGKILL: no exit handler ran) left behind: namespaces named
+ * `dsclab-<pid>-<tag>-<i>` whose pid is gone, and their bridge `dscb<tag>`.
+ */
+function sweepDeadLabs(): void {
+  let list = '';
+  try {
+    list = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  } catch {
+    return;
+  }
+  for (const m of list.matchAll(/^dsclab-(\d+)-([0-9a-f]{4})-\d+/gm)) {
+    const pid = Number(m[1]);
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      alive = (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    if (alive) continue;
+    try {
+      ip('netns', 'del', m[0]);
+    } catch {
+      // a parallel sweep got it first
+    }
+    try {
+      ip('link', 'del', `dscb${m[2]}`);
+    } catch {
+      // already gone
+    }
+  }
+}
+
 /** One namespace on the lab's bridge. */
 export interface LabHost {
   ns: string;
@@ -44,18 +77,26 @@ export class NetLab {
   private readonly children: ChildProcess[] = [];
   private destroyed = false;
   private readonly onExit = () => this.destroy();
+  // A test run stopped by a signal still removes its namespaces (then dies of that signal).
+  private readonly onSignal = (sig: NodeJS.Signals) => {
+    this.destroy();
+    process.kill(process.pid, sig);
+  };
 
   constructor() {
+    sweepDeadLabs();
     ip('link', 'add', this.bridge, 'type', 'bridge', 'mcast_snooping', '0');
     ip('addr', 'add', `${this.hostAddress}/24`, 'dev', this.bridge);
     ip('link', 'set', this.bridge, 'up');
     process.once('exit', this.onExit);
+    process.once('SIGTERM', this.onSignal);
+    process.once('SIGINT', this.onSignal);
   }
 
   /** Adds a namespace at `<subnet>.<octet>`. */
   addHost(octet: number): LabHost {
     const i = this.hosts.length;
-    const ns = `dsclab-${this.tag}-${i}`;
+    const ns = `dsclab-${process.pid}-${this.tag}-${i}`;
     const veth = `dscv${this.tag}${i}`;
     ip('netns', 'add', ns);
     ip('link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
@@ -90,6 +131,8 @@ export class NetLab {
     if (this.destroyed) return;
     this.destroyed = true;
     process.removeListener('exit', this.onExit);
+    process.removeListener('SIGTERM', this.onSignal);
+    process.removeListener('SIGINT', this.onSignal);
     for (const c of this.children) {
       try {
         c.kill('SIGKILL');
