@@ -30,7 +30,8 @@ export type IdentityEvent =
   | { type: 'moved'; camera: string; from: string; to: string; url: string }
   | { type: 'url_changed'; camera: string; address: string; url: string }
   | { type: 'missing'; camera: string; reason: string }
-  | { type: 'no_stream'; camera: string; address: string; reason: string };
+  | { type: 'no_stream'; camera: string; address: string; reason: string }
+  | { type: 'conflict'; camera: string; addresses: string[]; reason: string };
 
 /** Tracks the configured identity cameras across rounds. */
 export class IdentityTracker {
@@ -70,8 +71,18 @@ export class IdentityTracker {
     const events: IdentityEvent[] = [];
     for (const [camera, id] of this.ids) {
       const st = this.states.get(camera)!;
-      const c = found.find((d) => identityMatches(id, d));
+      const all = found.filter((d) => identityMatches(id, d));
       const who = id.serial !== undefined ? `onvif serial ${id.serial}` : `onvif mac ${id.mac}`;
+      // Two devices claiming one identity is a misconfiguration or a device impersonating the
+      // camera: following either could point the detector at the wrong picture. Stay put, say so.
+      if (all.length > 1) {
+        const addresses = all.map((d) => d.address);
+        const reason = `${all.length} devices claim ${who} (${addresses.join(', ')}): not following either; give the camera both serial and mac`;
+        if (st.reason !== reason) events.push({ type: 'conflict', camera, addresses, reason });
+        st.reason = reason;
+        continue;
+      }
+      const c = all[0];
       if (!c) {
         const reason = `${who} not found by discovery${st.lastSeenAt !== null ? ` since it was last seen at ${st.address}` : ''}`;
         if (st.status !== 'missing') events.push({ type: 'missing', camera, reason });

@@ -55,7 +55,8 @@ export async function mdnsBrowse(opts: { interfaces: readonly ProbeInterface[]; 
         const addresses = (s.addresses ?? []).filter((a) => IPV4.test(a));
         if (addresses.length === 0 && s.referer?.address) addresses.push(s.referer.address);
         const key = `${type}|${s.fqdn ?? s.name}`;
-        if (found.has(key)) return;
+        // Bounded like the probe: a flood of announcements cannot grow this without limit.
+        if (found.has(key) || found.size >= 256) return;
         found.set(key, { name: String(s.name).slice(0, 128), type, host: String(s.host ?? '').slice(0, 256), port: Number(s.port) || 0, addresses, txt: txtOf(s.txt), iface: iface.name });
       });
     }

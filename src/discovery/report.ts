@@ -79,6 +79,8 @@ export interface DiscoveryReport {
   round: number;
   duration_ms: number;
   interfaces: string[];
+  /** ProbeMatches accepted this round (distinct endpoints). */
+  devices: number;
   cameras: Array<{
     address: string;
     source: string;
@@ -107,6 +109,7 @@ export function buildReport(o: { nodeId: string; ts: number; round: number; resu
     round: o.round,
     duration_ms: o.result.durationMs,
     interfaces: o.result.interfaces.map((i) => `${i.name} ${i.address}`),
+    devices: o.result.devices,
     cameras: o.result.cameras.map((c, i) => ({
       address: c.address,
       source: c.source,

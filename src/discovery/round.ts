@@ -15,6 +15,8 @@ import { pickXaddr, wsDiscoveryProbe, type ProbeInterface, type ProbeMatch, type
 export interface DiscoveryRound {
   cameras: DiscoveredCamera[];
   interfaces: ProbeInterface[];
+  /** ProbeMatches accepted (distinct endpoints, at most MAX_DEVICES); cameras are merged by address. */
+  devices: number;
   /** Datagrams refused, by reason. */
   rejected: Partial<Record<RejectReason, number>>;
   /** ONVIF queries that failed, by reason. */
@@ -116,6 +118,7 @@ export async function discoveryRound(cfg: DiscoveryConfig, opts: { table?: NodeJ
   const queried = await Promise.all(queries);
   return {
     cameras: mergeFindings(queried, mdns.services),
+    devices: probe.matches.length,
     interfaces,
     rejected: probe.rejected,
     queryFailures,

@@ -100,6 +100,10 @@ export function createDiscoveryService(o: DiscoveryServiceOptions): DiscoverySer
           log.warn('configured camera not found by discovery', { camera: e.camera, reason: e.reason });
           o.setNote?.(e.camera, e.reason);
           break;
+        case 'conflict':
+          log.error('several devices claim one configured camera; not following', { camera: e.camera, addresses: e.addresses });
+          o.setNote?.(e.camera, e.reason);
+          break;
         case 'no_stream':
           log.warn('configured camera found without a usable stream', { camera: e.camera, reason: e.reason });
           o.setNote?.(e.camera, e.reason);

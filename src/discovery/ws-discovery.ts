@@ -17,6 +17,8 @@ export const WS_DISCOVERY_ADDRESS = '239.255.255.250';
 export const WS_DISCOVERY_PORT = 3702;
 /** Larger datagrams are refused unread (a ProbeMatch is a few KiB; UDP allows 64 KiB). */
 export const MAX_DATAGRAM_BYTES = 16 * 1024;
+/** Devices kept per round; more are refused (`too_many`): a flood cannot grow memory or queries. */
+export const MAX_DEVICES = 256;
 
 /** One accepted ProbeMatch. */
 export interface ProbeMatch {
@@ -33,7 +35,7 @@ export interface ProbeMatch {
 }
 
 /** Why a datagram was refused (the metric label). */
-export type RejectReason = 'oversized' | 'not_soap' | 'not_probe_match' | 'wrong_relates_to' | 'no_endpoint' | 'no_xaddrs' | 'duplicate';
+export type RejectReason = 'oversized' | 'not_soap' | 'not_probe_match' | 'wrong_relates_to' | 'no_endpoint' | 'no_xaddrs' | 'duplicate' | 'too_many';
 
 /** The Probe envelope (SOAP 1.2, WS-Addressing 2004/08, WS-Discovery 2005/04). */
 export function buildProbe(messageId: string): string {
@@ -156,6 +158,7 @@ export async function wsDiscoveryProbe(opts: {
             if (!r.ok) return count(r.code ?? 'not_soap');
             for (const m of r.value) {
               if (seen.has(m.endpoint)) count('duplicate');
+              else if (seen.size >= MAX_DEVICES) count('too_many');
               else {
                 const match = { ...m, from: rinfo.address, iface: iface.name };
                 seen.set(m.endpoint, match);

@@ -66,4 +66,21 @@ describe.skipIf(!permitted.ok)('discovery against emulated cameras in network na
     expect(good.queryError?.reason).toMatch(/not Authorized/i);
     expect(JSON.stringify(r)).not.toContain('Wr0ngPa55');
   }, 30_000);
+
+  it('a flood of ProbeMatches from one host is capped (too_many) and the round still ends', async () => {
+    const flood = lab.addHost(40);
+    await startEmulator(flood, { serial: 'SN-FLOOD', mac: '00:11:22:33:44:40', fault: 'flood', ...creds });
+    const cfg = discoveryConfigSchema.parse({ interfaces: [lab.bridge], probeSeconds: 1, deviceTimeoutSeconds: 2, mdns: false, credentials: creds });
+    const r = await discoveryRound(cfg);
+    // 11 real answers (10 answering devices + the flooding one) + 300 fakes: 256 kept, the rest
+    // refused (a few may also be dropped by the kernel's socket buffer under the burst).
+    expect(r.devices).toBe(256);
+    expect(r.rejected.too_many).toBeGreaterThan(0);
+    expect(r.rejected.too_many).toBeLessThanOrEqual(11 + 300 - 256);
+    // Only kept devices are queried; the fakes point at a closed port (quick refusals, no hang).
+    expect(r.queryFailures.connection).toBeLessThanOrEqual(256);
+    expect(r.queryFailures.connection).toBeGreaterThan(200);
+    // Cameras are merged by address, so the flood is one line of the list, not 300.
+    expect(r.cameras.filter((c) => c.address === `${lab.subnet}.40`)).toHaveLength(1);
+  }, 30_000);
 });

@@ -9,7 +9,7 @@
  *    GetSnapshotUri from test/discovery/fixtures/*.xml; with a username set it checks the
  *    WS-Security PasswordDigest (everything but GetSystemDateAndTime) and faults without it.
  * Fault modes (the `fault` option, or `fault <mode>` on stdin): garbage, duplicate, wrong_relates,
- * oversized (datagrams, sent besides a valid answer); silent (no answer at all); soap_fault, slow,
+ * oversized, flood (datagrams, sent besides a valid answer); silent (no answer at all); soap_fault, slow,
  * reset, huge, bad_xml (HTTP). Prints `ready <http port>` once both sockets listen; logs each SOAP
  * action as `action <name>` on stdout.
  */
@@ -87,6 +87,16 @@ udp.on('message', (msg, rinfo) => {
   if (fault === 'oversized') send(answer.replace('</d:ProbeMatches>', `<x>${'A'.repeat(20_000)}</x></d:ProbeMatches>`));
   send(answer);
   if (fault === 'duplicate') send(answer);
+  if (fault === 'flood') {
+    // 300 distinct devices (new endpoints, a closed port): the client must cap what it keeps.
+    // Paced (2 per ms) so the receiver's socket buffer, not the test, decides nothing is lost.
+    let i = 0;
+    const burst = () => {
+      for (let k = 0; k < 2 && i < 300; k++, i++) send(answer.replace(`urn:uuid:${endpoint}`, `urn:uuid:${randomUUID()}`).replace(`:${httpPort}/`, ':1/'));
+      if (i < 300) setTimeout(burst, 1);
+    };
+    burst();
+  }
 });
 
 // ---- HTTP SOAP ----

@@ -162,6 +162,17 @@ describe('identity follow (virtual time)', () => {
     expect(t.update([device({ profiles: [profile('main', 'rtsp://10.0.0.5:8554/other')] })], 2)).toEqual([{ type: 'url_changed', camera: 'yard', address: '10.0.0.5', url: 'rtsp://10.0.0.5:8554/other' }]);
   });
 
+  it('two devices claiming the same serial: the camera is not moved to either, and says why', () => {
+    const t = new IdentityTracker([{ id: 'yard', url: '', onvif: { serial: 'SN1' } }], creds);
+    t.update([device()], 1);
+    const ev = t.update([device(), device({ address: '10.0.0.66', profiles: [profile('main', 'rtsp://10.0.0.66/evil')] })], 2);
+    expect(ev).toEqual([{ type: 'conflict', camera: 'yard', addresses: ['10.0.0.5', '10.0.0.66'], reason: '2 devices claim onvif serial SN1 (10.0.0.5, 10.0.0.66): not following either; give the camera both serial and mac' }]);
+    expect(t.get('yard')).toMatchObject({ address: '10.0.0.5', url: 'rtsp://u:p@10.0.0.5:554/main', moves: 0 });
+    // Serial and MAC together tell them apart.
+    const both = new IdentityTracker([{ id: 'yard', url: '', onvif: { serial: 'SN1', mac: '00:11:22:33:44:55' } }], creds);
+    expect(both.update([device(), device({ address: '10.0.0.66', mac: '66:66:66:66:66:66' })], 1)).toEqual([{ type: 'found', camera: 'yard', address: '10.0.0.5', url: 'rtsp://u:p@10.0.0.5:554/main' }]);
+  });
+
   it('a camera never found says so; one found without a stream URI says that', () => {
     const t = new IdentityTracker([{ id: 'a', url: '', onvif: { serial: 'NOPE' } }, { id: 'b', url: '', onvif: { serial: 'SN1', profile: 'missing' } }], creds);
     const ev = t.update([device()], 1);

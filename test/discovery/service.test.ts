@@ -29,6 +29,7 @@ const cam = (address: string, serial: string): DiscoveredCamera => ({
 });
 const roundOf = (cameras: DiscoveredCamera[], extra: Partial<DiscoveryRound> = {}): DiscoveryRound => ({
   cameras,
+  devices: cameras.length,
   interfaces: [{ name: 'eth0', address: '10.0.0.1' }],
   rejected: {},
   queryFailures: {},
