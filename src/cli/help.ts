@@ -26,7 +26,8 @@ Usage:
   wildfire-edge --version                print the version
   wildfire-edge --help                   this text (also \`wildfire-edge <command> --help\`)
 
-Environment overrides: MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD, NODE_ID, LOG_LEVEL, WFE_ROLES, HTTP_HOST, HTTP_PORT.
+Environment overrides: MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD, NODE_ID, LOG_LEVEL, WFE_ROLES, HTTP_HOST, HTTP_PORT,
+ONVIF_USERNAME, ONVIF_PASSWORD.
 No mqtt.url means an embedded broker on 127.0.0.1. A node with the pump role needs pump.driver set.
 Docs: README.md (configuration reference, MQTT topics, installing on a Pi).`;
 }
