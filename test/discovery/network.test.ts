@@ -19,7 +19,9 @@ describe.skipIf(!permitted.ok)('discovery against emulated cameras in network na
     const adv = lab.addHost(12);
     // Answers no probe, only advertises _onvif._tcp (and _rtsp._tcp) over mDNS.
     const quiet = lab.addHost(13);
+    const legacy = lab.addHost(14);
     await Promise.all([
+      startEmulator(legacy, { serial: 'SN-LEGACY', mac: '00:11:22:33:44:04', legacy: true, ...creds }),
       startEmulator(quiet, { serial: 'SN-MDNS-ONLY', mac: '00:11:22:33:44:03', fault: 'silent', ...creds }).then(() => startAdvertiser(quiet, { name: 'quiet-cam', rtspPort: 8554, onvifPort: 8080 })),
       startEmulator(good, { serial: 'SN-GOOD', mac: '00:11:22:33:44:01', manufacturer: 'EmuCam', model: 'EC-200', ...creds }),
       startAdvertiser(adv, { name: 'garden-cam', rtspPort: 8554, path: 'live' }),
@@ -52,7 +54,10 @@ describe.skipIf(!permitted.ok)('discovery against emulated cameras in network na
     expect(by.get(`${lab.subnet}.28`)?.queryError?.code).toBe('too_large');
     // Found only through mDNS _onvif._tcp, then queried like any ONVIF device.
     expect(by.get(`${lab.subnet}.13`)).toMatchObject({ source: 'onvif+mdns', endpoint: 'mdns:quiet-cam', serial: 'SN-MDNS-ONLY', mdnsNames: ['quiet-cam'], mdnsRtsp: `rtsp://${lab.subnet}.13:8554/cam1` });
-    expect(r.cameras).toHaveLength(12);
+    // No GetServices: the client falls back to GetCapabilities and still gets profiles and URIs.
+    expect(by.get(`${lab.subnet}.14`)).toMatchObject({ serial: 'SN-LEGACY', queryError: null });
+    expect(by.get(`${lab.subnet}.14`)?.profiles.map((p) => p.streamUri)).toEqual([`rtsp://${lab.subnet}.14:8554/cam1?profile=main_1`, `rtsp://${lab.subnet}.14:8554/cam1?profile=sub_1`]);
+    expect(r.cameras).toHaveLength(13);
     // The slow device is cut off at its deadline, not when it finishes dripping (minutes).
     expect(r.completeAfterMs).not.toBeNull();
   }, 30_000);
@@ -72,11 +77,11 @@ describe.skipIf(!permitted.ok)('discovery against emulated cameras in network na
     await startEmulator(flood, { serial: 'SN-FLOOD', mac: '00:11:22:33:44:40', fault: 'flood', ...creds });
     const cfg = discoveryConfigSchema.parse({ interfaces: [lab.bridge], probeSeconds: 1, deviceTimeoutSeconds: 2, mdns: false, credentials: creds });
     const r = await discoveryRound(cfg);
-    // 11 real answers (10 answering devices + the flooding one) + 300 fakes: 256 kept, the rest
+    // 12 real answers (11 answering devices + the flooding one) + 300 fakes: 256 kept, the rest
     // refused (a few may also be dropped by the kernel's socket buffer under the burst).
     expect(r.devices).toBe(256);
     expect(r.rejected.too_many).toBeGreaterThan(0);
-    expect(r.rejected.too_many).toBeLessThanOrEqual(11 + 300 - 256);
+    expect(r.rejected.too_many).toBeLessThanOrEqual(12 + 300 - 256);
     // Only kept devices are queried; the fakes point at a closed port (quick refusals, no hang).
     expect(r.queryFailures.connection).toBeLessThanOrEqual(256);
     expect(r.queryFailures.connection).toBeGreaterThan(200);

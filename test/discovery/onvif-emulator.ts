@@ -33,6 +33,8 @@ export interface EmulatorOptions {
   username?: string;
   password?: string;
   fault?: string;
+  /** An older device without GetServices (ActionNotSupported): clients fall back to GetCapabilities. */
+  legacy?: boolean;
 }
 
 const o = JSON.parse(process.argv[2] ?? '{}') as EmulatorOptions;
@@ -140,7 +142,7 @@ function respond(req: IncomingMessage, res: ServerResponse, body: string): void 
     }
   }
   if (action !== 'GetSystemDateAndTime' && !checkAuth(body)) return send(400, faultXml('NotAuthorized', 'Sender not Authorized'));
-  if (!ACTIONS.has(action)) return send(500, faultXml('ActionNotSupported', `${action} not supported`));
+  if (!ACTIONS.has(action) || (o.legacy && action === 'GetServices')) return send(500, faultXml('ActionNotSupported', `${action} not supported`));
   if (fault === 'soap_fault' && action === 'GetDeviceInformation') return send(500, faultXml('InvalidArgVal', 'emulated fault'));
   if (fault === 'huge' && action === 'GetProfiles') {
     // 4 MiB of valid XML: a client without a bound would buffer it all.
