@@ -178,4 +178,11 @@ describe.skipIf(!permitted.ok)('a camera configured by serial is found, streams,
     expect((m.discovery_query_failures as Record<string, number>).too_large).toBeGreaterThanOrEqual(1);
     expect(m.discovery_moves).toBe(1);
   }, 40_000);
+
+  it('the camera disappears from the network: offline, with the discovery reason', async () => {
+    yard.unplug();
+    const re = new RegExp(`^onvif serial SN-YARD-0001 not found by discovery since it was last seen at ${lab.subnet.replaceAll('.', '\\.')}\\.51`);
+    expect(await waitFor(() => statuses.get('yard')?.status === 'offline' && re.test(statuses.get('yard')?.error ?? ''), 30_000)).toBe(true);
+    expect(reports.at(-1)!.identities.find((i) => i.camera === 'yard')).toMatchObject({ status: 'missing', moves: 1 });
+  }, 40_000);
 });

@@ -62,6 +62,8 @@ export interface LabHost {
   address: string;
   /** Moves the host to a new address on the same subnet (what a DHCP renewal does). */
   moveTo(address: string): void;
+  /** Takes the namespace's link down: the host is gone from the network (its programs keep running). */
+  unplug(): void;
   /** Runs a program inside the namespace; killed by destroy(). */
   spawn(cmd: string, args: string[]): ChildProcess;
 }
@@ -115,6 +117,9 @@ export class NetLab {
         ip('-n', ns, 'addr', 'add', `${next}/24`, 'dev', 'eth0');
         ip('-n', ns, 'route', 'replace', '224.0.0.0/4', 'dev', 'eth0');
         host.address = next;
+      },
+      unplug() {
+        ip('-n', ns, 'link', 'set', 'eth0', 'down');
       },
       spawn(cmd: string, args: string[]) {
         const c = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
