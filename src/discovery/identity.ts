@@ -101,6 +101,9 @@ export class IdentityTracker {
       }
       const prevAddr = st.address;
       const prevUrl = st.url;
+      // Back after being missing (or without a stream, or contested) at the same place: still news,
+      // the camera's reason must be cleared.
+      const hadProblem = st.reason !== null;
       st.status = 'found';
       st.reason = null;
       st.address = c.address;
@@ -111,6 +114,7 @@ export class IdentityTracker {
         st.movedAt = nowWall;
         events.push({ type: 'moved', camera, from: prevAddr, to: c.address, url });
       } else if (prevUrl !== url) events.push({ type: 'url_changed', camera, address: c.address, url });
+      else if (hadProblem) events.push({ type: 'found', camera, address: c.address, url });
     }
     return events;
   }

@@ -64,6 +64,8 @@ export interface LabHost {
   moveTo(address: string): void;
   /** Takes the namespace's link down: the host is gone from the network (its programs keep running). */
   unplug(): void;
+  /** Brings the link back up (address and multicast route restored). */
+  plug(): void;
   /** Runs a program inside the namespace; killed by destroy(). */
   spawn(cmd: string, args: string[]): ChildProcess;
 }
@@ -120,6 +122,10 @@ export class NetLab {
       },
       unplug() {
         ip('-n', ns, 'link', 'set', 'eth0', 'down');
+      },
+      plug() {
+        ip('-n', ns, 'link', 'set', 'eth0', 'up');
+        ip('-n', ns, 'route', 'replace', '224.0.0.0/4', 'dev', 'eth0');
       },
       spawn(cmd: string, args: string[]) {
         const c = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -154,6 +154,11 @@ describe('identity follow (virtual time)', () => {
     // Missing is reported once, and the URL stays the last known one.
     expect(t.update([], 5000)).toEqual([]);
     expect(t.get('yard')).toMatchObject({ status: 'missing', url: 'rtsp://u:p@10.0.0.77:554/main', lastSeenAt: 3000 });
+    // Back at the same address: found again (so its reason is cleared), no move.
+    const back = device({ address: '10.0.0.77', profiles: [profile('main', 'rtsp://10.0.0.77:554/main')] });
+    expect(t.update([back], 6000)).toEqual([{ type: 'found', camera: 'yard', address: '10.0.0.77', url: 'rtsp://u:p@10.0.0.77:554/main' }]);
+    expect(t.get('yard')).toMatchObject({ status: 'found', reason: null, moves: 1 });
+    expect(t.update([back], 7000)).toEqual([]);
   });
 
   it('a camera with a url beside its identity starts there; a new URI at the same address is a url change', () => {
