@@ -1,5 +1,5 @@
 import type { CameraRole } from '../detect/index.js';
-import { createDiscoveryService, type DiscoveryService } from '../discovery/service.js';
+import { createDiscoveryService, type DiscoveryService } from '../discovery/index.js';
 import { ok } from '../core/result.js';
 import type { WireContext } from './context.js';
 import type { AppPart } from './part.js';

@@ -23,7 +23,7 @@ import type { GpioDriver } from '../pump/index.js';
 import type { ConsensusTimeline } from '../consensus/types.js';
 import { wireTelemetry } from './wire-telemetry.js';
 import { discoveryWanted, wireDiscovery } from './wire-discovery.js';
-import { DISCOVERY_METRICS } from '../discovery/metric-specs.js';
+import { DISCOVERY_METRICS } from '../discovery/index.js';
 import type { CameraRole } from '../detect/index.js';
 
 /**

@@ -1,9 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../config/index.js';
-import { discoveryConfigSchema, type DiscoveryConfig } from '../discovery/config.js';
-import { configuredMatches } from '../discovery/merge.js';
-import { buildReport, camerasSnippet, discoveryTable } from '../discovery/report.js';
-import { discoveryRound } from '../discovery/round.js';
+import { buildReport, camerasSnippet, configuredMatches, discoveryConfigSchema, discoveryRound, discoveryTable, type DiscoveryConfig } from '../discovery/index.js';
 import type { CliIo } from './io.js';
 
 /**
