@@ -11,4 +11,5 @@ export const DISCOVERY_METRICS: MetricSpecs = {
   discovery_missing: counter('Times a configured ONVIF camera was not found', { name: 'cameras_missing' }),
   discovery_rejected: counter('WS-Discovery datagrams refused', { name: 'rejected_datagrams', label: 'reason' }),
   discovery_query_failures: counter('ONVIF device queries that failed', { name: 'query_failures', label: 'reason' }),
+  discovery_round_errors: counter('Discovery rounds that threw (a bug; logged)', { name: 'round_errors' }),
 };

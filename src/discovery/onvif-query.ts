@@ -144,7 +144,9 @@ async function run(url: URL, o: QueryOptions, agent: BoundedAgent): Promise<Quer
     // The address we reached it at is the one that works from here (service XAddrs may name another).
     preserveAddress: true,
   });
-  // The client emits 'error'/'warning' for some failures; unhandled they would crash the process.
+  // An EventEmitter 'error' without a listener would crash the process. The client emits it only
+  // from its event-subscription code, which is never used here; any failure of the calls made
+  // below arrives through their callbacks and is classified and counted by the caller.
   cam.on('error', () => undefined);
   // connect() turns a failed GetProfiles/GetVideoSources into a 'warning' and goes on without media.
   let warning: string | null = null;

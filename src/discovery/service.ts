@@ -72,7 +72,7 @@ export function createDiscoveryService(o: DiscoveryServiceOptions): DiscoverySer
   let last: DiscoveryReport | null = null;
   const rejected: Record<string, number> = {};
   const failures: Record<string, number> = {};
-  const m = { rounds: 0, moves: 0, found: 0, missing: 0, round_ms: 0, cameras: 0, unconfigured: 0 };
+  const m = { rounds: 0, moves: 0, found: 0, missing: 0, round_ms: 0, cameras: 0, unconfigured: 0, round_errors: 0 };
   const loggedNew = new Set<string>();
 
   const apply = (events: IdentityEvent[]) => {
@@ -143,7 +143,11 @@ export function createDiscoveryService(o: DiscoveryServiceOptions): DiscoverySer
   const runNow = (): Promise<void> => {
     if (running) return running;
     running = once()
-      .catch((err) => log.error('discovery round failed', { error: err instanceof Error ? err.message : String(err) }))
+      .catch((err) => {
+        // A round never throws by design; one that does is a bug: logged, counted, and the schedule goes on.
+        m.round_errors++;
+        log.error('discovery round failed', { error: err instanceof Error ? err.message : String(err) });
+      })
       .finally(() => {
         running = null;
       });
@@ -191,6 +195,7 @@ export function createDiscoveryService(o: DiscoveryServiceOptions): DiscoverySer
         discovery_missing: m.missing,
         discovery_rejected: { ...rejected },
         discovery_query_failures: { ...failures },
+        discovery_round_errors: m.round_errors,
       };
     },
   };

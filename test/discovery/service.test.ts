@@ -132,4 +132,31 @@ describe('discovery service (virtual time)', () => {
     release!();
     await svc.stop();
   });
+
+  it('a round that throws (a bug) is logged and counted, and the schedule goes on', async () => {
+    const clock = new VirtualClock();
+    const logger = memoryLogger('info');
+    let calls = 0;
+    const svc = createDiscoveryService({
+      config: discoveryConfigSchema.parse({ intervalSeconds: 10 }),
+      cameras: [],
+      nodeId: 'n1',
+      logger,
+      clock,
+      round: async () => {
+        calls++;
+        if (calls === 1) throw new Error('boom');
+        return roundOf([]);
+      },
+    });
+    svc.start();
+    await flush();
+    expect(logger.lines.find((l) => l.msg === 'discovery round failed')).toMatchObject({ error: 'boom' });
+    expect(svc.metrics().discovery_round_errors).toBe(1);
+    clock.advance(10_000);
+    await flush();
+    expect(calls).toBe(2);
+    expect(svc.snapshot().rounds).toBe(1);
+    await svc.stop();
+  });
 });
