@@ -5,7 +5,7 @@
  * them on the wildcard socket and still sends through that interface.
  */
 import { Bonjour, type Service } from 'bonjour-service';
-import type { ProbeInterface } from './ws-discovery.js';
+import { onSubnet, type ProbeInterface } from './ws-discovery.js';
 
 /** One service instance seen. */
 export interface MdnsService {
@@ -52,8 +52,11 @@ export async function mdnsBrowse(opts: { interfaces: readonly ProbeInterface[]; 
     instances.push(b);
     for (const type of MDNS_TYPES) {
       b.find({ type, protocol: 'tcp' }, (s: Service) => {
-        const addresses = (s.addresses ?? []).filter((a) => IPV4.test(a));
-        if (addresses.length === 0 && s.referer?.address) addresses.push(s.referer.address);
+        // The browsing socket is bound to 0.0.0.0, so it also hears answers that arrived on other
+        // interfaces: keep only what is on this interface's subnet (what "browse on eth0" means).
+        const addresses = (s.addresses ?? []).filter((a) => IPV4.test(a) && onSubnet(iface, a));
+        if (addresses.length === 0 && s.referer?.address && onSubnet(iface, s.referer.address)) addresses.push(s.referer.address);
+        if (addresses.length === 0) return;
         const key = `${type}|${s.fqdn ?? s.name}`;
         // Bounded like the probe: a flood of announcements cannot grow this without limit.
         if (found.has(key) || found.size >= 256) return;

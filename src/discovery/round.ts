@@ -36,13 +36,13 @@ export function resolveInterfaces(names: readonly string[], table: NodeJS.Dict<N
   if (names.length > 0) {
     for (const name of names) {
       const a = v4(name);
-      if (a) out.push({ name, address: a.address });
+      if (a) out.push({ name, address: a.address, netmask: a.netmask });
       else errors.push(table[name] ? `interface ${name} has no non-loopback IPv4 address` : `no interface named ${name}`);
     }
   } else {
     for (const name of Object.keys(table).sort()) {
       const a = v4(name);
-      if (a) out.push({ name, address: a.address });
+      if (a) out.push({ name, address: a.address, netmask: a.netmask });
     }
     if (out.length === 0) errors.push('no non-loopback IPv4 interface to probe on');
   }

@@ -107,6 +107,17 @@ export function pickXaddr(xaddrs: readonly string[], from: string): string {
 export interface ProbeInterface {
   name: string;
   address: string;
+  /** IPv4 netmask (dotted), when known: answers from outside the interface's subnet are ignored. */
+  netmask?: string;
+}
+
+/** Whether `address` is on `iface`'s subnet (true when the netmask is unknown). */
+export function onSubnet(iface: ProbeInterface, address: string): boolean {
+  if (!iface.netmask) return true;
+  const n = (a: string) => a.split('.').reduce((acc, o) => (acc << 8) + (Number(o) & 255), 0) >>> 0;
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) return false;
+  const m = n(iface.netmask);
+  return ((n(address) & m) >>> 0) === ((n(iface.address) & m) >>> 0);
 }
 
 /** What one probe round found and refused. */

@@ -4,7 +4,7 @@ import { cameraConfigSchema, normaliseMac } from '../../src/capture/config.js';
 import { IdentityTracker } from '../../src/discovery/identity.js';
 import { chooseProfile, configuredMatches, identityMatches, mergeFindings, streamUrlFor, type DiscoveredCamera, type QueriedMatch } from '../../src/discovery/merge.js';
 import { resolveInterfaces } from '../../src/discovery/round.js';
-import { buildProbe, parseProbeMatches, pickXaddr } from '../../src/discovery/ws-discovery.js';
+import { buildProbe, onSubnet, parseProbeMatches, pickXaddr } from '../../src/discovery/ws-discovery.js';
 
 const MID = 'urn:uuid:11111111-2222-3333-4444-555555555555';
 const fixture = readFileSync('test/discovery/fixtures/ProbeMatches.xml', 'utf8');
@@ -192,15 +192,24 @@ describe('identity follow (virtual time)', () => {
 describe('interfaces and config', () => {
   const table = {
     lo: [{ address: '127.0.0.1', family: 'IPv4', internal: true, netmask: '', mac: '', cidr: null }],
-    eth0: [{ address: '192.168.1.4', family: 'IPv4', internal: false, netmask: '', mac: '', cidr: null }],
+    eth0: [{ address: '192.168.1.4', family: 'IPv4', internal: false, netmask: '255.255.255.0', mac: '', cidr: null }],
     wlan0: [{ address: 'fe80::1', family: 'IPv6', internal: false, netmask: '', mac: '', cidr: null, scopeid: 0 }],
   } as unknown as Parameters<typeof resolveInterfaces>[1];
   it('default: every non-loopback IPv4 interface; named ones are checked', () => {
-    expect(resolveInterfaces([], table)).toEqual({ interfaces: [{ name: 'eth0', address: '192.168.1.4' }], errors: [] });
+    expect(resolveInterfaces([], table)).toEqual({ interfaces: [{ name: 'eth0', address: '192.168.1.4', netmask: '255.255.255.0' }], errors: [] });
     expect(resolveInterfaces(['eth0', 'wlan0', 'eth9'], table)).toEqual({
-      interfaces: [{ name: 'eth0', address: '192.168.1.4' }],
+      interfaces: [{ name: 'eth0', address: '192.168.1.4', netmask: '255.255.255.0' }],
       errors: ['interface wlan0 has no non-loopback IPv4 address', 'no interface named eth9'],
     });
+  });
+
+  it('an address is on an interface when its subnet matches (mDNS answers from elsewhere are ignored)', () => {
+    const eth0 = { name: 'eth0', address: '192.168.1.4', netmask: '255.255.255.0' };
+    expect(onSubnet(eth0, '192.168.1.200')).toBe(true);
+    expect(onSubnet(eth0, '192.168.2.1')).toBe(false);
+    expect(onSubnet(eth0, 'fe80::1')).toBe(false);
+    expect(onSubnet({ ...eth0, netmask: '255.255.0.0' }, '192.168.2.1')).toBe(true);
+    expect(onSubnet({ name: 'x', address: '10.0.0.1' }, '172.16.0.1')).toBe(true);
   });
 
   it('a camera may name an onvif identity instead of a url; it needs one of the two', () => {
