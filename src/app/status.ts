@@ -14,6 +14,8 @@ export interface StatusSources {
   /** The consensus part's incident timeline (tracks over the window). */
   consensusTimeline?: () => ConsensusTimeline;
   pump?: () => unknown;
+  /** Discovery's snapshot (issue 16): found cameras, configured ones followed, unconfigured ones. */
+  discovery?: () => unknown;
 }
 
 type Obj = Record<string, unknown>;
@@ -50,5 +52,6 @@ export function buildStatus(src: StatusSources): StatusSnapshot {
       : null,
     pump: isObj(pump) ? { ...pump, state: String(pump.state) } : null,
     timeline: src.consensusTimeline?.() ?? null,
+    ...(src.discovery ? { discovery: src.discovery() as Record<string, unknown> } : {}),
   };
 }

@@ -22,6 +22,9 @@ import { wireHomeAssistant } from './homeassistant.js';
 import type { GpioDriver } from '../pump/index.js';
 import type { ConsensusTimeline } from '../consensus/types.js';
 import { wireTelemetry } from './wire-telemetry.js';
+import { discoveryWanted, wireDiscovery } from './wire-discovery.js';
+import { DISCOVERY_METRICS } from '../discovery/index.js';
+import type { CameraRole } from '../detect/index.js';
 
 /**
  * Stop order (issue 7): the pump is made safe first, then the producers (camera, consensus), then
@@ -36,9 +39,10 @@ export const METRIC_SPECS: Record<string, MetricSpecs> = {
   notify: NOTIFY_METRICS,
   telemetry: TELEMETRY_METRICS,
   http: HTTP_METRICS,
+  discovery: DISCOVERY_METRICS,
 };
 
-export const STOP_ORDER: readonly string[] = ['pump', 'camera', 'consensus', 'notify', 'telemetry', 'homeassistant', 'http', 'mqtt', 'broker'];
+export const STOP_ORDER: readonly string[] = ['pump', 'discovery', 'camera', 'consensus', 'notify', 'telemetry', 'homeassistant', 'http', 'mqtt', 'broker'];
 
 /** Position of a part in the stop order; parts not listed (test probes) stop just before the link. */
 export function stopRank(name: string): number {
@@ -115,12 +119,21 @@ export async function buildParts(ctx: WireContext, overrides: PartOverrides): Pr
   }
 
   let cameraSnap: (() => unknown) | undefined;
+  let cameraRole: CameraRole | null = null;
   if (roles.has('camera')) {
     const cam = wireCamera(ctx, clockSynced);
+    cameraRole = cam.role;
     parts.push(cam.part);
     cameraSnap = () => cameraList(cam.role.snapshot());
     sources.cameras = () => cameraList(cam.role.snapshot()) as Array<{ id: string; status: string }>;
     sources.detector = () => ({ state: cam.role.snapshot().worker });
+  }
+  let discoverySnap: (() => unknown) | undefined;
+  if (discoveryWanted(ctx)) {
+    const d = wireDiscovery(ctx, cameraRole);
+    parts.push(d.part);
+    discoverySnap = () => d.service.snapshot();
+    sources.discovery = () => ({ ...d.service.snapshot() });
   }
   parts.push(tel.part);
   if (config.homeassistant.discovery) parts.push(wireHomeAssistant(config, mqtt.core, ctx.version));
@@ -130,7 +143,7 @@ export async function buildParts(ctx: WireContext, overrides: PartOverrides): Pr
     const http = wireHttp({
       ctx,
       telemetry: tel.telemetry,
-      status: () => buildStatus({ nodeId: ctx.nodeId, version: ctx.version, roles: config.roles, telemetry: tel.telemetry, consensus: consensusSnap, consensusTimeline, pump: pumpSnap, cameras: cameraSnap, mqtt: () => mqtt.core.snapshot() }),
+      status: () => buildStatus({ nodeId: ctx.nodeId, version: ctx.version, roles: config.roles, telemetry: tel.telemetry, consensus: consensusSnap, consensusTimeline, pump: pumpSnap, cameras: cameraSnap, discovery: discoverySnap, mqtt: () => mqtt.core.snapshot() }),
       metrics,
       metricSpecs: METRIC_SPECS,
       portSearch: overrides.httpPortSearch,

@@ -63,19 +63,45 @@ export function networkUrlProblem(url: string): string | null {
   return null;
 }
 
+/** A MAC address as written by people and cameras (`aa:bb:..`, `AA-BB-..`, `aabb..`), normalised to `aa:bb:cc:dd:ee:ff`. */
+export function normaliseMac(mac: string): string | null {
+  const hex = mac.toLowerCase().replace(/[^0-9a-f]/g, '');
+  if (hex.length !== 12 || !/^[0-9a-f:.\- ]+$/i.test(mac.trim())) return null;
+  return hex.match(/../g)!.join(':');
+}
+
+/**
+ * `cameras[].onvif`: who the camera is, independent of its address (issue 16). Discovery matches a
+ * device by serial (GetDeviceInformation) or MAC (GetNetworkInterfaces); both given, both must match.
+ */
+export const cameraOnvifSchema = z
+  .strictObject({
+    serial: z.string().min(1).max(128).optional().describe('Serial number as GetDeviceInformation reports it (`wildfire-edge discover` prints it).'),
+    mac: z
+      .string()
+      .refine((m) => normaliseMac(m) !== null, 'a MAC address: six hex pairs, e.g. 00:11:22:33:44:55')
+      .optional()
+      .describe('MAC address of the camera (GetNetworkInterfaces), any of aa:bb:.., AA-BB-.., aabb..'),
+    profile: z.string().min(1).max(64).optional().describe('Profile token or name whose stream to use; default: the first profile (usually the main stream).'),
+  })
+  .refine((o) => o.serial !== undefined || o.mac !== undefined, { message: 'onvif needs serial or mac' });
+/** A camera's ONVIF identity. */
+export type CameraOnvifIdentity = z.infer<typeof cameraOnvifSchema>;
+
 /** One entry of `cameras: [...]`. */
 export const cameraConfigSchema = z
   .strictObject({
     id: z.string().regex(/^[A-Za-z0-9_-]+$/, 'camera ids match [A-Za-z0-9_-]+').describe('Camera id, used in topics (camera/<id>/status).'),
     url: z
       .string()
-      .min(1)
-      .refine((u) => cameraUrlKind(u) !== null, `unsupported camera url; use one of ${CAMERA_URL_FORMS}`)
+      .default('')
+      .refine((u) => u === '' || cameraUrlKind(u) !== null, `unsupported camera url; use one of ${CAMERA_URL_FORMS}`)
       .superRefine((u, ctx) => {
         const problem = networkUrlProblem(u);
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
-      .describe(`Source: ${CAMERA_URL_FORMS}. Credentials in it are never logged.`),
+      .describe(`Source: ${CAMERA_URL_FORMS}. Credentials in it are never logged. May be left out when \`onvif\` names the camera: discovery then finds its stream URL.`),
+    onvif: cameraOnvifSchema.optional().describe('ONVIF identity (serial and/or MAC): discovery finds the camera by it, takes its stream URL from GetStreamUri and follows it to a new address; the camera keeps its id.'),
     enabled: z.boolean().default(true).describe('A disabled camera is not started.'),
     fps: z.number().gt(0).max(30).default(2).describe('Frames per second taken from the camera (ffmpeg fps filter).'),
     width: z.number().int().min(32).max(3840).default(640).describe('Frame width delivered to the detector (scaled by ffmpeg/sharp).'),
@@ -103,6 +129,7 @@ export const cameraConfigSchema = z
       .default(0)
       .describe('Consecutive failed restarts before the camera gives up with status error (0: never give up).'),
   })
+  .refine((c) => c.url !== '' || c.onvif !== undefined, { message: 'a camera needs a url, or an onvif identity ({serial} or {mac}) for discovery to find it by', path: ['url'] })
   .refine((c) => c.restartMaxSeconds >= c.restartMinSeconds, { message: 'restartMaxSeconds must be ≥ restartMinSeconds', path: ['restartMaxSeconds'] })
   .refine((c) => c.width % 2 === 0 && c.height % 2 === 0, { message: 'width and height must be even (video scalers need it)', path: ['width'] });
 /** A validated camera entry with defaults applied. */

@@ -1,12 +1,13 @@
 import { readVersion } from '../app/paths.js';
 import { checkConfigCommand, configDocsCommand, configSchemaCommand } from './commands.js';
 import { demoCommand } from './demo.js';
+import { discoverCommand } from './discover.js';
 import { evalCommandEntry } from './eval.js';
 import { usage } from './help.js';
 import type { CliIo } from './io.js';
 import { runCommand } from './run.js';
 
-const COMMANDS = new Set(['run', 'check-config', 'demo', 'eval', 'config-docs', 'config-schema']);
+const COMMANDS = new Set(['run', 'check-config', 'demo', 'eval', 'config-docs', 'config-schema', 'discover']);
 
 /** Dispatch `wildfire-edge <command> ...`; resolves with the exit code. Never throws for bad input. */
 export async function dispatch(argv: string[], io: CliIo): Promise<number> {
@@ -42,6 +43,8 @@ export async function dispatch(argv: string[], io: CliIo): Promise<number> {
         return configDocsCommand(rest, io);
       case 'config-schema':
         return configSchemaCommand(rest, io);
+      case 'discover':
+        return await discoverCommand(rest, io);
       default:
         io.err(`wildfire-edge: unknown command "${cmd}"\n\n${usage(version)}`);
         return 2;

@@ -14,6 +14,10 @@ Usage:
                                            --yes-on-a-pi    run the demo on a Raspberry Pi anyway (mock GPIO only)
                                            --exit-on-valve  exit 0 as soon as the demo pump opens its main valve
                                            --max-seconds N  stop after N seconds (exit 1 if the valve never opened)
+  wildfire-edge discover [--config FILE] [--interface NAME]... [--seconds N] [--json]
+                                         find ONVIF (WS-Discovery) and mDNS cameras; prints a table and a ready
+                                         \`cameras:\` snippet (exit 0 found / 1 none). Credentials: the config's
+                                         discovery.credentials or ONVIF_USERNAME / ONVIF_PASSWORD
   wildfire-edge eval ...                 evaluate the detector on a labelled image set (see \`wildfire-edge eval --help\`)
   wildfire-edge config-docs [--write README.md]
                                          print (or update in README.md) the configuration reference
@@ -22,7 +26,8 @@ Usage:
   wildfire-edge --version                print the version
   wildfire-edge --help                   this text (also \`wildfire-edge <command> --help\`)
 
-Environment overrides: MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD, NODE_ID, LOG_LEVEL, WFE_ROLES, HTTP_HOST, HTTP_PORT.
+Environment overrides: MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD, NODE_ID, LOG_LEVEL, WFE_ROLES, HTTP_HOST, HTTP_PORT,
+ONVIF_USERNAME, ONVIF_PASSWORD.
 No mqtt.url means an embedded broker on 127.0.0.1. A node with the pump role needs pump.driver set.
 Docs: README.md (configuration reference, MQTT topics, installing on a Pi).`;
 }

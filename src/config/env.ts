@@ -28,6 +28,8 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'WFE_ROLES', path: ['roles'], doc: 'Comma-separated roles, e.g. `camera` or `consensus,pump`.', parse: toList },
   { name: 'HTTP_HOST', path: ['http', 'host'], doc: 'Status page bind address.' },
   { name: 'HTTP_PORT', path: ['http', 'port'], doc: 'Status page port.', parse: toNumber },
+  { name: 'ONVIF_USERNAME', path: ['discovery', 'credentials', 'username'], doc: 'ONVIF user for discovery (also `discover` without a config).' },
+  { name: 'ONVIF_PASSWORD', path: ['discovery', 'credentials', 'password'], doc: 'ONVIF password for discovery (never logged).' },
 ];
 
 /**

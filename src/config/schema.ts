@@ -12,6 +12,7 @@ import { pumpConfigSchema } from '../pump/config.js';
 import { telemetryConfigSchema } from '../telemetry/config.js';
 import { httpConfigSchema } from '../http/config.js';
 import { notifyConfigSchema } from '../notify/config.js';
+import { discoveryConfigSchema } from '../discovery/config.js';
 
 /** The config file format version this build writes and understands (older ones are migrated). */
 export const CONFIG_VERSION = 1;
@@ -90,6 +91,7 @@ export function buildBaseSchema(envi: ConfigEnvironment) {
     telemetry: telemetryConfigSchema,
     http: httpConfigSchema,
     notify: notifyConfigSchema,
+    discovery: discoveryConfigSchema,
     homeassistant: z
       .strictObject({
         discovery: z.boolean().default(false).describe('Publish Home Assistant MQTT discovery (retained).'),

@@ -61,6 +61,16 @@ export interface CameraRole {
   stop(): Promise<void>;
   snapshot(): CameraRoleSnapshot;
   metrics(): MetricSnapshot;
+  /**
+   * Discovery found a configured camera (by its ONVIF identity) at `url`: its source moves there.
+   * The camera keeps its id, so consensus history and masks stay with it.
+   */
+  setCameraUrl(camera: string, url: string): void;
+  /**
+   * Why discovery cannot give a camera a URL (null: it can): shown as the camera's error while it
+   * is not online (`camera/<id>/status`, health, status page).
+   */
+  setCameraNote(camera: string, note: string | null): void;
 }
 
 /** Builds the camera role. */
@@ -74,20 +84,29 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
   const lastPublished = new Map<string, number>();
   const stats = { processed: 0, inferMsAvg: 0, inferMsMax: 0, errors: 0, snapshots: 0 };
   const m = { published: 0, heartbeats: 0, frames: 0, detections: 0, snapshots_published: 0, worker_crashes: 0, worker_hangs: 0 };
-  const enabled = opts.cameras.filter((c) => c.enabled);
-  for (const c of enabled) statuses[c.id] = { status: 'offline', fps: 0, frames: 0, dropped: 0, last_frame_at: null, error: 'starting', restarts: 0, url: redactUrl(c.url) };
+  // Copies: discovery changes a camera's url at run time, never the loaded config's objects.
+  const cameras = opts.cameras.map((c) => ({ ...c }));
+  const enabled = cameras.filter((c) => c.enabled);
+  const notes = new Map<string, string>();
+  const identity = (c: CameraConfig) => (c.onvif?.serial !== undefined ? `onvif serial ${c.onvif.serial}` : `onvif mac ${c.onvif?.mac ?? '?'}`);
+  for (const c of enabled) {
+    if (c.url === '') notes.set(c.id, `waiting for discovery to find ${identity(c)}`);
+    statuses[c.id] = { status: 'offline', fps: 0, frames: 0, dropped: 0, last_frame_at: null, error: notes.get(c.id) ?? 'starting', restarts: 0, url: redactUrl(c.url) };
+  }
 
   const publishStatus = (camera: string, st: WorkerCameraStatus) => {
     const cam = enabled.find((c) => c.id === camera);
     if (!cam) return;
-    statuses[camera] = { ...st, url: redactUrl(cam.url) };
+    const note = st.status === 'online' ? undefined : notes.get(camera);
+    const error = note !== undefined ? (st.error && st.error !== note && cam.url !== '' ? `${note}; last error: ${st.error}` : note) : st.error;
+    statuses[camera] = { ...st, error, url: redactUrl(cam.url) };
     const payload: CameraStatus = {
       status: st.status,
       fps: st.fps,
       frames: st.frames,
       dropped: st.dropped,
       last_frame_at: st.last_frame_at,
-      error: st.error === null ? null : redactUrl(st.error),
+      error: error === null ? null : redactUrl(error),
       camera_id: camera,
       node_id: opts.nodeId,
       ts: clock.wallNow() / 1000,
@@ -109,7 +128,8 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
   let hangTimer: TimerHandle | null = null;
   // A slow camera (fps 0.01: one frame in 100 s) must not look like a stuck detector.
   // Nor a camera whose frames repeat: repeated pictures are not inferred, for up to staleSeconds.
-  const hangMs = Math.max(opts.detect.hangSeconds * 1000, ...enabled.map((c) => 3000 / c.fps + effectiveStaleSeconds(c) * 1000));
+  // A camera waiting for discovery will be an RTSP camera once it is found.
+  const hangMs = Math.max(opts.detect.hangSeconds * 1000, ...enabled.map((c) => 3000 / c.fps + effectiveStaleSeconds(c.url === '' ? { ...c, url: 'rtsp://discovered/' } : c) * 1000));
   const armHangCheck = () => {
     hangTimer = repeatEvery(clock, Math.max(250, hangMs / 4), checkHang, { rearm: 'before' });
   };
@@ -185,7 +205,7 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
 
   // One worker, one ORT session (docs/design.md: several sessions in several workers crashed in the field).
   const host = new WorkerHost({
-    init: { cameras: opts.cameras, detect: opts.detect, stateDir: opts.stateDir, seed: opts.worker?.seed },
+    init: { cameras, detect: opts.detect, stateDir: opts.stateDir, seed: opts.worker?.seed },
     logger: wlog,
     clock,
     random: opts.random ?? systemRandom,
@@ -220,6 +240,22 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
       hangTimer?.cancel();
       hangTimer = null;
       await host.stop();
+    },
+    setCameraUrl(camera, url) {
+      const cam = enabled.find((c) => c.id === camera);
+      if (!cam || cam.url === url) return;
+      cam.url = url;
+      host.setCameraUrl(camera, url);
+      statuses[camera] = { ...statuses[camera], url: redactUrl(url) };
+    },
+    setCameraNote(camera, note) {
+      const cam = enabled.find((c) => c.id === camera);
+      if (!cam) return;
+      const had = notes.get(camera);
+      if (note === null) notes.delete(camera);
+      else notes.set(camera, note);
+      // Republish so the reason is visible now, not at the next worker refresh.
+      if (had !== (note ?? undefined)) publishStatus(camera, { ...statuses[camera], error: statuses[camera].status === 'online' ? null : (note ?? statuses[camera].error) });
     },
     snapshot() {
       return { worker: host.state, model, cameras: { ...statuses }, detector: { ...stats, restarts: host.restarts } };

@@ -194,6 +194,18 @@ export class WorkerHost {
   }
 
   /**
+   * Moves a camera's source to a new URL (discovery followed it); also remembered for a restarted
+   * worker, which starts from the init data.
+   */
+  setCameraUrl(camera: string, url: string): void {
+    const cams = this.opts.init.cameras as Array<{ id: string; url?: string }>;
+    const c = cams.find((x) => x.id === camera);
+    if (!c) return;
+    c.url = url;
+    this.worker?.postMessage({ type: 'camera.url', camera, url });
+  }
+
+  /**
    * Sends a raw message to the worker. The worker validates every message against the protocol and
    * ignores one that does not parse (logging a warning), so a bad message cannot crash it; crashes
    * are tested with {@link kill} and by removing the model.

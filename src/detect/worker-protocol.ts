@@ -23,6 +23,11 @@ export type WorkerInit = z.input<typeof workerInitSchema>;
 export const toWorkerSchema = z.discriminatedUnion('type', [
   /** Stop cameras, close the session, then exit. */
   z.object({ type: z.literal('stop') }),
+  /**
+   * Discovery found the camera (by its ONVIF identity) at this URL: (re)start its source there. The
+   * camera keeps its id, tracker and slot; an empty URL stops the source until it is found again.
+   */
+  z.object({ type: z.literal('camera.url'), camera: z.string(), url: z.string() }),
 ]);
 export type ToWorker = z.infer<typeof toWorkerSchema>;
 

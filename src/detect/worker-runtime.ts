@@ -37,6 +37,8 @@ export interface RuntimeOptions {
 /** A running runtime. */
 export interface Runtime {
   readonly detector: Detector;
+  /** Moves a camera's source to `url` (discovery followed it); '' stops it. Unknown ids are ignored. */
+  setCameraUrl(camera: string, url: string): void;
   stop(): Promise<void>;
 }
 
@@ -72,6 +74,19 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime | null
     wake = null;
     w?.();
   };
+  const supervisor = (cfg: CameraConfig) =>
+    new CameraSupervisor({
+      camera: cfg,
+      clock,
+      random,
+      factory,
+      onFrame: wakeUp,
+      // The idle → starting transition at boot is not news (it would read "offline" on every
+      // start); the first status published is the camera's first real state.
+      onTransition: (from, _to, reason, status) => {
+        if (from !== 'idle') opts.post({ type: 'status', camera: cfg.id, reason, status });
+      },
+    });
   const cams: Cam[] = opts.cameras
     .filter((c) => c.enabled)
     .map((cfg) => {
@@ -87,18 +102,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime | null
         sup: null as unknown as CameraSupervisor,
         hasFrame: () => cam.sup.slot.hasFrame(),
       };
-      cam.sup = new CameraSupervisor({
-        camera: cfg,
-        clock,
-        random,
-        factory,
-        onFrame: wakeUp,
-        // The idle → starting transition at boot is not news (it would read "offline" on every
-        // start); the first status published is the camera's first real state.
-        onTransition: (from, _to, reason, status) => {
-          if (from !== 'idle') opts.post({ type: 'status', camera: cfg.id, reason, status });
-        },
-      });
+      cam.sup = supervisor(cfg);
       return cam;
     });
 
@@ -125,7 +129,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime | null
     arm();
   };
   every(opts.statusEveryMs ?? 10_000, () => {
-    for (const c of cams) opts.post({ type: 'status', camera: c.cfg.id, reason: 'refresh', status: c.sup.status() });
+    // A camera waiting for discovery (no URL yet) has no source whose status would mean anything.
+    for (const c of cams) if (c.cfg.url !== '') opts.post({ type: 'status', camera: c.cfg.id, reason: 'refresh', status: c.sup.status() });
   });
   every(opts.statsEveryMs ?? 5_000, () => {
     opts.post({ type: 'stats', processed, inferMsAvg: inferN ? inferSum / inferN : 0, inferMsMax: inferMax, errors, snapshots });
@@ -203,10 +208,21 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime | null
     }
   };
 
-  for (const c of cams) c.sup.start();
+  // A camera named only by its ONVIF identity starts once discovery gives it a URL.
+  for (const c of cams) if (c.cfg.url !== '') c.sup.start();
   const running = loop();
   return {
     detector,
+    setCameraUrl(camera, url) {
+      const cam = cams.find((c) => c.cfg.id === camera);
+      if (!cam || stopping || cam.cfg.url === url) return;
+      const old = cam.sup;
+      cam.cfg = { ...cam.cfg, url };
+      // The new supervisor gets a fresh slot; the tracker stays, so track ids carry on.
+      cam.sup = supervisor(cam.cfg);
+      void old.stop();
+      if (url !== '') cam.sup.start();
+    },
     async stop() {
       if (stopping) return;
       stopping = true;

@@ -25,6 +25,7 @@ if (!init.success) {
         post({ type: 'log', level: 'warn', msg: 'worker ignored a malformed message', fields: { error: msg.error.message } });
         return;
       }
+      if (msg.data.type === 'camera.url') rt.setCameraUrl(msg.data.camera, msg.data.url);
       if (msg.data.type === 'stop') {
         void rt.stop().then(() => {
           post({ type: 'stopped' });

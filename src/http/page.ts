@@ -216,6 +216,8 @@ function render(st) {
   fill("events", [h("table", { "class": "events" }, st.pumpEvents.slice().reverse().map(function (e) { return h("tr", {}, [h("td", {}, [clock(e.at)]), h("td", {}, [e.event]), h("td", {}, [(e.from || "") + (e.to ? " → " + e.to : "") + (e.reason ? " · " + e.reason : "")])]); }))]);
   fill("timeline", [timeline(st)]);
   fill("cams", (st.cameras || []).length ? st.cameras.map(function (cam) { return cameraTile(st, cam); }) : [h("p", { "class": "muted" }, ["camera role not on this node"])]);
+  var d = st.discovery, dr = d && d.report;
+  fill("discovery", dr ? [h("table", {}, dr.identities.map(function (i) { return row("camera " + i.camera, i.status + (i.address ? " at " + i.address : "") + (i.moves ? " · moved " + i.moves + "×" : "") + (i.reason ? " · " + i.reason : "")); }).concat(dr.cameras.map(function (c) { return row(c.address, [c.manufacturer, c.model].filter(Boolean).join(" ") + " · " + (c.serial || c.source) + " · " + (c.configured_as ? "camera " + c.configured_as : "not configured (reported only)") + (c.error ? " · " + c.error : "")); })))] : [h("p", { "class": "muted" }, [d ? "no discovery round yet" : "discovery is off on this node"])]);
   document.getElementById("updated").textContent = "updated " + clock(st.generatedAt);
 }
 
@@ -268,5 +270,6 @@ export function renderPage(nodeId: string): string {
 <section><h2>consensus</h2><div id="consensus"></div></section>
 <section><h2>MQTT</h2><div id="mqtt"></div></section>
 <section class="wide"><h2>pump events</h2><div id="events"></div></section>
+<section class="wide"><h2>discovery</h2><div id="discovery"></div></section>
 </main><script>${SCRIPT}</script></body></html>`;
 }

@@ -41,6 +41,8 @@ export interface StatusSnapshot {
   health: StatusHealth;
   mqtt?: { state: string; outboxDepth?: number | null; outboxMax?: number | null; [k: string]: unknown } | null;
   cameras?: StatusCamera[];
+  /** Discovery (issue 16): the last round's report (cameras found, configured_as, identities); absent without discovery. */
+  discovery?: { report?: unknown; [k: string]: unknown } | null;
   consensus?: { state: string; cameras_seeing_fire?: string[]; threshold?: number; [k: string]: unknown } | null;
   pump?: {
     state: string;

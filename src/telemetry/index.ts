@@ -20,6 +20,7 @@ import {
   type ConsensusSourceSnapshot,
   type DetectorSourceSnapshot,
   type HealthSources,
+  type DiscoverySourceSnapshot,
   type ListenerSnapshot,
   type PumpSourceSnapshot,
 } from './sources.js';
@@ -65,6 +66,8 @@ export interface HealthPayload {
   pump: { state: string; error: string | null; armed: boolean | null } | null;
   /** Free space of the state directory (disk_full below min_free_mb); null before the first reading. */
   disk: { path: string; free_mb: number; total_mb: number; min_free_mb: number } | null;
+  /** Discovery summary (rounds, cameras found, unconfigured ones, configured cameras not found); null without discovery. */
+  discovery?: { rounds: number; last_round_at: number | null; cameras: number; unconfigured: number; missing: string[] } | null;
 }
 
 /** `system/<node>/telemetry` payload (docs/topics.md). */
@@ -213,6 +216,12 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     };
   }
 
+  function discoverySummary(): HealthPayload['discovery'] {
+    const d = read<DiscoverySourceSnapshot | null>('discovery', sources.discovery, (x) => (x && typeof x === 'object' ? (x as DiscoverySourceSnapshot) : null), null, []);
+    if (!d) return null;
+    return { rounds: d.rounds, last_round_at: d.last_round_at, cameras: d.cameras, unconfigured: d.unconfigured, missing: [...d.missing] };
+  }
+
   function health(): HealthPayload {
     const input = gather();
     const verdict = evaluateHealth(input);
@@ -235,6 +244,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
         ? { state: input.pump.state, error: input.pump.error ?? null, armed: typeof input.pump.armed === 'boolean' ? input.pump.armed : null }
         : null,
       disk: disk ? { path: disk.path, free_mb: mb(disk.freeBytes), total_mb: mb(disk.totalBytes), min_free_mb: config.diskMinFreeMb } : null,
+      ...(sources.discovery ? { discovery: discoverySummary() } : {}),
     };
   }
 

@@ -78,6 +78,18 @@ export interface HealthSources {
   consensus?: () => ConsensusSourceSnapshot;
   pump?: () => PumpSourceSnapshot;
   listeners?: () => ListenerSnapshot[];
+  /** Discovery (issue 16): rounds, cameras found, configured identity cameras not found. */
+  discovery?: () => DiscoverySourceSnapshot;
+}
+
+/** Discovery's summary for health. */
+export interface DiscoverySourceSnapshot {
+  rounds: number;
+  last_round_at: number | null;
+  cameras: number;
+  unconfigured: number;
+  missing: string[];
+  [k: string]: unknown;
 }
 
 type Obj = Record<string, unknown>;

@@ -27,6 +27,8 @@ export const topics = {
   connection: (node: string) => `system/${node}/connection`,
   health: (node: string) => `system/${node}/health`,
   telemetry: (node: string) => `system/${node}/telemetry`,
+  /** Retained discovery report (issue 16): what the node's discovery found and which configured cameras it follows. */
+  discovery: (node: string) => `system/${node}/discovery`,
 } as const;
 
 /**

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""A real RTSP server (GStreamer's gst-rtsp-server) serving a test pattern at rtsp://127.0.0.1:<port>/cam1.
+"""A real RTSP server (GStreamer's gst-rtsp-server) serving a test pattern at rtsp://<host>:<port>/cam1
+(host: the optional second argument, default 127.0.0.1; the discovery tests bind 0.0.0.0 in a namespace).
 
 Used by test/capture/real-sources.test.ts for the TCP-interleaved transport, which rtsp-server-perl
 does not support (docs/detector.md "Testing RTSP here"). Needs gir1.2-gst-rtsp-server-1.0, python3-gi
@@ -17,7 +18,7 @@ from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 Gst.init(None)
 port = sys.argv[1]
 server = GstRtspServer.RTSPServer()
-server.set_address("127.0.0.1")
+server.set_address(sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1")
 server.set_service(port)
 factory = GstRtspServer.RTSPMediaFactory()
 factory.set_launch(

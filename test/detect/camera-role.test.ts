@@ -170,3 +170,35 @@ describe('camera role (worker thread, real sources)', () => {
     expect(r2.ok ? '' : r2.reason).toMatch(/model file not found/);
   });
 });
+
+describe('camera role: a camera named by its ONVIF identity (issue 16)', () => {
+  it('waits without a source until discovery gives it a URL, follows a new URL under the same id, and shows the discovery note while offline', async () => {
+    const s = setup(
+      [
+        { id: 'fixed', url: 'lavfi:testsrc=size=160x90:rate=10', fps: 10, width: 160, height: 90 },
+        { id: 'yard', onvif: { serial: 'SN1' }, fps: 10, width: 160, height: 90 },
+      ],
+      { model: join(FIX, 'yolov8-const.onnx'), threshold: 0.5, snapshot: { enabled: false } },
+    );
+    expect(s.role.snapshot().cameras.yard).toMatchObject({ status: 'offline', error: 'waiting for discovery to find onvif serial SN1', url: '' });
+    expect((await s.role.start()).ok).toBe(true);
+    await until(() => detections(s.link, 'fixed').length >= 2, 30_000, 'detections of the fixed camera');
+    // No source, no status refresh, no frames for the camera nobody has found yet.
+    expect(detections(s.link, 'yard')).toHaveLength(0);
+    s.role.setCameraNote('yard', 'onvif serial SN1 not found by discovery');
+    expect(s.link.lastValues.get('camera/yard/status')).toMatchObject({ status: 'offline', error: 'onvif serial SN1 not found by discovery' });
+    s.role.setCameraUrl('yard', 'lavfi:testsrc=size=160x90:rate=10');
+    s.role.setCameraNote('yard', null);
+    await until(() => detections(s.link, 'yard').length >= 2, 30_000, 'detections once the URL is known');
+    expect(s.role.snapshot().cameras.yard).toMatchObject({ status: 'online', url: 'lavfi:testsrc=size=160x90:rate=10' });
+    // A second URL (the camera moved): the old source stops, the new one delivers under the same id.
+    s.role.setCameraUrl('yard', 'lavfi:testsrc2=size=160x90:rate=10');
+    const before = detections(s.link, 'yard').length;
+    await until(() => detections(s.link, 'yard').length >= before + 2 && s.role.snapshot().cameras.yard.status === 'online', 30_000, 'detections from the new URL');
+    expect(s.role.snapshot().cameras.yard.url).toBe('lavfi:testsrc2=size=160x90:rate=10');
+    expect(s.logger.lines.filter((l) => l.msg === 'camera status' && l.camera === 'yard').map((l) => l.reason)).toContain('stop requested');
+    // Unknown ids are ignored.
+    s.role.setCameraUrl('nobody', 'lavfi:testsrc');
+    expect(Object.keys(s.role.snapshot().cameras).sort()).toEqual(['fixed', 'yard']);
+  }, 60_000);
+});

@@ -96,6 +96,35 @@ describe('detector worker', () => {
     expect(host.restarts).toBe(1);
   });
 
+  it('a URL given by discovery (camera.url) starts a waiting camera and survives a worker restart (issue 16)', async () => {
+    const got: FromWorker[] = [];
+    host = new WorkerHost({
+      init: {
+        cameras: [cameraConfigSchema.parse({ id: 'c1', onvif: { serial: 'SN1' }, fps: 10, width: 160, height: 90 })],
+        detect: detectConfigSchema.parse({ model: join(FIX, 'yolov8-const.onnx'), threshold: 0.5, threads: 1, snapshot: { enabled: false } }),
+        stateDir: mkdtempSync(join(tmpdir(), 'wfe-url-')),
+      },
+      logger: silentLogger(),
+      clock: systemClock,
+      random: seededRandom(5),
+      onMessage: (m) => got.push(m),
+      onCrash: () => undefined,
+      restartMinMs: 100,
+      restartMaxMs: 400,
+    });
+    expect((await host.start()).ok).toBe(true);
+    const count = () => got.filter((m) => m.type === 'detections').length;
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(count()).toBe(0);
+    host.setCameraUrl('c1', 'lavfi:testsrc=size=160x90:rate=10');
+    await until(() => count() >= 3, 20_000, 'detections once the URL is set');
+    await host.kill();
+    await until(() => host!.restarts === 1 && host!.state === 'running', 20_000, 'the restart');
+    const atRestart = count();
+    // The restarted worker starts from its init data, which now holds the discovered URL.
+    await until(() => count() >= atRestart + 3, 30_000, 'detections after the restart without a new camera.url');
+  });
+
   it('restarts that fail before ready count as crashes; the host gives up loudly after maxCrashes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wfe-giveup-'));
     const model = join(dir, 'm.onnx');

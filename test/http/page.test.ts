@@ -120,6 +120,27 @@ describe('status page script', () => {
     expect(rows).toContain('eastcam-eastoffline (node offline)no95 s ago');
   });
 
+  it('shows discovery: identity cameras followed and found cameras with what they are configured as (issue 16)', async () => {
+    const off = runPage(status());
+    await off.done();
+    expect(text(off.byId.discovery)).toBe('discovery is off on this node');
+    const report = {
+      identities: [{ camera: 'yard', status: 'found', address: '10.0.0.51', moves: 1, reason: null }, { camera: 'ghost', status: 'missing', address: null, moves: 0, reason: 'onvif serial X not found by discovery' }],
+      cameras: [
+        { address: '10.0.0.51', source: 'onvif', manufacturer: 'EmuCam', model: 'EC-200', serial: 'SN1', configured_as: 'yard', error: null },
+        { address: '10.0.0.12', source: 'onvif', manufacturer: EVIL, model: null, serial: null, configured_as: null, error: 'too_large: a response was larger than 262144 bytes' },
+      ],
+    };
+    const { byId, done } = runPage({ ...status(), discovery: { rounds: 3, report } });
+    await done();
+    const t = text(byId.discovery);
+    expect(t).toContain('camera yardfound at 10.0.0.51 · moved 1×');
+    expect(t).toContain('camera ghostmissing · onvif serial X not found by discovery');
+    expect(t).toContain('10.0.0.51EmuCam EC-200 · SN1 · camera yard');
+    expect(t).toContain(`10.0.0.12${EVIL} · onvif · not configured (reported only) · too_large`);
+    expect(all(byId.discovery).some((n) => n.tag === 'img')).toBe(false);
+  });
+
   it('renders every section from a status snapshot', async () => {
     const { byId, done } = runPage(status());
     await done();

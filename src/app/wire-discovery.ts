@@ -1,0 +1,40 @@
+import type { CameraRole } from '../detect/index.js';
+import { createDiscoveryService, type DiscoveryService } from '../discovery/index.js';
+import { ok } from '../core/result.js';
+import type { WireContext } from './context.js';
+import type { AppPart } from './part.js';
+
+/** Whether this node runs discovery: asked for, or needed by a camera named by its ONVIF identity. */
+export function discoveryWanted(ctx: WireContext): boolean {
+  const c = ctx.config;
+  return c.discovery.enabled || (c.roles.includes('camera') && c.cameras.some((cam) => cam.enabled && cam.onvif !== undefined));
+}
+
+/**
+ * The discovery part (issue 16). Only cameras of this node's camera role are followed; what else
+ * it finds is reported (retained system/<node>/discovery, health, status page) and never started.
+ */
+export function wireDiscovery(ctx: WireContext, role: CameraRole | null): { part: AppPart; service: DiscoveryService } {
+  const service = createDiscoveryService({
+    config: ctx.config.discovery,
+    cameras: role ? ctx.config.cameras : [],
+    nodeId: ctx.nodeId,
+    logger: ctx.logger.child('discovery'),
+    clock: ctx.clock,
+    link: ctx.link,
+    applyUrl: role ? (camera, url) => role.setCameraUrl(camera, url) : undefined,
+    setNote: role ? (camera, note) => role.setCameraNote(camera, note) : undefined,
+  });
+  const part: AppPart = {
+    name: 'discovery',
+    critical: false,
+    start: async () => {
+      service.start();
+      return ok(undefined);
+    },
+    stop: () => service.stop(),
+    snapshot: () => service.snapshot(),
+    metrics: () => service.metrics(),
+  };
+  return { part, service };
+}
