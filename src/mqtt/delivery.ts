@@ -116,7 +116,9 @@ export class Delivery {
 
   private fill(c: WireConnection): void {
     const ob = this.opts.outbox;
-    while (c.usable && ob.inflightCount < this.opts.maxInflight) {
+    // Never more in flight than the broker accepts (MQTT 5 Receive Maximum, §3.3.4).
+    const window = Math.min(this.opts.maxInflight, c.receiveMaximum);
+    while (c.usable && ob.inflightCount < window) {
       const now = this.opts.clock.wallNow();
       const e = ob.takeNext(now);
       if (!e) break;
