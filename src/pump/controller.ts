@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { AppBus } from '../bus/index.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
+import type { IdSource } from '../core/ids.js';
 import { repeatEvery } from '../core/repeat.js';
 import type { MetricSnapshot } from '../core/metrics.js';
 import { fail, ok, type Result } from '../core/result.js';
@@ -27,6 +28,8 @@ export interface PumpControllerOptions {
   clock: Clock;
   bus?: AppBus;
   link?: MqttLink;
+  /** The process's message-id source (src/core/ids.ts), shared with the MQTT core; default a new one. */
+  ids?: IdSource;
   /** A ready driver (tests, HIL); otherwise built from `config.driver`. */
   driver?: GpioDriver;
   bootId?: string;
@@ -142,6 +145,7 @@ class Controller implements PumpController {
       logger: this.log,
       link: opts.link,
       bus: opts.bus,
+      ids: opts.ids,
       zones: c.zones,
       triggerTtlSeconds: opts.triggerTtlSeconds ?? 120,
       commandExpirySeconds: c.timings.commandExpirySeconds,

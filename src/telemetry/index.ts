@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
 import type { AppBus } from '../bus/index.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
@@ -33,12 +32,11 @@ export type { HealthSources, MqttSourceSnapshot, CameraSourceSnapshot, DetectorS
 export { createSystemdNotifier, type SystemdNotifier, type SystemdNotifierOptions } from './systemd-notify.js';
 export type { CommandRunner } from './command.js';
 
-/** `system/<node>/health` payload (docs/topics.md). */
-export interface HealthPayload {
-  v: 1;
-  id: string;
-  node_id: string;
-  ts: number;
+/** `system/<node>/health` payload (docs/topics.md): the envelope (added by the MQTT core at encode) and {@link HealthBody}. */
+export type HealthPayload = { v: 1; id: string; node_id: string; ts: number } & HealthBody;
+
+/** What telemetry evaluates and publishes as health: its own fields, without the envelope. */
+export interface HealthBody {
   status: HealthStatus;
   uptime_s: number;
   version: string;
@@ -102,9 +100,9 @@ export interface Telemetry {
   /** For consensus/pump expiry checks (docs/topics.md "Time"): false only when positively unsynchronised. */
   clockSynced(): boolean;
   /** Health evaluated now from the current snapshots (for `/healthz` and the status page). */
-  health(): HealthPayload;
+  health(): HealthBody;
   /** The last telemetry reading taken, or null before the first. */
-  lastTelemetry(): TelemetryPayload | null;
+  lastTelemetry(): TelemetryReading | null;
   /** Report an optional listener's bind result (the status page), shown in health. */
   reportListener(name: string, result: { ok: boolean; reason?: string | null }): void;
   /** Counters and gauges (src/core/metrics.ts convention). */
@@ -122,8 +120,8 @@ const CHANGE_DEBOUNCE_MS = 1000;
 const mb = (bytes: number): number => Math.round((bytes / 1048576) * 10) / 10;
 
 /** The health payload's consensus block; the camera list only when consensus gave one (not from the bus summary). */
-function consensusHealth(c: ConsensusSourceSnapshot): NonNullable<HealthPayload['consensus']> {
-  const out: NonNullable<HealthPayload['consensus']> = { state: c.state };
+function consensusHealth(c: ConsensusSourceSnapshot): NonNullable<HealthBody['consensus']> {
+  const out: NonNullable<HealthBody['consensus']> = { state: c.state };
   if (Array.isArray(c.cameras)) {
     out.cameras = c.cameras.map((k) => ({
       id: k.id, node: k.node, status: k.effectiveStatus ?? k.status, node_online: k.nodeOnline ?? null, voting: k.voting, sees_fire: k.seesFire,
@@ -147,7 +145,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
   const counters = { health_published: 0, telemetry_published: 0, stats_failures: 0, source_errors: 0 };
   let timers: TimerHandle[] = [];
   let running = false;
-  let last: TelemetryPayload | null = null;
+  let last: TelemetryReading | null = null;
   let lastStatus: HealthStatus | null = null;
   let lastProblemKey = '';
   let lastUnsyncLog = -Infinity;
@@ -180,7 +178,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
   let busConsensus: ConsensusSourceSnapshot | null = null;
   let busMqttState: string | null = null;
 
-  const envelope = () => ({ v: 1 as const, id: randomUUID(), node_id: nodeId, ts: clock.wallNow() / 1000 });
+  // Health and telemetry travel the wire only: the MQTT core adds their envelope at encode.
   const uptimeS = () => Math.round((clock.now() - startedAt) / 1000);
 
   function read<T>(part: string, fn: (() => unknown) | undefined, norm: (x: unknown) => T, fallback: T, errors: string[]): T {
@@ -213,13 +211,12 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     };
   }
 
-  function health(): HealthPayload {
+  function health(): HealthBody {
     const input = gather();
     const verdict = evaluateHealth(input);
     lastVerdict = { status: verdict.status, problems: verdict.problems.length };
     const m = input.mqtt;
     return {
-      ...envelope(),
       status: verdict.status,
       uptime_s: uptimeS(),
       version: opts.version,
@@ -296,7 +293,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     statsBusy = true;
     try {
       const reading = await stats.read();
-      last = { ...envelope(), ...reading };
+      last = reading;
       if (running && link) {
         link.publish(topics.telemetry(nodeId), last, { qos: 0 });
         counters.telemetry_published++;
