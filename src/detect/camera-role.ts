@@ -52,6 +52,8 @@ export interface CameraRoleOptions {
 /** Status page view of the camera role. */
 export interface CameraRoleSnapshot {
   worker: string;
+  /** Why the worker supervisor gave up (its restart cap reached), null while it has not. */
+  workerError: string | null;
   model: ReadyModel | null;
   cameras: Record<string, WorkerCameraStatus & { url: string }>;
   detector: { processed: number; inferMsAvg: number; inferMsMax: number; errors: number; snapshots: number; restarts: number };
@@ -104,6 +106,7 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
   };
 
   let model: ReadyModel | null = null;
+  let workerError: string | null = null;
   // Liveness of the detector (docs/detector.md: nothing may silently stop watching). A worker whose
   // inference never returns keeps its event loop, so it still sends status refreshes and looks
   // healthy; only results prove progress. The check is a watchdog on the ABSENCE of an event, so
@@ -196,6 +199,7 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
     onMessage,
     onCrash: (reason, gaveUp) => {
       m.worker_crashes++;
+      if (gaveUp) workerError = reason;
       allCameras(gaveUp ? 'error' : 'offline', gaveUp ? reason : `${reason}; restarting`);
     },
     script: opts.worker?.script,
@@ -226,7 +230,7 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
       await host.stop();
     },
     snapshot() {
-      return { worker: host.state, model, cameras: { ...statuses }, detector: { ...stats, restarts: host.restarts } };
+      return { worker: host.state, workerError, model, cameras: { ...statuses }, detector: { ...stats, restarts: host.restarts } };
     },
     metrics() {
       const dropped: Record<string, number> = {};

@@ -18,6 +18,7 @@ import { allOff, type CommandAction, type HandleResult, type MachineEvent, type 
 import { PumpMqttAdapter } from './mqtt-adapter.js';
 import { PinIo } from './pin-io.js';
 import { PumpStateStore } from './state-store.js';
+import { pumpStatus, type PumpStatus } from './status.js';
 
 /** Options of {@link createPumpController} (one options object, docs/style.md rule 5). */
 export interface PumpControllerOptions {
@@ -70,6 +71,8 @@ export interface PumpController {
   command(action: CommandAction, source?: string): HandleResult;
   /** State payload + pin levels + last events. */
   snapshot(): PumpSnapshot;
+  /** The pump's status for the status page and health (src/pump/status.ts). */
+  status(): PumpStatus;
   /** Health counters (docs/pump.md): runs, total runtime, dry-run trips, refused triggers by reason (exported as `wfe_pump_<key>`). */
   metrics(): MetricSnapshot;
   /** The state file's last write error, null once a save succeeds again (health: state_write_failed). */
@@ -217,6 +220,10 @@ class Controller implements PumpController {
 
   snapshot(): PumpSnapshot {
     return { state: this.statePayload(), pins: this.io.levels(this.out, this.hbLevel), lastEvents: [...this.events] };
+  }
+
+  status(): PumpStatus {
+    return pumpStatus(this);
   }
 
   metrics(): MetricSnapshot {

@@ -4,23 +4,19 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import { repeatEvery } from '../core/repeat.js';
 import type { MetricSnapshot } from '../core/metrics.js';
 import type { Logger } from '../log/logger.js';
-import type { MqttLink } from '../mqtt/link.js';
+import type { ConnectionState, MqttLink } from '../mqtt/link.js';
+import type { HealthBody, HealthPayload } from '../topics/payloads.js';
 import { topics } from '../topics/topics.js';
 import { createClockSyncProbe, type ClockSyncProbe, type ClockSyncState } from './clock-sync.js';
 import type { TelemetryConfig } from './config.js';
 import { ClockSkewTracker } from './clock-skew.js';
 import { evaluateHealth, type DiskSnapshot, type HealthInput, type HealthProblem, type HealthStatus } from './health.js';
-import {
-  normalizeCameras,
-  normalizeListeners,
-  normalizeMqtt,
-  normalizeStateful,
-  type CameraSourceSnapshot,
-  type ConsensusSourceSnapshot,
-  type DetectorSourceSnapshot,
-  type HealthSources,
-  type ListenerSnapshot,
-  type PumpSourceSnapshot,
+import type {
+  CameraSourceSnapshot,
+  ConsensusSourceSnapshot,
+  HealthSources,
+  ListenerSnapshot,
+  PumpSourceSnapshot,
 } from './sources.js';
 import { createSystemStats, type SystemStats, type TelemetryReading } from './system-stats.js';
 
@@ -32,38 +28,12 @@ export type { HealthSources, MqttSourceSnapshot, CameraSourceSnapshot, DetectorS
 export { createSystemdNotifier, type SystemdNotifier, type SystemdNotifierOptions } from './systemd-notify.js';
 export type { CommandRunner } from './command.js';
 
-/** `system/<node>/health` payload (docs/topics.md): the envelope (added by the MQTT core at encode) and {@link HealthBody}. */
-export type HealthPayload = { v: 1; id: string; node_id: string; ts: number } & HealthBody;
-
-/** What telemetry evaluates and publishes as health: its own fields, without the envelope. */
-export interface HealthBody {
-  status: HealthStatus;
-  uptime_s: number;
-  version: string;
-  roles: string[];
-  /** False only when the OS positively reports "not synchronised" (see clock-sync.ts for `unknown`). */
-  clock_synced: boolean;
-  /** Where the answer came from: synced | unsynced | unknown. */
-  clock_sync: ClockSyncState;
-  problems: HealthProblem[];
-  mqtt: { state: string; outbox_depth: number | null; outbox_max: number | null } | null;
-  cameras: Array<{ id: string; status: string; fps: number | null; error: string | null }>;
-  detector: { state: string; error: string | null } | null;
-  /**
-   * Consensus state, and every camera it knows with whether it votes now (so a controller's health
-   * says "camera east silent" without its local status page), and triggers awaiting a pump's ack.
-   */
-  consensus: {
-    state: string;
-    /** `status` combines the camera's retained status with its node's availability (a dead node's camera is offline). */
-    cameras?: Array<{ id: string; node: string | null; status: string; node_online: boolean | null; voting: boolean; sees_fire: boolean; silent_s: number | null }>;
-    triggers_pending_ack?: number;
-    trigger_unacknowledged?: string | null;
-  } | null;
-  pump: { state: string; error: string | null; armed: boolean | null } | null;
-  /** Free space of the state directory (disk_full below min_free_mb); null before the first reading. */
-  disk: { path: string; free_mb: number; total_mb: number; min_free_mb: number } | null;
-}
+/**
+ * `system/<node>/health` (docs/topics.md): its schema and types live with the other topics
+ * (src/topics/payloads.ts `healthPayloadSchema`); telemetry builds the {@link HealthBody}, the MQTT
+ * core adds the envelope at encode.
+ */
+export type { HealthBody, HealthPayload };
 
 /** `system/<node>/telemetry` payload (docs/topics.md). */
 export type TelemetryPayload = { v: 1; id: string; node_id: string; ts: number } & TelemetryReading;
@@ -176,15 +146,15 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
   const busCameras = new Map<string, CameraSourceSnapshot>();
   let busPump: PumpSourceSnapshot | null = null;
   let busConsensus: ConsensusSourceSnapshot | null = null;
-  let busMqttState: string | null = null;
+  let busMqttState: ConnectionState | null = null;
 
   // Health and telemetry travel the wire only: the MQTT core adds their envelope at encode.
   const uptimeS = () => Math.round((clock.now() - startedAt) / 1000);
 
-  function read<T>(part: string, fn: (() => unknown) | undefined, norm: (x: unknown) => T, fallback: T, errors: string[]): T {
+  function read<T>(part: string, fn: (() => T) | undefined, fallback: T, errors: string[]): T {
     if (!fn) return fallback;
     try {
-      return norm(fn());
+      return fn();
     } catch (err) {
       counters.source_errors++;
       errors.push(part);
@@ -197,12 +167,12 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     const errors: string[] = [];
     const linkState = link ? { state: link.connectionState() } : busMqttState ? { state: busMqttState } : null;
     return {
-      mqtt: read('mqtt', sources.mqtt, normalizeMqtt, normalizeMqtt(linkState), errors),
-      cameras: read('cameras', sources.cameras, normalizeCameras, [...busCameras.values()], errors),
-      detector: read('detector', sources.detector, (x) => normalizeStateful<DetectorSourceSnapshot>(x), null, errors),
-      consensus: read('consensus', sources.consensus, (x) => normalizeStateful<ConsensusSourceSnapshot>(x), busConsensus, errors),
-      pump: read('pump', sources.pump, (x) => normalizeStateful<PumpSourceSnapshot>(x), busPump, errors),
-      listeners: [...listeners.values(), ...read('listeners', sources.listeners, normalizeListeners, [], errors)],
+      mqtt: read('mqtt', sources.mqtt, linkState, errors),
+      cameras: read('cameras', sources.cameras, [...busCameras.values()], errors),
+      detector: read('detector', sources.detector, null, errors),
+      consensus: read('consensus', sources.consensus, busConsensus, errors),
+      pump: read('pump', sources.pump, busPump, errors),
+      listeners: [...listeners.values(), ...read('listeners', sources.listeners, [], errors)],
       clockSync: sync.state(),
       sourceErrors: errors,
       throttledNow: last?.throttled?.now ?? [],

@@ -7,6 +7,7 @@ import { createApp } from '../../src/app/index.js';
 import { parseConfigObject } from '../../src/config/index.js';
 import { systemClock } from '../../src/core/clock.js';
 import { memoryLogger } from '../../src/log/logger.js';
+import { healthPayloadSchema } from '../../src/topics/payloads.js';
 import { DEFAULT_PINS, MockGpioDriver } from '../../src/pump/index.js';
 import { SHORT_PUMP_TIMINGS, waitFor } from '../e2e/harness.js';
 import { TestMosquitto } from '../helpers/mosquitto.js';
@@ -69,6 +70,10 @@ describe('one id and envelope source', () => {
       expect(typeof json.ts, topic).toBe('number');
       expect(String(json.id), topic).toMatch(new RegExp(`^${boot}-[0-9a-z]+$`));
     }
+    // Health as it arrives from the broker parses with its topic schema (issue 15 item 2).
+    const healths = got.filter((g) => g.topic === 'system/env-node/health');
+    expect(healths.length).toBeGreaterThan(0);
+    for (const h of healths) expect(healthPayloadSchema.safeParse(h.json).error?.issues ?? []).toEqual([]);
     // One counter for the whole process: an id never names messages on two topics (a last value
     // sent again after a reconnect is the same message, same id).
     const topicsOf = new Map<unknown, Set<string>>();
