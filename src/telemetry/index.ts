@@ -5,7 +5,7 @@ import { repeatEvery } from '../core/repeat.js';
 import type { MetricSnapshot } from '../core/metrics.js';
 import type { Logger } from '../log/logger.js';
 import type { ConnectionState, MqttLink } from '../mqtt/link.js';
-import type { HealthBody, HealthPayload } from '../topics/payloads.js';
+import type { HealthBody, HealthPayload, TelemetryPayload } from '../topics/payloads.js';
 import { topics } from '../topics/topics.js';
 import { createClockSyncProbe, type ClockSyncProbe, type ClockSyncState } from './clock-sync.js';
 import type { TelemetryConfig } from './config.js';
@@ -35,8 +35,8 @@ export type { CommandRunner } from './command.js';
  */
 export type { HealthBody, HealthPayload };
 
-/** `system/<node>/telemetry` payload (docs/topics.md). */
-export type TelemetryPayload = { v: 1; id: string; node_id: string; ts: number } & TelemetryReading;
+/** `system/<node>/telemetry` on the wire (src/topics/payloads.ts `telemetryPayloadSchema`). */
+export type { TelemetryPayload };
 
 /** Options for {@link createTelemetry}: one object, everything injected (docs/style.md rule 5). */
 export interface TelemetryOptions {

@@ -254,3 +254,35 @@ export type HealthBody = z.infer<typeof healthBodySchema>;
 /** `system/<node>/health` as it is on the wire: envelope + {@link healthBodySchema}. */
 export const healthPayloadSchema = envelopeSchema.extend(healthBodySchema.shape).strict();
 export type HealthPayload = z.infer<typeof healthPayloadSchema>;
+
+/** Decoded Raspberry Pi firmware throttling flags (`vcgencmd get_throttled`). */
+export const throttledFlagsSchema = z.object({
+  /** The raw bit field as hex, e.g. `0x50000`. */
+  raw: z.string(),
+  /** Conditions active right now (bits 0–3). */
+  now: z.array(z.string()),
+  /** Conditions that occurred since boot (bits 16–19). */
+  since_boot: z.array(z.string()),
+});
+export type ThrottledFlags = z.infer<typeof throttledFlagsSchema>;
+
+/** The fields of `system/<node>/telemetry` (QoS 0; docs/topics.md) that telemetry reads; the envelope is added at encode. */
+export const telemetryReadingSchema = z.object({
+  cpu_percent: finite.nullable(),
+  load1: finite,
+  mem_used_mb: finite,
+  mem_total_mb: finite,
+  rss_mb: finite,
+  disk_free_mb: finite.nullable(),
+  disk_total_mb: finite.nullable(),
+  cpu_temp_c: finite.nullable(),
+  /** Process (node) uptime; `os_uptime_s` is the machine's. */
+  uptime_s: finite,
+  os_uptime_s: finite,
+  throttled: throttledFlagsSchema.nullable(),
+});
+export type TelemetryReading = z.infer<typeof telemetryReadingSchema>;
+
+/** `system/<node>/telemetry` as it is on the wire: envelope + {@link telemetryReadingSchema}. */
+export const telemetryPayloadSchema = envelopeSchema.extend(telemetryReadingSchema.shape).strict();
+export type TelemetryPayload = z.infer<typeof telemetryPayloadSchema>;

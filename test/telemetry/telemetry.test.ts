@@ -3,6 +3,7 @@ import { createAppBus } from '../../src/bus/index.js';
 import { VirtualClock } from '../../src/core/virtual-clock.js';
 import { memoryLogger } from '../../src/log/logger.js';
 import {
+  createSystemStats,
   createTelemetry,
   telemetryConfigSchema,
   type ClockSyncProbe,
@@ -13,7 +14,7 @@ import {
   type Telemetry,
   type TelemetryReading,
 } from '../../src/telemetry/index.js';
-import { healthPayloadSchema } from '../../src/topics/payloads.js';
+import { healthPayloadSchema, telemetryPayloadSchema } from '../../src/topics/payloads.js';
 import { FakeLink } from '../helpers/fake-link.js';
 
 const flush = () => new Promise((r) => setImmediate(r));
@@ -141,6 +142,18 @@ describe('telemetry', () => {
     // The schema is strict and typed: a payload with a renamed field does not parse.
     const { uptime_s: up, ...renamed } = h as Record<string, unknown>;
     expect(healthPayloadSchema.safeParse({ ...renamed, uptimeS: up }).success).toBe(false);
+  });
+
+  it('what it publishes on system/<node>/telemetry from the real stats reader parses with telemetryPayloadSchema (strict)', async () => {
+    const t = setup({ stats: createSystemStats({ thermalPath: null, throttledPath: null, vcgencmd: null }) });
+    await t.tel.start();
+    await flush();
+    for (let i = 0; i < 50 && t.telemetry().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(t.telemetry()).toHaveLength(1);
+    const r = telemetryPayloadSchema.safeParse(t.telemetry()[0].payload);
+    expect(r.success, JSON.stringify(r.error?.issues)).toBe(true);
+    expect(r.data).toMatchObject({ v: 1, node_id: 'pi-north', cpu_temp_c: null, throttled: null });
+    expect(telemetryPayloadSchema.safeParse({ ...(t.telemetry()[0].payload as object), load: 1 }).success).toBe(false);
   });
 
   it('defaults intervals to 60 s / 30 s', () => {
