@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { createAppBus, type AppBus } from '../bus/index.js';
 import { systemClock, type Clock } from '../core/clock.js';
+import { createIdSource } from '../core/ids.js';
 import type { MetricSnapshot } from '../core/metrics.js';
 import type { Random } from '../core/random.js';
 import { fail, ok, type Result } from '../core/result.js';
@@ -72,6 +73,7 @@ export function createApp(opts: AppOptions): App {
     logger,
     clock: opts.clock ?? systemClock,
     random: opts.random,
+    ids: createIdSource(),
     bus,
     version: readVersion(),
   };

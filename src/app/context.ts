@@ -1,5 +1,6 @@
 import type { AppBus } from '../bus/index.js';
 import type { Clock } from '../core/clock.js';
+import type { IdSource } from '../core/ids.js';
 import type { Random } from '../core/random.js';
 import type { AppConfig } from '../config/index.js';
 import type { Logger } from '../log/logger.js';
@@ -16,6 +17,8 @@ export interface WireContext {
   logger: Logger;
   clock: Clock;
   random?: Random;
+  /** The process's one message-id source (issue 15 item 5): the MQTT core and every part draw from it. */
+  ids: IdSource;
   bus: AppBus;
   link?: MqttLink;
   /** Version string reported in health. */

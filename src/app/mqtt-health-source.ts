@@ -8,7 +8,6 @@ import type { MqttSourceSnapshot } from '../telemetry/sources.js';
  */
 export function mqttHealthSource(snap: MqttCoreSnapshot, bounds: { maxMessages: number; maxBytes: number }): MqttSourceSnapshot {
   return {
-    ...snap,
     state: snap.state,
     outboxDepth: snap.outbox.depth,
     outboxBytes: snap.outbox.bytes,

@@ -20,6 +20,7 @@ export function wireCamera(ctx: WireContext, clockSynced?: () => boolean): { par
     stateDir: ctx.stateDir,
     logger: ctx.logger.child('detect'),
     bus: ctx.bus,
+    ids: ctx.ids,
     link: guarded?.link,
     clock: ctx.clock,
     random: ctx.random,

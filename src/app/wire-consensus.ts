@@ -23,6 +23,7 @@ export function wireConsensus(opts: WireConsensusOptions): { part: AppPart; serv
     logger: ctx.logger.child('consensus'),
     clock: ctx.clock,
     bus: ctx.bus,
+    ids: ctx.ids,
     link: guarded?.link,
     modelThreshold: opts.modelThreshold,
     clockSynced: opts.clockSynced,

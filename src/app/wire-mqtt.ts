@@ -17,6 +17,7 @@ export function wireMqtt(ctx: WireContext): { part: AppPart; core: MqttCore } {
     logger: ctx.logger, // the core names its own namespace (mqtt)
     clock: ctx.clock,
     random: ctx.random,
+    ids: ctx.ids,
     refusalLogMs: ctx.config.log.refusalSummarySeconds * 1000,
   });
   // Connection transitions go on the bus for telemetry, the status page and notifications.

@@ -16,6 +16,7 @@ export function wireNotify(ctx: WireContext): { part: AppPart; notifier: Notifie
     logger: ctx.logger.child('notify'),
     clock: ctx.clock,
     bus: ctx.bus,
+    ids: ctx.ids,
     random: ctx.random,
     userAgent: `wildfire-edge/${ctx.version}`,
   });

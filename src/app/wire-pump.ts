@@ -31,6 +31,7 @@ export async function wirePump(opts: WirePumpOptions): Promise<Result<{ part: Ap
       logger: ctx.logger,
       clock: ctx.clock,
       bus: ctx.bus,
+      ids: ctx.ids,
       link: guarded?.link,
       driver: opts.driver,
       clockSynced: opts.clockSynced,

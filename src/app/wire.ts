@@ -19,11 +19,13 @@ import { wirePump } from './wire-pump.js';
 import { wireNotify } from './wire-notify.js';
 import { wireCamera } from './wire-camera.js';
 import { wireHomeAssistant } from './homeassistant.js';
-import type { GpioDriver } from '../pump/index.js';
+import type { GpioDriver, PumpStatus } from '../pump/index.js';
+import type { ConsensusSnapshot } from '../consensus/index.js';
 import type { ConsensusTimeline } from '../consensus/types.js';
+import { cameraRows, detectorStatus, type CameraStatusRow } from '../detect/index.js';
 import { wireTelemetry } from './wire-telemetry.js';
 import { discoveryWanted, wireDiscovery } from './wire-discovery.js';
-import { DISCOVERY_METRICS } from '../discovery/index.js';
+import { DISCOVERY_METRICS, type DiscoverySnapshot } from '../discovery/index.js';
 import type { CameraRole } from '../detect/index.js';
 
 /**
@@ -94,46 +96,42 @@ export async function buildParts(ctx: WireContext, overrides: PartOverrides): Pr
   const tel = wireTelemetry({ ctx, sources, env: overrides.env });
   const clockSynced = (): boolean => tel.telemetry.clockSynced();
 
-  let pumpSnap: (() => unknown) | undefined;
+  // Each part's status goes to health and the status page with its own type (issue 15 item 2).
+  let pumpSnap: (() => PumpStatus | null) | undefined;
   if (roles.has('pump')) {
     const p = await wirePump({ ctx, clockSynced, driver: overrides.pumpDriver });
     if (!p.ok) return p;
     parts.push(p.value.part);
-    const snap = (): Record<string, unknown> | null => {
-      const s = p.value.controller()?.snapshot();
-      // The status page and health read the state payload's fields plus the pin levels.
-      return s ? { ...s.state, pins: s.pins, lastEvents: s.lastEvents, stateWriteError: p.value.controller()?.stateWriteError() ?? null } : null;
-    };
-    pumpSnap = snap;
-    sources.pump = () => snap() as { state: string };
+    pumpSnap = () => p.value.controller()?.status() ?? null;
+    sources.pump = pumpSnap;
   }
 
-  let consensusSnap: (() => unknown) | undefined;
+  let consensusSnap: (() => ConsensusSnapshot) | undefined;
   let consensusTimeline: (() => ConsensusTimeline) | undefined;
   if (roles.has('consensus')) {
     const c = wireConsensus({ ctx, modelThreshold: config.detect.threshold, clockSynced });
     parts.push(c.part);
     consensusSnap = () => c.service.snapshot();
     consensusTimeline = () => c.service.timeline();
-    sources.consensus = () => ({ ...c.service.snapshot() });
+    sources.consensus = consensusSnap;
   }
 
-  let cameraSnap: (() => unknown) | undefined;
+  let cameraSnap: (() => CameraStatusRow[]) | undefined;
   let cameraRole: CameraRole | null = null;
   if (roles.has('camera')) {
     const cam = wireCamera(ctx, clockSynced);
     cameraRole = cam.role;
     parts.push(cam.part);
-    cameraSnap = () => cameraList(cam.role.snapshot());
-    sources.cameras = () => cameraList(cam.role.snapshot()) as Array<{ id: string; status: string }>;
-    sources.detector = () => ({ state: cam.role.snapshot().worker });
+    cameraSnap = () => cameraRows(cam.role.snapshot());
+    sources.cameras = cameraSnap;
+    sources.detector = () => detectorStatus(cam.role.snapshot());
   }
-  let discoverySnap: (() => unknown) | undefined;
+  let discoverySnap: (() => DiscoverySnapshot) | undefined;
   if (discoveryWanted(ctx)) {
     const d = wireDiscovery(ctx, cameraRole);
     parts.push(d.part);
     discoverySnap = () => d.service.snapshot();
-    sources.discovery = () => ({ ...d.service.snapshot() });
+    sources.discovery = discoverySnap;
   }
   parts.push(tel.part);
   if (config.homeassistant.discovery) parts.push(wireHomeAssistant(config, mqtt.core, ctx.version));
@@ -154,9 +152,4 @@ export async function buildParts(ctx: WireContext, overrides: PartOverrides): Pr
   }
   parts.push(...(overrides.extraParts ?? []));
   return ok({ parts, statusUrl });
-}
-
-/** Camera role snapshot → the list the status page and health read (`{id, status, fps, ...}`). */
-function cameraList(s: { cameras: Record<string, object> }): Array<Record<string, unknown>> {
-  return Object.entries(s.cameras).map(([id, c]) => ({ id, ...c }));
 }

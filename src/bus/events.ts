@@ -16,8 +16,13 @@ import type { Logger } from '../log/logger.js';
  * message type with its producer → consumers.
  */
 export interface AppEvents {
-  /** Local detector → local consensus (also published on `fire/detection/<camera>` by the detector's adapter). */
-  detections: { camera: string; message: DetectionMessage };
+  /**
+   * Local detector → local consensus (also published on `fire/detection/<camera>` by the detector's
+   * adapter): `message` is the wire message as published (same id); `capturedAtMs` is the frame's
+   * capture time in wall ms, absent while this node's clock is unsynchronised. In-process consumers
+   * use it: the wire's `frame.captured_at` is its seconds, converted once when the message is built.
+   */
+  detections: { camera: string; message: DetectionMessage; capturedAtMs?: number };
   /** Local consensus → local pump, even with the broker down. The pump de-duplicates by `id`. */
   trigger: TriggerMessage;
   /** Local capture → consensus (voting), telemetry, status page. */

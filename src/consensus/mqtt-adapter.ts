@@ -1,5 +1,6 @@
 import type { AppBus } from '../bus/index.js';
 import type { Clock } from '../core/clock.js';
+import { createIdSource, type IdSource } from '../core/ids.js';
 import type { MetricSnapshot } from '../core/metrics.js';
 import { fail, ok, type Result } from '../core/result.js';
 import type { Logger } from '../log/logger.js';
@@ -30,7 +31,9 @@ export interface ConsensusOptions {
   modelThreshold: number;
   /** False while the wall clock is not synchronised (capture-age checks are then skipped). */
   clockSynced?: () => boolean;
-  /** Trigger ids; default `crypto.randomUUID`. */
+  /** The process's message-id source (src/core/ids.ts): trigger ids; default a new one. */
+  ids?: IdSource;
+  /** Trigger ids for tests that need fixed ones; wins over `ids`. */
   idFactory?: () => string;
 }
 
@@ -65,7 +68,12 @@ function serviceId(nodeId: string): string {
   return `fire_consensus@${nodeId}`;
 }
 
-/** Decision → `fire/trigger` payload (reference field names plus ours; docs/topics.md, triggerSchema). */
+/**
+ * Decision → `fire/trigger` payload (reference field names plus ours; docs/topics.md, triggerSchema).
+ * Its envelope is the decision's own: `id` is the trigger id (from the process's id source, the
+ * pump de-duplicates and acknowledges by it) and `ts` the decision time, so the MQTT core's encode
+ * keeps them (the publisher's values win).
+ */
 export function triggerPayload(d: Decision, nodeId: string, ttlSeconds: number): TriggerMessage {
   const ts = d.atWallMs / 1000;
   const msg: TriggerMessage = {
@@ -123,8 +131,8 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
   const { config, nodeId, logger: log, bus, link } = opts;
   let lastTrigger: TriggerMessage | null = null;
   let lastStateName: string | undefined;
-  let seq = 0;
-  const idFactory = opts.idFactory ?? (() => globalThis.crypto.randomUUID());
+  const ids = opts.ids ?? createIdSource();
+  const idFactory = opts.idFactory ?? (() => ids.next());
   // Issue 17: the outbox proves the broker took a trigger, not that a pump got it.
   const acks = config.triggerAck.required
     ? new TriggerAckTracker({
@@ -176,8 +184,8 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
       else if (log.enabled('debug')) log.debug('cameras seeing fire changed', { cameras_seeing_fire: s.camerasSeeingFire });
       lastStateName = s.state;
       bus.emit('consensus.state', decided ? { ...payload, decided: lastTrigger ?? undefined } : payload);
-      const ts = opts.clock.wallNow() / 1000;
-      link?.setLastValue(topics.consensusState(nodeId), { v: 1, id: `${nodeId}-state-${++seq}`, node_id: nodeId, ts, ...payload }, { qos: 1 });
+      // Wire only: the MQTT core adds the envelope (an id from the process's source) at encode.
+      link?.setLastValue(topics.consensusState(nodeId), payload, { qos: 1 });
     },
   });
 
@@ -267,8 +275,9 @@ export function createConsensus(opts: ConsensusOptions): ConsensusService {
       // Idempotent: a second start() must not double every subscription.
       if (started) return;
       started = true;
-      bus.on('detections', OWNER, ({ camera, message }) => {
-        const b = ownMessageToBatch(message, camera, ownCtx);
+      // The bus carries the capture time in ms (no seconds round trip inside one process).
+      bus.on('detections', OWNER, ({ camera, message, capturedAtMs }) => {
+        const b = ownMessageToBatch(message, camera, ownCtx, capturedAtMs);
         if (b.ok) ingest(b.value, false, 'bus');
         else rejected(b.reason, 'bus');
       });

@@ -12,6 +12,7 @@ import { effectiveStaleSeconds } from '../capture/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import { repeatEvery } from '../core/repeat.js';
 import type { MetricSnapshot } from '../core/metrics.js';
+import { createIdSource, stampEnvelope, type IdSource } from '../core/ids.js';
 import { systemRandom, type Random } from '../core/random.js';
 import type { Result } from '../core/result.js';
 import { fail, ok } from '../core/result.js';
@@ -35,6 +36,8 @@ export interface CameraRoleOptions {
   link?: MqttLink;
   clock?: Clock;
   random?: Random;
+  /** The process's message-id source (src/core/ids.ts), shared with the MQTT core; default a new one. */
+  ids?: IdSource;
   /**
    * Whether this node's wall clock is synchronised (telemetry). While it is not, `captured_at` is
    * left out: a Pi without a real-time clock can be hours behind before NTP, and a synchronised
@@ -49,6 +52,8 @@ export interface CameraRoleOptions {
 /** Status page view of the camera role. */
 export interface CameraRoleSnapshot {
   worker: string;
+  /** Why the worker supervisor gave up (its restart cap reached), null while it has not. */
+  workerError: string | null;
   model: ReadyModel | null;
   cameras: Record<string, WorkerCameraStatus & { url: string }>;
   detector: { processed: number; inferMsAvg: number; inferMsMax: number; errors: number; snapshots: number; restarts: number };
@@ -78,8 +83,7 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
   const clock = opts.clock ?? systemClock;
   const log = opts.logger;
   const wlog = log.child('worker');
-  const boot = Math.floor((opts.random ?? systemRandom)() * 36 ** 6).toString(36);
-  let counter = 0;
+  const ids = opts.ids ?? createIdSource();
   const statuses: Record<string, WorkerCameraStatus & { url: string }> = {};
   const lastPublished = new Map<string, number>();
   const stats = { processed: 0, inferMsAvg: 0, inferMsMax: 0, errors: 0, snapshots: 0 };
@@ -111,7 +115,8 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
       node_id: opts.nodeId,
       ts: clock.wallNow() / 1000,
     };
-    opts.link?.setLastValue(topics.cameraStatus(camera), { v: 1, id: `${opts.nodeId}-${camera}-status-${boot}-${++counter}`, ...payload }, { qos: 1 });
+    // The MQTT core adds `v` and `id` at encode (node_id and ts are part of the bus copy too).
+    opts.link?.setLastValue(topics.cameraStatus(camera), payload, { qos: 1 });
     opts.bus.emit('camera.status', { camera, status: payload });
   };
 
@@ -120,6 +125,7 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
   };
 
   let model: ReadyModel | null = null;
+  let workerError: string | null = null;
   // Liveness of the detector (docs/detector.md: nothing may silently stop watching). A worker whose
   // inference never returns keeps its event loop, so it still sends status refreshes and looks
   // healthy; only results prove progress. The check is a watchdog on the ABSENCE of an event, so
@@ -157,13 +163,14 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
         lastPublished.set(msg.camera, now);
         // Boxes are guaranteed by the detector (clamped to the frame, x1 < x2); scores are not (a
         // model without a final sigmoid can exceed 1), so they are clamped here, once.
+        // Bus and wire carry the same message (same id, so consensus counts it once: stamped here
+        // from the process's id source); the capture time goes on the bus in ms and is converted to
+        // the wire's seconds once, here.
+        const capturedAtMs = (opts.clockSynced?.() ?? true) ? msg.capturedAt : undefined;
         const message: DetectionMessage = {
-          v: 1,
-          id: `${opts.nodeId}-${msg.camera}-${boot}-${++counter}`,
-          node_id: opts.nodeId,
-          ts: clock.wallNow() / 1000,
+          ...stampEnvelope(ids, opts.nodeId, clock.wallNow()),
           camera_id: msg.camera,
-          frame: { width: msg.width, height: msg.height, seq: msg.seq, captured_at: (opts.clockSynced?.() ?? true) ? msg.capturedAt / 1000 : undefined },
+          frame: { width: msg.width, height: msg.height, seq: msg.seq, captured_at: capturedAtMs === undefined ? undefined : capturedAtMs / 1000 },
           model: { name: model?.name ?? 'unknown', hash: model?.hash, threshold: model?.threshold ?? opts.detect.threshold },
           detections: msg.detections.map((d) => ({ label: d.label, score: Math.min(1, Math.max(0, d.score)), box: d.box, track: d.track })),
         };
@@ -171,7 +178,7 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
         else m.detections += msg.detections.length;
         m.published++;
         opts.link?.publish(topics.detection(msg.camera), message, { qos: 1, priority: 2 });
-        opts.bus.emit('detections', { camera: msg.camera, message });
+        opts.bus.emit('detections', { camera: msg.camera, message, capturedAtMs });
         return;
       }
       case 'status':
@@ -212,6 +219,7 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
     onMessage,
     onCrash: (reason, gaveUp) => {
       m.worker_crashes++;
+      if (gaveUp) workerError = reason;
       allCameras(gaveUp ? 'error' : 'offline', gaveUp ? reason : `${reason}; restarting`);
     },
     script: opts.worker?.script,
@@ -258,7 +266,7 @@ export function createCameraRole(opts: CameraRoleOptions): CameraRole {
       if (had !== (note ?? undefined)) publishStatus(camera, { ...statuses[camera], error: statuses[camera].status === 'online' ? null : (note ?? statuses[camera].error) });
     },
     snapshot() {
-      return { worker: host.state, model, cameras: { ...statuses }, detector: { ...stats, restarts: host.restarts } };
+      return { worker: host.state, workerError, model, cameras: { ...statuses }, detector: { ...stats, restarts: host.restarts } };
     },
     metrics() {
       const dropped: Record<string, number> = {};

@@ -1,9 +1,11 @@
 import type { ConsensusTimeline } from '../consensus/types.js';
 
 /**
- * What the status page shows (`GET /api/status`, SSE `GET /events`). The wiring (src/app) builds it
- * from the parts' snapshots; shapes are loose on purpose (unknown fields pass through to the page
- * as JSON, so a part can add a field without touching this folder).
+ * What the status page shows (`GET /api/status`, SSE `GET /events`). The wiring (src/app/status.ts)
+ * builds it from each part's typed status (src/pump/status.ts, src/detect/status.ts,
+ * ConsensusSnapshot, MqttCoreSnapshot); the types here name only what the page itself reads, and
+ * the rest of a part's status passes through to the page as JSON, so a part can add a field
+ * without touching this folder.
  */
 
 /** Node identity and health. */

@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { MetricSnapshot } from '../core/metrics.js';
 import type { Random } from '../core/random.js';
+import type { IdSource } from '../core/ids.js';
 import type { Logger } from '../log/logger.js';
 import type { MqttConfig } from './config.js';
 import type { ConnectionState, MqttLink } from './link.js';
@@ -18,6 +19,8 @@ export interface MqttCoreOptions {
   logger: Logger;
   clock?: Clock;
   random?: Random;
+  /** The process's message-id source (src/core/ids.ts), shared with the parts; default a new one. */
+  ids?: IdSource;
   /** Outbox storage override (tests); default the on-disk segment log. */
   store?: OutboxStore;
   /** Rejected inbound messages are logged at most once per reason per this interval, with a count (`log.refusalSummarySeconds`); default 60 s. */

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../core/clock.js';
+import { createIdSource, stampEnvelope, type IdSource } from '../core/ids.js';
 import type { MetricSnapshot } from '../core/metrics.js';
 import { systemRandom } from '../core/random.js';
 import type { Logger } from '../log/logger.js';
@@ -46,10 +46,9 @@ class MqttCoreImpl implements MqttCore {
   private readonly delivery: Delivery;
   private readonly stats: ConnectionStats;
   private readonly clientId: string;
-  // Message ids are `<bootId>-<counter>`: unique across restarts without a random id per message
-  // (receivers de-duplicate at-least-once deliveries by id, docs/mqtt-core.md "Delivery").
-  private readonly bootId = randomUUID().replace(/-/g, '').slice(0, 12);
-  private idSeq = 0;
+  // Message ids come from the process's one id source (src/core/ids.ts: `<bootId>-<counter>`,
+  // unique across restarts; receivers de-duplicate by id, docs/mqtt-core.md "Delivery").
+  private readonly ids: IdSource;
   private wire: { attempt: number; conn: WireConnection } | undefined;
   private wireBase: Omit<WireOptions, 'url' | 'protocolVersion'> | undefined;
   private url: string | undefined;
@@ -79,6 +78,7 @@ class MqttCoreImpl implements MqttCore {
     this.clientId = `wfe-${opts.nodeId}`;
     this.log = opts.logger.child('mqtt');
     this.clock = opts.clock ?? systemClock;
+    this.ids = opts.ids ?? createIdSource();
     this.url = this.cfg.url;
     this.refusalLogMs = opts.refusalLogMs ?? 60_000;
     // MQTT 5 for external brokers (expiry, subscription ids, reason codes); aedes speaks 3.1.1.
@@ -199,7 +199,7 @@ class MqttCoreImpl implements MqttCore {
       return;
     }
     const now = this.clock.wallNow();
-    const { buf, id } = encodePayload(payload, { id: this.newId(), nodeId: this.nodeId, ts: now / 1000 });
+    const { buf, id } = encodePayload(payload, stampEnvelope(this.ids, this.nodeId, now));
     if (opts.qos === 0) {
       this.delivery.sendQos0(toWire(this.cfg.topicPrefix, topic), buf); // never queued (docs/mqtt-core.md)
       return;
@@ -213,7 +213,7 @@ class MqttCoreImpl implements MqttCore {
 
   setLastValue(topic: string, payload: string | Buffer | object, opts: { qos?: 0 | 1 } = {}): void {
     if (this.closed || !validTopic(topic)) return;
-    const { buf } = encodePayload(payload, { id: this.newId(), nodeId: this.nodeId, ts: this.clock.wallNow() / 1000 });
+    const { buf } = encodePayload(payload, stampEnvelope(this.ids, this.nodeId, this.clock.wallNow()));
     this.delivery.setLastValue(toWire(this.cfg.topicPrefix, topic), buf, opts.qos ?? 1);
   }
 
@@ -395,10 +395,6 @@ class MqttCoreImpl implements MqttCore {
   private queueEvent(event: 'connected' | 'disconnected' | 'failed', reason: string, attempts: number, previousMs: number): void {
     if (this.closed) return;
     this.publish(topics.connection(this.nodeId), { event, reason, attempts, previous_state_ms: previousMs }, { qos: 1, priority: 3 });
-  }
-
-  private newId(): string {
-    return `${this.bootId}-${(++this.idSeq).toString(36)}`;
   }
 }
 

@@ -1,5 +1,6 @@
 import { isForeignTopic } from '../topics/topics.js';
 import { parseJsonAs } from '../core/json.js';
+import type { MessageEnvelope } from '../core/ids.js';
 import type { Result } from '../core/result.js';
 import type { PayloadParser, Priority } from './link.js';
 
@@ -43,28 +44,28 @@ export function topicMatches(filter: string, topic: string): boolean {
   return f.length === t.length;
 }
 
-/** Fields added to an object payload when the publisher did not set them. */
-export interface EnvelopeDefaults {
-  id: string;
-  nodeId: string;
-  /** Epoch seconds. */
-  ts: number;
-}
-
 /**
  * Encode a payload. Plain objects get the docs/topics.md envelope (`v`, `id`, `node_id`, `ts`) where
- * missing (the publisher's own values win) and are JSON-encoded; the returned id is the one in the
- * payload, used for de-duplication by receivers.
+ * missing and are JSON-encoded: this is where the envelope of a message is made, so parts publish
+ * only their own fields. The publisher's own values win: a message that also travels the bus was
+ * stamped by its part from the same id source (src/core/ids.ts), and a trigger's id is the trigger's.
+ * The returned id is the one in the payload, used for de-duplication by receivers.
  */
-export function encodePayload(payload: string | Buffer | object, env: EnvelopeDefaults): { buf: Buffer; id: string } {
+export function encodePayload(payload: string | Buffer | object, env: MessageEnvelope): { buf: Buffer; id: string } {
   if (Buffer.isBuffer(payload)) return { buf: payload, id: env.id };
   if (typeof payload === 'string') return { buf: Buffer.from(payload, 'utf8'), id: env.id };
   if (payload instanceof Uint8Array) return { buf: Buffer.from(payload), id: env.id };
   if (Array.isArray(payload)) return { buf: Buffer.from(JSON.stringify(payload)), id: env.id };
-  const obj: Record<string, unknown> = { v: 1, id: env.id, node_id: env.nodeId, ts: env.ts, ...(payload as Record<string, unknown>) };
+  const obj = withEnvelope(payload as Record<string, unknown>, env);
+  return { buf: Buffer.from(JSON.stringify(obj)), id: obj.id as string };
+}
+
+/** A plain object with the envelope added where missing (the rule of {@link encodePayload}, shared with test fakes). */
+export function withEnvelope(payload: Record<string, unknown>, env: MessageEnvelope): Record<string, unknown> {
+  const obj: Record<string, unknown> = { ...env, ...payload };
   // An empty or non-string id cannot be de-duplicated on: ours replaces it.
   if (typeof obj.id !== 'string' || obj.id === '') obj.id = env.id;
-  return { buf: Buffer.from(JSON.stringify(obj)), id: obj.id as string };
+  return obj;
 }
 
 /**

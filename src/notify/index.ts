@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { AppBus } from '../bus/index.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
+import { createIdSource, stampEnvelope, type IdSource } from '../core/ids.js';
 import type { MetricSnapshot } from '../core/metrics.js';
 import { systemRandom, type Random } from '../core/random.js';
 import type { Logger } from '../log/logger.js';
@@ -35,6 +35,8 @@ export interface NotifierOptions {
   bus: AppBus;
   /** Jitter source; default Math.random. */
   random?: Random;
+  /** The process's message-id source (src/core/ids.ts): notification ids; default a new one. */
+  ids?: IdSource;
   /** HTTP POST; default Node's fetch. */
   post?: HttpPost;
   /** Sent as User-Agent; default `wildfire-edge`. */
@@ -63,6 +65,7 @@ const OWNER = 'notify';
 export function createNotifier(opts: NotifierOptions): Notifier {
   const { config, clock, bus, nodeId } = opts;
   const log = opts.logger;
+  const ids = opts.ids ?? createIdSource();
   const counters: SenderCounters = { sent: 0, failed: 0, retries: 0, dropped: 0 };
   const byEvent: Record<string, number> = {};
   const classify = createClassifier(nodeId);
@@ -84,7 +87,8 @@ export function createNotifier(opts: NotifierOptions): Notifier {
 
   function notify(n: Notification): void {
     byEvent[n.event] = (byEvent[n.event] ?? 0) + 1;
-    const payload: NotificationPayload = { v: 1, id: randomUUID(), node_id: nodeId, ts: clock.wallNow() / 1000, ...n };
+    // A webhook body, not an MQTT message: the envelope is stamped here, from the same id source.
+    const payload: NotificationPayload = { ...stampEnvelope(ids, nodeId, clock.wallNow()), ...n };
     const body = JSON.stringify(payload);
     let targets = 0;
     config.webhooks.forEach((w, i) => {

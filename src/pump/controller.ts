@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { AppBus } from '../bus/index.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
+import type { IdSource } from '../core/ids.js';
 import { repeatEvery } from '../core/repeat.js';
 import type { MetricSnapshot } from '../core/metrics.js';
 import { fail, ok, type Result } from '../core/result.js';
@@ -17,6 +18,7 @@ import { allOff, type CommandAction, type HandleResult, type MachineEvent, type 
 import { PumpMqttAdapter } from './mqtt-adapter.js';
 import { PinIo } from './pin-io.js';
 import { PumpStateStore } from './state-store.js';
+import { pumpStatus, type PumpStatus } from './status.js';
 
 /** Options of {@link createPumpController} (one options object, docs/style.md rule 5). */
 export interface PumpControllerOptions {
@@ -27,6 +29,8 @@ export interface PumpControllerOptions {
   clock: Clock;
   bus?: AppBus;
   link?: MqttLink;
+  /** The process's message-id source (src/core/ids.ts), shared with the MQTT core; default a new one. */
+  ids?: IdSource;
   /** A ready driver (tests, HIL); otherwise built from `config.driver`. */
   driver?: GpioDriver;
   bootId?: string;
@@ -67,6 +71,8 @@ export interface PumpController {
   command(action: CommandAction, source?: string): HandleResult;
   /** State payload + pin levels + last events. */
   snapshot(): PumpSnapshot;
+  /** The pump's status for the status page and health (src/pump/status.ts). */
+  status(): PumpStatus;
   /** Health counters (docs/pump.md): runs, total runtime, dry-run trips, refused triggers by reason (exported as `wfe_pump_<key>`). */
   metrics(): MetricSnapshot;
   /** The state file's last write error, null once a save succeeds again (health: state_write_failed). */
@@ -142,6 +148,7 @@ class Controller implements PumpController {
       logger: this.log,
       link: opts.link,
       bus: opts.bus,
+      ids: opts.ids,
       zones: c.zones,
       triggerTtlSeconds: opts.triggerTtlSeconds ?? 120,
       commandExpirySeconds: c.timings.commandExpirySeconds,
@@ -213,6 +220,10 @@ class Controller implements PumpController {
 
   snapshot(): PumpSnapshot {
     return { state: this.statePayload(), pins: this.io.levels(this.out, this.hbLevel), lastEvents: [...this.events] };
+  }
+
+  status(): PumpStatus {
+    return pumpStatus(this);
   }
 
   metrics(): MetricSnapshot {

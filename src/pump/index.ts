@@ -3,6 +3,7 @@
  * {@link createPumpController} and hands {@link createPumpExitSafety} to the process lifecycle.
  */
 export { createPumpController, type PumpController, type PumpControllerOptions, type PumpSnapshot } from './controller.js';
+export { pumpStatus, type PumpStatus } from './status.js';
 export { createPumpExitSafety, pumpSafeStopMs, type PumpExitSafety, type PumpExitSafetyOptions } from './exit-safety.js';
 export { createGpioDriver, driverForModel, type CreateGpioDriverOptions } from './gpio-select.js';
 export type { GpioDriver, GpioOpenSpec, Level } from './gpio-driver.js';

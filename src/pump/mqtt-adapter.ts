@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { AppBus } from '../bus/index.js';
 import type { Clock } from '../core/clock.js';
+import { createIdSource, stampEnvelope, type IdSource, type MessageEnvelope } from '../core/ids.js';
 import { ok } from '../core/result.js';
 import type { Logger } from '../log/logger.js';
 import type { MqttLink } from '../mqtt/link.js';
@@ -21,6 +21,8 @@ export interface PumpMqttAdapterOptions {
   logger: Logger;
   link?: MqttLink;
   bus?: AppBus;
+  /** The process's message-id source; default a new one. */
+  ids?: IdSource;
   zones: string[];
   triggerTtlSeconds: number;
   commandExpirySeconds: number;
@@ -49,8 +51,10 @@ export class PumpMqttAdapter {
   triggerAcks = 0;
   /** What was done with each recent trigger, so a re-sent one gets the same answer again (bounded). */
   private readonly outcomes = new Map<string, { accepted: boolean; reason: string | null; ackedAt: number }>();
+  private readonly ids: IdSource;
 
   constructor(private readonly o: PumpMqttAdapterOptions) {
+    this.ids = o.ids ?? createIdSource();
     this.admission = new TriggerAdmission({
       zones: o.zones,
       triggerTtlSeconds: o.triggerTtlSeconds,
@@ -145,9 +149,9 @@ export class PumpMqttAdapter {
     if (this.seenCommands.size > 2000) this.seenCommands.delete(this.seenCommands.keys().next().value as string);
   }
 
-  /** `pump/<node>/ack` (qos 1). */
+  /** `pump/<node>/ack` (qos 1): wire only, so the MQTT core adds the envelope at encode. */
   ack(commandId: string, action: string, accepted: boolean, reason: string | null): void {
-    this.o.link?.publish(topics.pumpAck(this.o.nodeId), { ...this.envelope(), command_id: commandId, action, accepted, reason }, { qos: 1 });
+    this.o.link?.publish(topics.pumpAck(this.o.nodeId), { command_id: commandId, action, accepted, reason }, { qos: 1 });
   }
 
   /** Retained state (setLastValue) and bus `pump.state`. */
@@ -163,8 +167,13 @@ export class PumpMqttAdapter {
     this.o.bus?.emit('pump.event', payload);
   }
 
-  /** Envelope fields every published message carries (docs/topics.md). */
-  envelope(): { v: 1; id: string; node_id: string; ts: number } {
-    return { v: 1, id: randomUUID(), node_id: this.o.nodeId, ts: this.o.clock.wallNow() / 1000 };
+  /**
+   * The envelope (docs/topics.md) of a message that travels both the bus and the wire (state, events,
+   * trigger acks: their bus consumers read `node_id`, and notify passes events on whole), stamped
+   * once from the process's id source so both copies carry the same id. Wire-only messages leave
+   * it to the MQTT core's encode.
+   */
+  envelope(): MessageEnvelope {
+    return stampEnvelope(this.ids, this.o.nodeId, this.o.clock.wallNow());
   }
 }

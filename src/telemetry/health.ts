@@ -1,3 +1,4 @@
+import type { HealthProblem, HealthStatus } from '../topics/payloads.js';
 import type { ClockSyncState } from './clock-sync.js';
 import type { CameraSourceSnapshot, ConsensusSourceSnapshot, DetectorSourceSnapshot, ListenerSnapshot, MqttSourceSnapshot, PumpSourceSnapshot } from './sources.js';
 
@@ -18,17 +19,8 @@ import type { CameraSourceSnapshot, ConsensusSourceSnapshot, DetectorSourceSnaps
  *   out until an operator looks (send reset and arm), so it will not answer a fire by itself.
  */
 
-/** Health status values. */
-export type HealthStatus = 'ok' | 'degraded' | 'failed';
-
-/** One reason the node is not `ok`. `code` is stable (dashboards, notify); `message` is for people. */
-export interface HealthProblem {
-  code: string;
-  /** Camera id, listener name, part name... when the problem is about one thing. */
-  subject?: string;
-  severity: Exclude<HealthStatus, 'ok'>;
-  message: string;
-}
+// Health status values and problems are the topic's (src/topics/payloads.ts, one schema per payload).
+export type { HealthProblem, HealthStatus };
 
 /** Everything the evaluator looks at; `null`/empty = the part is not on this node (or unknown). */
 export interface HealthInput {

@@ -1,28 +1,23 @@
-import { randomUUID } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
 import type { AppBus } from '../bus/index.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { repeatEvery } from '../core/repeat.js';
 import type { MetricSnapshot } from '../core/metrics.js';
 import type { Logger } from '../log/logger.js';
-import type { MqttLink } from '../mqtt/link.js';
+import type { ConnectionState, MqttLink } from '../mqtt/link.js';
+import type { HealthBody, HealthPayload, TelemetryPayload } from '../topics/payloads.js';
 import { topics } from '../topics/topics.js';
 import { createClockSyncProbe, type ClockSyncProbe, type ClockSyncState } from './clock-sync.js';
 import type { TelemetryConfig } from './config.js';
 import { ClockSkewTracker } from './clock-skew.js';
 import { evaluateHealth, type DiskSnapshot, type HealthInput, type HealthProblem, type HealthStatus } from './health.js';
-import {
-  normalizeCameras,
-  normalizeListeners,
-  normalizeMqtt,
-  normalizeStateful,
-  type CameraSourceSnapshot,
-  type ConsensusSourceSnapshot,
-  type DetectorSourceSnapshot,
-  type HealthSources,
-  type DiscoverySourceSnapshot,
-  type ListenerSnapshot,
-  type PumpSourceSnapshot,
+import type {
+  CameraSourceSnapshot,
+  ConsensusSourceSnapshot,
+  DiscoverySourceSnapshot,
+  HealthSources,
+  ListenerSnapshot,
+  PumpSourceSnapshot,
 } from './sources.js';
 import { createSystemStats, type SystemStats, type TelemetryReading } from './system-stats.js';
 
@@ -34,44 +29,15 @@ export type { HealthSources, MqttSourceSnapshot, CameraSourceSnapshot, DetectorS
 export { createSystemdNotifier, type SystemdNotifier, type SystemdNotifierOptions } from './systemd-notify.js';
 export type { CommandRunner } from './command.js';
 
-/** `system/<node>/health` payload (docs/topics.md). */
-export interface HealthPayload {
-  v: 1;
-  id: string;
-  node_id: string;
-  ts: number;
-  status: HealthStatus;
-  uptime_s: number;
-  version: string;
-  roles: string[];
-  /** False only when the OS positively reports "not synchronised" (see clock-sync.ts for `unknown`). */
-  clock_synced: boolean;
-  /** Where the answer came from: synced | unsynced | unknown. */
-  clock_sync: ClockSyncState;
-  problems: HealthProblem[];
-  mqtt: { state: string; outbox_depth: number | null; outbox_max: number | null } | null;
-  cameras: Array<{ id: string; status: string; fps: number | null; error: string | null }>;
-  detector: { state: string; error: string | null } | null;
-  /**
-   * Consensus state, and every camera it knows with whether it votes now (so a controller's health
-   * says "camera east silent" without its local status page), and triggers awaiting a pump's ack.
-   */
-  consensus: {
-    state: string;
-    /** `status` combines the camera's retained status with its node's availability (a dead node's camera is offline). */
-    cameras?: Array<{ id: string; node: string | null; status: string; node_online: boolean | null; voting: boolean; sees_fire: boolean; silent_s: number | null }>;
-    triggers_pending_ack?: number;
-    trigger_unacknowledged?: string | null;
-  } | null;
-  pump: { state: string; error: string | null; armed: boolean | null } | null;
-  /** Free space of the state directory (disk_full below min_free_mb); null before the first reading. */
-  disk: { path: string; free_mb: number; total_mb: number; min_free_mb: number } | null;
-  /** Discovery summary (rounds, cameras found, unconfigured ones, configured cameras not found); null without discovery. */
-  discovery?: { rounds: number; last_round_at: number | null; cameras: number; unconfigured: number; missing: string[] } | null;
-}
+/**
+ * `system/<node>/health` (docs/topics.md): its schema and types live with the other topics
+ * (src/topics/payloads.ts `healthPayloadSchema`); telemetry builds the {@link HealthBody}, the MQTT
+ * core adds the envelope at encode.
+ */
+export type { HealthBody, HealthPayload };
 
-/** `system/<node>/telemetry` payload (docs/topics.md). */
-export type TelemetryPayload = { v: 1; id: string; node_id: string; ts: number } & TelemetryReading;
+/** `system/<node>/telemetry` on the wire (src/topics/payloads.ts `telemetryPayloadSchema`). */
+export type { TelemetryPayload };
 
 /** Options for {@link createTelemetry}: one object, everything injected (docs/style.md rule 5). */
 export interface TelemetryOptions {
@@ -105,9 +71,9 @@ export interface Telemetry {
   /** For consensus/pump expiry checks (docs/topics.md "Time"): false only when positively unsynchronised. */
   clockSynced(): boolean;
   /** Health evaluated now from the current snapshots (for `/healthz` and the status page). */
-  health(): HealthPayload;
+  health(): HealthBody;
   /** The last telemetry reading taken, or null before the first. */
-  lastTelemetry(): TelemetryPayload | null;
+  lastTelemetry(): TelemetryReading | null;
   /** Report an optional listener's bind result (the status page), shown in health. */
   reportListener(name: string, result: { ok: boolean; reason?: string | null }): void;
   /** Counters and gauges (src/core/metrics.ts convention). */
@@ -125,8 +91,8 @@ const CHANGE_DEBOUNCE_MS = 1000;
 const mb = (bytes: number): number => Math.round((bytes / 1048576) * 10) / 10;
 
 /** The health payload's consensus block; the camera list only when consensus gave one (not from the bus summary). */
-function consensusHealth(c: ConsensusSourceSnapshot): NonNullable<HealthPayload['consensus']> {
-  const out: NonNullable<HealthPayload['consensus']> = { state: c.state };
+function consensusHealth(c: ConsensusSourceSnapshot): NonNullable<HealthBody['consensus']> {
+  const out: NonNullable<HealthBody['consensus']> = { state: c.state };
   if (Array.isArray(c.cameras)) {
     out.cameras = c.cameras.map((k) => ({
       id: k.id, node: k.node, status: k.effectiveStatus ?? k.status, node_online: k.nodeOnline ?? null, voting: k.voting, sees_fire: k.seesFire,
@@ -150,7 +116,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
   const counters = { health_published: 0, telemetry_published: 0, stats_failures: 0, source_errors: 0 };
   let timers: TimerHandle[] = [];
   let running = false;
-  let last: TelemetryPayload | null = null;
+  let last: TelemetryReading | null = null;
   let lastStatus: HealthStatus | null = null;
   let lastProblemKey = '';
   let lastUnsyncLog = -Infinity;
@@ -181,15 +147,15 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
   const busCameras = new Map<string, CameraSourceSnapshot>();
   let busPump: PumpSourceSnapshot | null = null;
   let busConsensus: ConsensusSourceSnapshot | null = null;
-  let busMqttState: string | null = null;
+  let busMqttState: ConnectionState | null = null;
 
-  const envelope = () => ({ v: 1 as const, id: randomUUID(), node_id: nodeId, ts: clock.wallNow() / 1000 });
+  // Health and telemetry travel the wire only: the MQTT core adds their envelope at encode.
   const uptimeS = () => Math.round((clock.now() - startedAt) / 1000);
 
-  function read<T>(part: string, fn: (() => unknown) | undefined, norm: (x: unknown) => T, fallback: T, errors: string[]): T {
+  function read<T>(part: string, fn: (() => T) | undefined, fallback: T, errors: string[]): T {
     if (!fn) return fallback;
     try {
-      return norm(fn());
+      return fn();
     } catch (err) {
       counters.source_errors++;
       errors.push(part);
@@ -202,12 +168,12 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     const errors: string[] = [];
     const linkState = link ? { state: link.connectionState() } : busMqttState ? { state: busMqttState } : null;
     return {
-      mqtt: read('mqtt', sources.mqtt, normalizeMqtt, normalizeMqtt(linkState), errors),
-      cameras: read('cameras', sources.cameras, normalizeCameras, [...busCameras.values()], errors),
-      detector: read('detector', sources.detector, (x) => normalizeStateful<DetectorSourceSnapshot>(x), null, errors),
-      consensus: read('consensus', sources.consensus, (x) => normalizeStateful<ConsensusSourceSnapshot>(x), busConsensus, errors),
-      pump: read('pump', sources.pump, (x) => normalizeStateful<PumpSourceSnapshot>(x), busPump, errors),
-      listeners: [...listeners.values(), ...read('listeners', sources.listeners, normalizeListeners, [], errors)],
+      mqtt: read('mqtt', sources.mqtt, linkState, errors),
+      cameras: read('cameras', sources.cameras, [...busCameras.values()], errors),
+      detector: read('detector', sources.detector, null, errors),
+      consensus: read('consensus', sources.consensus, busConsensus, errors),
+      pump: read('pump', sources.pump, busPump, errors),
+      listeners: [...listeners.values(), ...read('listeners', sources.listeners, [], errors)],
       clockSync: sync.state(),
       sourceErrors: errors,
       throttledNow: last?.throttled?.now ?? [],
@@ -216,19 +182,18 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     };
   }
 
-  function discoverySummary(): HealthPayload['discovery'] {
-    const d = read<DiscoverySourceSnapshot | null>('discovery', sources.discovery, (x) => (x && typeof x === 'object' ? (x as DiscoverySourceSnapshot) : null), null, []);
+  function discoverySummary(): HealthBody['discovery'] {
+    const d: DiscoverySourceSnapshot | null = read('discovery', sources.discovery, null, []);
     if (!d) return null;
     return { rounds: d.rounds, last_round_at: d.last_round_at, cameras: d.cameras, unconfigured: d.unconfigured, missing: [...d.missing] };
   }
 
-  function health(): HealthPayload {
+  function health(): HealthBody {
     const input = gather();
     const verdict = evaluateHealth(input);
     lastVerdict = { status: verdict.status, problems: verdict.problems.length };
     const m = input.mqtt;
     return {
-      ...envelope(),
       status: verdict.status,
       uptime_s: uptimeS(),
       version: opts.version,
@@ -306,7 +271,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     statsBusy = true;
     try {
       const reading = await stats.read();
-      last = { ...envelope(), ...reading };
+      last = reading;
       if (running && link) {
         link.publish(topics.telemetry(nodeId), last, { qos: 0 });
         counters.telemetry_published++;

@@ -1,67 +1,62 @@
+import type { ConsensusSnapshot } from '../consensus/mqtt-adapter.js';
+import type { CameraSnapshot } from '../consensus/types.js';
+import type { CameraStatusRow, DetectorStatus } from '../detect/status.js';
+import type { MqttCoreSnapshot } from '../mqtt/core-types.js';
+import type { PumpStatus } from '../pump/status.js';
+
 /**
- * What telemetry needs from the other parts, typed loosely on purpose: the wiring (src/app) hands
- * in functions returning each part's snapshot, and those shapes evolve with the parts. Known fields
- * are typed; everything else passes through (`[k: string]: unknown`). The normalisers below read
- * the known fields defensively (a missing or wrongly typed field is treated as absent) so a changed
- * snapshot shape degrades a health field, never crashes the node (docs/design.md "Failure model").
+ * Fields `K` of a part's status `T`, read as plain strings: health compares state names with the
+ * part's own tables, and a state name a newer part adds must not fail health's types. `K` must be
+ * a key of `T`, so renaming the field in the part fails to compile here.
+ */
+type Named<T, K extends keyof T> = { [P in K]: string };
+
+/**
+ * What health reads from each part (issue 15 item 2: typed status end to end). Every field here is
+ * named by the producing part's own status type (src/pump/status.ts, src/detect/status.ts,
+ * ConsensusSnapshot, MqttCoreSnapshot): the wiring (src/app) passes each part's status as it is,
+ * and a field renamed in a part fails to compile here instead of silently becoming null in health.
+ * Fields are the subset health reads; optional ones are absent from the bus fallbacks (the last
+ * value seen on the bus when a part's status is not wired, src/telemetry/index.ts).
  */
 
-/** MQTT core snapshot (docs/mqtt-core.md "Metrics"). */
-export interface MqttSourceSnapshot {
-  /** Connection state: DISCONNECTED | CONNECTING | CONNECTED | RECONNECTING | FAILED. */
-  state: string;
-  outboxDepth?: number;
+/**
+ * The MQTT core's state and outbox fill. The core's snapshot has the depth; the bounds are its
+ * configuration, joined by the wiring (src/app/mqtt-health-source.ts).
+ */
+export interface MqttSourceSnapshot extends Named<MqttCoreSnapshot, 'state'> {
+  outboxDepth?: MqttCoreSnapshot['outbox']['depth'];
   outboxMax?: number;
-  outboxBytes?: number;
+  outboxBytes?: MqttCoreSnapshot['outbox']['bytes'];
   outboxMaxBytes?: number;
   /** The outbox's last disk write error, null once a write succeeds again. */
-  outboxWriteError?: string | null;
-  [k: string]: unknown;
+  outboxWriteError?: MqttCoreSnapshot['outbox']['writeError'];
 }
 
-/** One camera (docs/detector.md; `camera/<camera>/status`). */
+/** One camera of the camera role (docs/detector.md; `camera/<camera>/status`). */
 export interface CameraSourceSnapshot {
-  id: string;
-  /** online | offline | error */
-  status: string;
-  fps?: number | null;
-  error?: string | null;
-  [k: string]: unknown;
+  id: CameraStatusRow['id'];
+  status: CameraStatusRow['status'];
+  fps?: CameraStatusRow['fps'] | null;
+  error?: CameraStatusRow['error'];
 }
 
 /** The detector worker supervisor. `failed` = restart cap reached (terminal). */
-export interface DetectorSourceSnapshot {
-  state: string;
-  error?: string | null;
-  [k: string]: unknown;
-}
+export type DetectorSourceSnapshot = Named<DetectorStatus, 'state'> & Partial<Pick<DetectorStatus, 'error'>>;
 
-/** Consensus engine (idle | watching | triggered | cooldown). */
+/** Consensus (idle | watching | triggered | cooldown), the cameras it knows and the trigger acks. */
 export interface ConsensusSourceSnapshot {
-  state: string;
+  state: ConsensusSnapshot['state'];
   /** Frigate cameras whose detect size was learned from their boxes, not configured. */
-  frigateSizesLearned?: ReadonlyArray<{ camera: string; assumed: { width: number; height: number }; learned: { width: number; height: number } }>;
+  frigateSizesLearned?: ConsensusSnapshot['frigateSizesLearned'];
   /** Cameras consensus knows (local and remote) and whether each may vote now (issue 17: health tells who is alive). */
-  cameras?: ReadonlyArray<{ id: string; node: string | null; status: string; effectiveStatus?: string; nodeOnline?: boolean | null; voting: boolean; seesFire: boolean; silentMs: number | null }>;
+  cameras?: ReadonlyArray<Pick<CameraSnapshot, 'id' | 'node' | 'status' | 'voting' | 'seesFire' | 'silentMs'> & Partial<Pick<CameraSnapshot, 'effectiveStatus' | 'nodeOnline'>>>;
   /** Trigger acknowledgement by the pumps (null when not required). */
-  triggerAcks?: {
-    pending: ReadonlyArray<{ id: string; ageS: number; resends: number }>;
-    unacknowledged: { id: string; ts: number | null; resends: number } | null;
-    resendSeconds: number;
-  } | null;
-  [k: string]: unknown;
+  triggerAcks?: Pick<NonNullable<ConsensusSnapshot['triggerAcks']>, 'pending' | 'unacknowledged' | 'resendSeconds'> | null;
 }
 
-/** Pump controller (docs/pump.md states; `error` set in ERROR). */
-export interface PumpSourceSnapshot {
-  state: string;
-  error?: string | null;
-  /** The pump state file was lost or corrupt at boot and no operator has cleared it (issue 12). */
-  stateLost?: boolean;
-  /** The pump state file's last write error, null once a save succeeds again. */
-  stateWriteError?: string | null;
-  [k: string]: unknown;
-}
+/** The pump (docs/pump.md states; `error` set in ERROR). */
+export type PumpSourceSnapshot = Named<PumpStatus, 'state'> & Partial<Pick<PumpStatus, 'error' | 'armed' | 'stateLost' | 'stateWriteError'>>;
 
 /** An optional listener (status page) and whether it bound. */
 export interface ListenerSnapshot {
@@ -70,13 +65,14 @@ export interface ListenerSnapshot {
   reason?: string | null;
 }
 
-/** Optional providers of each part's snapshot; a part absent from this node's roles is left out. */
+/** Providers of each part's status; a part absent from this node's roles is left out. */
 export interface HealthSources {
   mqtt?: () => MqttSourceSnapshot;
   cameras?: () => CameraSourceSnapshot[];
   detector?: () => DetectorSourceSnapshot;
   consensus?: () => ConsensusSourceSnapshot;
-  pump?: () => PumpSourceSnapshot;
+  /** Null while the pump controller is not built yet (its driver opens in prepare). */
+  pump?: () => PumpSourceSnapshot | null;
   listeners?: () => ListenerSnapshot[];
   /** Discovery (issue 16): rounds, cameras found, configured identity cameras not found. */
   discovery?: () => DiscoverySourceSnapshot;
@@ -89,54 +85,4 @@ export interface DiscoverySourceSnapshot {
   cameras: number;
   unconfigured: number;
   missing: string[];
-  [k: string]: unknown;
-}
-
-type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
-const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
-const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
-
-/** Read an MQTT snapshot; accepts `state` or `connectionState`, and a nested `outbox: {depth|messages, max|maxMessages}`. */
-export function normalizeMqtt(x: unknown): MqttSourceSnapshot | null {
-  if (!isObj(x)) return null;
-  const state = str(x.state) ?? str(x.connectionState);
-  if (!state) return null;
-  const ob = isObj(x.outbox) ? x.outbox : {};
-  return {
-    ...x,
-    state,
-    outboxDepth: num(x.outboxDepth) ?? num(ob.depth) ?? num(ob.messages),
-    outboxMax: num(x.outboxMax) ?? num(ob.max) ?? num(ob.maxMessages),
-    outboxBytes: num(x.outboxBytes) ?? num(ob.bytes),
-    outboxMaxBytes: num(x.outboxMaxBytes) ?? num(ob.maxBytes),
-    outboxWriteError: str(x.outboxWriteError) ?? str(ob.writeError) ?? null,
-  };
-}
-
-/** Read camera snapshots; entries without an id or status are dropped. */
-export function normalizeCameras(x: unknown): CameraSourceSnapshot[] {
-  const list = Array.isArray(x) ? x : isObj(x) ? Object.entries(x).map(([id, v]) => (isObj(v) ? { id, ...v } : null)) : [];
-  const out: CameraSourceSnapshot[] = [];
-  for (const c of list) {
-    if (!isObj(c)) continue;
-    const id = str(c.id) ?? str(c.camera_id) ?? str(c.camera);
-    const status = str(c.status);
-    if (id && status) out.push({ ...c, id, status, fps: num(c.fps) ?? null, error: str(c.error) ?? null });
-  }
-  return out;
-}
-
-/** Read a `{state, error?}` snapshot (detector, consensus, pump). */
-export function normalizeStateful<T extends { state: string; error?: string | null }>(x: unknown): T | null {
-  if (!isObj(x)) return null;
-  const state = str(x.state);
-  if (!state) return null;
-  return { ...x, state, error: str(x.error) ?? null } as unknown as T;
-}
-
-/** Read listener snapshots. */
-export function normalizeListeners(x: unknown): ListenerSnapshot[] {
-  if (!Array.isArray(x)) return [];
-  return x.filter(isObj).flatMap((l) => (str(l.name) && typeof l.ok === 'boolean' ? [{ name: l.name as string, ok: l.ok, reason: str(l.reason) ?? null }] : []));
 }

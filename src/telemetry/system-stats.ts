@@ -1,5 +1,6 @@
 import { cpus, freemem, loadavg, totalmem, uptime as osUptime } from 'node:os';
 import { readFile, statfs } from 'node:fs/promises';
+import type { TelemetryReading, ThrottledFlags } from '../topics/payloads.js';
 import { runCommand, type CommandRunner } from './command.js';
 
 /**
@@ -8,31 +9,9 @@ import { runCommand, type CommandRunner } from './command.js';
  * instead of failing, so the same code runs everywhere. Paths are injectable for tests.
  */
 
-/** Decoded Raspberry Pi firmware throttling flags (`vcgencmd get_throttled`). */
-export interface ThrottledFlags {
-  /** The raw bit field as hex, e.g. `0x50000`. */
-  raw: string;
-  /** Conditions active right now (bits 0–3). */
-  now: string[];
-  /** Conditions that occurred since boot (bits 16–19). */
-  since_boot: string[];
-}
-
-/** The telemetry payload body (docs/topics.md); the envelope is added by the publisher. */
-export interface TelemetryReading {
-  cpu_percent: number | null;
-  load1: number;
-  mem_used_mb: number;
-  mem_total_mb: number;
-  rss_mb: number;
-  disk_free_mb: number | null;
-  disk_total_mb: number | null;
-  cpu_temp_c: number | null;
-  /** Process (node) uptime; `os_uptime_s` is the machine's. */
-  uptime_s: number;
-  os_uptime_s: number;
-  throttled: ThrottledFlags | null;
-}
+// The reading is the `system/<node>/telemetry` payload body: its schema and types live with the
+// other topics (src/topics/payloads.ts `telemetryReadingSchema`); the envelope is added at encode.
+export type { TelemetryReading, ThrottledFlags };
 
 /** Where the adapter reads from; `null` disables a source. */
 export interface SystemStatsOptions {

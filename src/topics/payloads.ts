@@ -198,3 +198,96 @@ export const connectionEventSchema = envelopeSchema.extend({
   previous_state_ms: finite,
 });
 export type ConnectionEvent = z.infer<typeof connectionEventSchema>;
+
+/** Health verdict values of `system/<node>/health`. */
+export const HEALTH_STATUSES = ['ok', 'degraded', 'failed'] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+
+/** One reason a node is not `ok`. `code` is stable (dashboards, notify); `message` is for people. */
+export const healthProblemSchema = z.object({
+  code: z.string().min(1),
+  /** Camera id, listener name, part name... when the problem is about one thing. */
+  subject: z.string().optional(),
+  severity: z.enum(['degraded', 'failed']),
+  message: z.string(),
+});
+export type HealthProblem = z.infer<typeof healthProblemSchema>;
+
+/**
+ * The fields of `system/<node>/health` (retained, QoS 0; docs/topics.md) that telemetry builds: the
+ * topic's payload is the envelope (added by the MQTT core at encode) plus these.
+ */
+export const healthBodySchema = z.object({
+  status: z.enum(HEALTH_STATUSES),
+  uptime_s: finite,
+  version: z.string(),
+  roles: z.array(z.string()),
+  /** False only when the OS positively reports "not synchronised" (src/telemetry/clock-sync.ts for `unknown`). */
+  clock_synced: z.boolean(),
+  /** Where the answer came from. */
+  clock_sync: z.enum(['synced', 'unsynced', 'unknown']),
+  problems: z.array(healthProblemSchema),
+  mqtt: z.object({ state: z.string(), outbox_depth: finite.nullable(), outbox_max: finite.nullable() }).nullable(),
+  cameras: z.array(z.object({ id: z.string(), status: z.string(), fps: finite.nullable(), error: z.string().nullable() })),
+  detector: z.object({ state: z.string(), error: z.string().nullable() }).nullable(),
+  /**
+   * Consensus state, and every camera it knows with whether it votes now (so a controller's health
+   * says "camera east silent" without its local status page), and triggers awaiting a pump's ack.
+   */
+  consensus: z
+    .object({
+      state: z.string(),
+      /** `status` combines the camera's retained status with its node's availability (a dead node's camera is offline). */
+      cameras: z
+        .array(z.object({ id: z.string(), node: z.string().nullable(), status: z.string(), node_online: z.boolean().nullable(), voting: z.boolean(), sees_fire: z.boolean(), silent_s: finite.nullable() }))
+        .optional(),
+      triggers_pending_ack: z.number().int().nonnegative().optional(),
+      trigger_unacknowledged: z.string().nullable().optional(),
+    })
+    .nullable(),
+  pump: z.object({ state: z.string(), error: z.string().nullable(), armed: z.boolean().nullable() }).nullable(),
+  /** Free space of the state directory (disk_full below min_free_mb); null before the first reading. */
+  disk: z.object({ path: z.string(), free_mb: finite, total_mb: finite, min_free_mb: finite }).nullable(),
+  /** Discovery summary (issue 16: rounds, cameras found, unconfigured ones, configured cameras not found); null without discovery. */
+  discovery: z
+    .object({ rounds: z.number().int().nonnegative(), last_round_at: finite.nullable(), cameras: z.number().int().nonnegative(), unconfigured: z.number().int().nonnegative(), missing: z.array(z.string()) })
+    .nullable()
+    .optional(),
+});
+export type HealthBody = z.infer<typeof healthBodySchema>;
+
+/** `system/<node>/health` as it is on the wire: envelope + {@link healthBodySchema}. */
+export const healthPayloadSchema = envelopeSchema.extend(healthBodySchema.shape).strict();
+export type HealthPayload = z.infer<typeof healthPayloadSchema>;
+
+/** Decoded Raspberry Pi firmware throttling flags (`vcgencmd get_throttled`). */
+export const throttledFlagsSchema = z.object({
+  /** The raw bit field as hex, e.g. `0x50000`. */
+  raw: z.string(),
+  /** Conditions active right now (bits 0–3). */
+  now: z.array(z.string()),
+  /** Conditions that occurred since boot (bits 16–19). */
+  since_boot: z.array(z.string()),
+});
+export type ThrottledFlags = z.infer<typeof throttledFlagsSchema>;
+
+/** The fields of `system/<node>/telemetry` (QoS 0; docs/topics.md) that telemetry reads; the envelope is added at encode. */
+export const telemetryReadingSchema = z.object({
+  cpu_percent: finite.nullable(),
+  load1: finite,
+  mem_used_mb: finite,
+  mem_total_mb: finite,
+  rss_mb: finite,
+  disk_free_mb: finite.nullable(),
+  disk_total_mb: finite.nullable(),
+  cpu_temp_c: finite.nullable(),
+  /** Process (node) uptime; `os_uptime_s` is the machine's. */
+  uptime_s: finite,
+  os_uptime_s: finite,
+  throttled: throttledFlagsSchema.nullable(),
+});
+export type TelemetryReading = z.infer<typeof telemetryReadingSchema>;
+
+/** `system/<node>/telemetry` as it is on the wire: envelope + {@link telemetryReadingSchema}. */
+export const telemetryPayloadSchema = envelopeSchema.extend(telemetryReadingSchema.shape).strict();
+export type TelemetryPayload = z.infer<typeof telemetryPayloadSchema>;

@@ -178,6 +178,23 @@ describe('availability and time', () => {
     expect(backlog(unsynced, 40).triggers).toHaveLength(1);
   });
 
+  it('the bus carries the capture time in ms (capturedAtMs) and consensus judges age by it, never by the wire seconds', () => {
+    const viaBus = (ageS: number, wireSeconds?: number) => {
+      const s = new Scenario(T1);
+      for (let i = 0; i < 6; i++) {
+        const frame = { width: 640, height: 360, captured_at: wireSeconds };
+        s.bus.emit('detections', { camera: 'local', message: ownMessage('local', [{ box: gbox(i), track: 1 }], { frame }), capturedAtMs: s.clock.wallNow() - ageS * 1000 });
+        s.wait(0.1);
+      }
+      return s.wait(3);
+    };
+    expect(viaBus(40).service.metrics().stale_messages).toBe(6);
+    expect(viaBus(40).triggers).toHaveLength(0);
+    expect(viaBus(10).triggers).toHaveLength(1);
+    // A wire field that says "ancient" is not read on the bus path: the ms value decides.
+    expect(viaBus(1, 1).triggers).toHaveLength(1);
+  });
+
   it('a stale message does not complete a trigger by itself; a fresh one (or the timer) does', () => {
     // Timer every 4 s (4, 8, 12, 16); the cooldown of the trigger at t = 0.5 ends at 10.5.
     const run = (ageS: number) => {

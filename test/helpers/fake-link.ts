@@ -1,4 +1,6 @@
+import { createIdSource, stampEnvelope, type IdSource } from '../../src/core/ids.js';
 import { topicMatches } from '../../src/mqtt/index.js';
+import { withEnvelope } from '../../src/mqtt/topic-rules.js';
 import type { ConnectionListener, ConnectionState, InboundMeta, MqttLink, PayloadParser, PublishOptions } from '../../src/mqtt/link.js';
 
 interface Sub {
@@ -13,7 +15,10 @@ export { topicMatches };
 
 /**
  * In-memory MqttLink for unit tests of adapters: records what parts publish and lets tests inject
- * inbound payloads through the same parse → handler path the real core uses.
+ * inbound payloads through the same parse → handler path the real core uses. Plain objects are
+ * recorded with the envelope the real core adds at encode (same rule, `withEnvelope`), from this
+ * link's own id source (`ids`, shareable with the part under test) and `wallNow` (default Date.now),
+ * unless `raw`.
  */
 export class FakeLink implements MqttLink {
   readonly published: Array<{ topic: string; payload: unknown; opts: PublishOptions }> = [];
@@ -23,14 +28,35 @@ export class FakeLink implements MqttLink {
   private state: ConnectionState = 'CONNECTED';
   private listeners: ConnectionListener[] = [];
 
-  constructor(readonly nodeId = 'test-node') {}
+  readonly ids: IdSource;
+  private readonly wallNow: () => number;
+  private readonly raw: boolean;
+
+  /** `raw`: record payloads exactly as given, no envelope (tests of relays in front of a link). */
+  constructor(
+    readonly nodeId = 'test-node',
+    opts: { ids?: IdSource; wallNow?: () => number; raw?: boolean } = {},
+  ) {
+    this.ids = opts.ids ?? createIdSource('fakelink');
+    this.wallNow = opts.wallNow ?? Date.now;
+    this.raw = opts.raw ?? false;
+  }
+
+  private encode(payload: string | Buffer | object): unknown {
+    if (this.raw || typeof payload !== 'object' || Buffer.isBuffer(payload) || payload instanceof Uint8Array || Array.isArray(payload)) return payload;
+    const obj = payload as Record<string, unknown>;
+    // Already enveloped (stamped by its part for the bus too): the core would send it unchanged, so
+    // the very object is recorded (tests compare the bus copy with the published one by identity).
+    if (typeof obj.id === 'string' && obj.id !== '' && 'v' in obj && 'node_id' in obj && 'ts' in obj) return obj;
+    return withEnvelope(obj, stampEnvelope(this.ids, this.nodeId, this.wallNow()));
+  }
 
   publish(topic: string, payload: string | Buffer | object, opts: PublishOptions): void {
-    this.published.push({ topic, payload, opts });
+    this.published.push({ topic, payload: this.encode(payload), opts });
   }
 
   setLastValue(topic: string, payload: string | Buffer | object): void {
-    this.lastValues.set(topic, payload);
+    this.lastValues.set(topic, this.encode(payload));
   }
 
   subscribe<T>(filter: string, owner: string, parse: PayloadParser<T>, handler: (value: T, meta: InboundMeta) => void): () => void {

@@ -9,7 +9,8 @@ const tick = () => new Promise((r) => setTimeout(r, 20));
 describe('worker publisher protocol', () => {
   it('forwards publishes and last values in order (Buffers intact), reports state to the worker', async () => {
     const { port1, port2 } = new MessageChannel();
-    const link = new FakeLink('n1');
+    // A relay test: the link records what arrives as it arrived (no envelope, which the core adds).
+    const link = new FakeLink('n1', { raw: true });
     link.setState('RECONNECTING');
     const att = attachWorkerPublisher(port1, link);
     const pub = createWorkerPublisher(port2);

@@ -18,7 +18,7 @@ import { memoryLogger, silentLogger } from '../../src/log/logger.js';
 import { FileOutboxStore } from '../../src/mqtt/outbox-file-store.js';
 import { createNotifier } from '../../src/notify/index.js';
 import { notifyConfigSchema } from '../../src/notify/config.js';
-import { createTelemetry, telemetryConfigSchema, type HealthPayload } from '../../src/telemetry/index.js';
+import { createTelemetry, telemetryConfigSchema, type HealthBody } from '../../src/telemetry/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wfe-disk-'));
 const mnt = join(root, 'state');
@@ -102,7 +102,7 @@ describe.skipIf(!mounted)('health sees disk faults on a full tmpfs (issue 12 ite
       await tel.start();
       await append();
       expect(rig.command('disarm').accepted).toBe(true);
-      let h: HealthPayload = tel.health();
+      let h: HealthBody = tel.health();
       expect(h.status).toBe('ok');
       expect(h.disk?.path).toBe(mnt);
       expect(h.disk?.free_mb).toBeGreaterThan(0.05);

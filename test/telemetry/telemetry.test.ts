@@ -3,6 +3,7 @@ import { createAppBus } from '../../src/bus/index.js';
 import { VirtualClock } from '../../src/core/virtual-clock.js';
 import { memoryLogger } from '../../src/log/logger.js';
 import {
+  createSystemStats,
   createTelemetry,
   telemetryConfigSchema,
   type ClockSyncProbe,
@@ -13,6 +14,7 @@ import {
   type Telemetry,
   type TelemetryReading,
 } from '../../src/telemetry/index.js';
+import { healthPayloadSchema, telemetryPayloadSchema } from '../../src/topics/payloads.js';
 import { FakeLink } from '../helpers/fake-link.js';
 
 const flush = () => new Promise((r) => setImmediate(r));
@@ -110,6 +112,48 @@ describe('telemetry', () => {
     await new Promise((r) => setImmediate(r));
     // The health interval is 30 s: only the voting change can have re-published it.
     expect(t.health()?.consensus?.cameras?.[0].voting).toBe(false);
+  });
+
+  it('what it publishes on system/<node>/health parses with the topic schema (healthPayloadSchema, strict), every block filled or empty', async () => {
+    const empty = setup();
+    await empty.tel.start();
+    const e = healthPayloadSchema.safeParse(empty.health());
+    expect(e.success, JSON.stringify(e.error?.issues)).toBe(true);
+    empty.tel.stop();
+    const t = setup({
+      sources: {
+        mqtt: () => ({ state: 'RECONNECTING', outboxDepth: 900, outboxMax: 1000, outboxBytes: 10, outboxMaxBytes: 100, outboxWriteError: null }),
+        cameras: () => [{ id: 'north', status: 'error', fps: 0, error: 'ffmpeg exited' }],
+        detector: () => ({ state: 'failed', error: 'gave up after 5 restarts' }),
+        consensus: () => ({
+          state: 'cooldown',
+          cameras: [{ id: 'north', node: null, status: 'online', effectiveStatus: 'offline', nodeOnline: false, voting: false, seesFire: false, silentMs: null }],
+          triggerAcks: { pending: [{ id: 't2', ageS: 30, resends: 2 }], unacknowledged: { id: 't1', ts: 1, resends: 11 }, resendSeconds: 10 },
+        }),
+        pump: () => ({ state: 'ERROR', error: 'dry_run', armed: true, stateLost: true, stateWriteError: 'EIO' }),
+        listeners: () => [{ name: 'http', ok: false, reason: 'EADDRINUSE' }],
+      },
+    });
+    await t.tel.start();
+    const h = t.health();
+    const r = healthPayloadSchema.safeParse(h);
+    expect(r.success, JSON.stringify(r.error?.issues)).toBe(true);
+    expect(r.data).toMatchObject({ status: 'failed', detector: { state: 'failed', error: 'gave up after 5 restarts' }, pump: { state: 'ERROR', armed: true }, consensus: { triggers_pending_ack: 1, trigger_unacknowledged: 't1' } });
+    // The schema is strict and typed: a payload with a renamed field does not parse.
+    const { uptime_s: up, ...renamed } = h as Record<string, unknown>;
+    expect(healthPayloadSchema.safeParse({ ...renamed, uptimeS: up }).success).toBe(false);
+  });
+
+  it('what it publishes on system/<node>/telemetry from the real stats reader parses with telemetryPayloadSchema (strict)', async () => {
+    const t = setup({ stats: createSystemStats({ thermalPath: null, throttledPath: null, vcgencmd: null }) });
+    await t.tel.start();
+    await flush();
+    for (let i = 0; i < 50 && t.telemetry().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(t.telemetry()).toHaveLength(1);
+    const r = telemetryPayloadSchema.safeParse(t.telemetry()[0].payload);
+    expect(r.success, JSON.stringify(r.error?.issues)).toBe(true);
+    expect(r.data).toMatchObject({ v: 1, node_id: 'pi-north', cpu_temp_c: null, throttled: null });
+    expect(telemetryPayloadSchema.safeParse({ ...(t.telemetry()[0].payload as object), load: 1 }).success).toBe(false);
   });
 
   it('defaults intervals to 60 s / 30 s', () => {

@@ -16,7 +16,11 @@ export interface OwnInputContext {
  * scores are accepted at the sender's `model.threshold` (our detector's when absent), raised by
  * `minScore`. The engine applies the class filter, area limits and masks per detection.
  */
-export function ownMessageToBatch(msg: DetectionMessage, topicLevel: string | undefined, ctx: OwnInputContext): Result<ObservationBatch> {
+/**
+ * `capturedAtWallMs`: the frame's capture time in wall ms, from the bus as the camera role measured
+ * it, or converted once from the wire's `frame.captured_at` seconds by {@link parseOwnMessage}.
+ */
+export function ownMessageToBatch(msg: DetectionMessage, topicLevel: string | undefined, ctx: OwnInputContext, capturedAtWallMs: number | undefined): Result<ObservationBatch> {
   // The topic level wins over the payload (a producer cannot vote for another camera's topic).
   const cam = cameraId(topicLevel ?? msg.camera_id);
   if (!cam.ok) return cam;
@@ -29,13 +33,12 @@ export function ownMessageToBatch(msg: DetectionMessage, topicLevel: string | un
     y2: d.box[3],
     track: d.track,
   }));
-  const captured = msg.frame?.captured_at;
   return ok({
     source: 'own',
     camera: cam.value,
     node: msg.node_id,
     messageId: msg.id,
-    capturedAtWallMs: captured === undefined ? undefined : captured * 1000,
+    capturedAtWallMs,
     minScore: Math.max(msg.model?.threshold ?? ctx.modelThreshold, ctx.minScore ?? 0),
     items,
   });
@@ -49,5 +52,6 @@ export function parseOwnMessage(obj: Record<string, unknown>, topicLevel: string
     const code = i.path.includes('box') ? 'bad_box' : i.path.includes('score') ? 'bad_score' : 'bad_payload';
     return fail(`${code}: ${i.path.join('.') || '(root)'} ${i.message}`);
   }
-  return ownMessageToBatch(r.data, topicLevel, ctx);
+  const captured = r.data.frame?.captured_at;
+  return ownMessageToBatch(r.data, topicLevel, ctx, captured === undefined ? undefined : captured * 1000);
 }
