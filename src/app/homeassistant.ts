@@ -127,5 +127,7 @@ export function wireHomeAssistant(config: AppConfig, link: MqttLink, version: st
       link.unsubscribeOwner(OWNER);
       // Configs stay retained on purpose: the entities stay known and show unavailable via the will.
     },
+    // Nothing to show: the configs are retained on the broker, Home Assistant shows the entities.
+    status: () => null,
   };
 }

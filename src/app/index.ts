@@ -4,5 +4,5 @@ export { createLifecycle, type Lifecycle, type LifecycleOptions } from './lifecy
 export { STOP_ORDER, stopRank, type PartOverrides } from './wire.js';
 export { discoveryMessages, type DiscoveryMessage } from './homeassistant.js';
 export type { AppPart } from './part.js';
-export type { WireContext } from './context.js';
+export type { Part, PartContext, StopDeadline } from '../core/part.js';
 export { assetRoot, resolveAsset, readVersion, isBundle } from './paths.js';

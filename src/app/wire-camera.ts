@@ -1,5 +1,5 @@
 import { createCameraRole, type CameraRole } from '../detect/index.js';
-import type { WireContext } from './context.js';
+import type { PartContext } from '../core/part.js';
 import type { AppPart } from './part.js';
 import { resolveAsset } from './paths.js';
 import { guardedLink } from './guarded-link.js';
@@ -10,7 +10,7 @@ import { guardedLink } from './guarded-link.js';
  * go to the bus (local consensus) and MQTT. A shipped-model path (`models/...`) is resolved against
  * the assets beside the bundle when it is not found from the working directory.
  */
-export function wireCamera(ctx: WireContext, clockSynced?: () => boolean): { part: AppPart; role: CameraRole } {
+export function wireCamera(ctx: PartContext, clockSynced?: () => boolean): { part: AppPart; role: CameraRole } {
   const detect = ctx.config.detect;
   const guarded = ctx.link ? guardedLink(ctx.link, ctx.logger.child('detect.link')) : null; // local first
   const role = createCameraRole({
@@ -32,7 +32,7 @@ export function wireCamera(ctx: WireContext, clockSynced?: () => boolean): { par
     critical: true,
     start: () => role.start(),
     stop: () => role.stop(),
-    snapshot: () => role.snapshot(),
+    status: () => role.snapshot(),
     metrics: () => ({ ...role.metrics(), link_errors: guarded?.errors() ?? 0 }),
   };
   return { part, role };

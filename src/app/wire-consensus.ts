@@ -1,12 +1,12 @@
 import { createConsensus, type ConsensusService } from '../consensus/index.js';
 import { ok } from '../core/result.js';
-import type { WireContext } from './context.js';
+import type { PartContext } from '../core/part.js';
 import type { AppPart } from './part.js';
 import { guardedLink } from './guarded-link.js';
 
 /** Options for {@link wireConsensus}. */
 export interface WireConsensusOptions {
-  ctx: WireContext;
+  ctx: PartContext;
   /** Operating threshold of the local model (sent in detections; used when a message lacks one). */
   modelThreshold: number;
   /** Telemetry's clock-sync flag (docs/topics.md "Time"). */
@@ -37,7 +37,7 @@ export function wireConsensus(opts: WireConsensusOptions): { part: AppPart; serv
       return ok(undefined);
     },
     stop: () => service.stop(),
-    snapshot: () => service.snapshot(),
+    status: () => service.snapshot(),
     metrics: () => ({ ...service.metrics(), link_errors: guarded?.errors() ?? 0 }),
   };
   return { part, service };

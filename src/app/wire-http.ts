@@ -2,12 +2,12 @@ import type { MetricSnapshot, MetricSpecs } from '../core/metrics.js';
 import { fail, ok } from '../core/result.js';
 import { createHttpServer, type HttpServer, type StatusSnapshot } from '../http/index.js';
 import type { Telemetry } from '../telemetry/index.js';
-import type { WireContext } from './context.js';
+import type { PartContext } from '../core/part.js';
 import type { AppPart } from './part.js';
 
 /** Options for {@link wireHttp}. */
 export interface WireHttpOptions {
-  ctx: WireContext;
+  ctx: PartContext;
   telemetry: Telemetry;
   /** Builds the page's snapshot from the parts (src/app/status.ts). */
   status: () => StatusSnapshot;
@@ -53,6 +53,7 @@ export function wireHttp(opts: WireHttpOptions): { part: AppPart; url: () => str
     async stop() {
       await server?.stop();
     },
+    status: () => ({ url }),
     metrics: () => server?.metrics() ?? {},
   };
   return { part, url: () => url };

@@ -1,6 +1,6 @@
 import { fail, ok } from '../core/result.js';
 import { createMqttCore, type MqttCore } from '../mqtt/index.js';
-import type { WireContext } from './context.js';
+import type { PartContext } from '../core/part.js';
 import type { AppPart } from './part.js';
 
 /**
@@ -9,7 +9,7 @@ import type { AppPart } from './part.js';
  * without waiting for the broker: a node whose broker is down still runs local-first, queueing
  * QoS 1 messages in the durable outbox.
  */
-export function wireMqtt(ctx: WireContext): { part: AppPart; core: MqttCore } {
+export function wireMqtt(ctx: PartContext): { part: AppPart; core: MqttCore } {
   const core = createMqttCore({
     config: ctx.config.mqtt,
     nodeId: ctx.nodeId,
@@ -41,7 +41,7 @@ export function wireMqtt(ctx: WireContext): { part: AppPart; core: MqttCore } {
     },
     // close(): `offline`, outbox flush for mqtt.closeGraceMs, disconnect, then the embedded broker.
     stop: () => core.close(),
-    snapshot: () => core.snapshot(),
+    status: () => core.snapshot(),
     metrics: () => core.metrics(),
   };
   return { part, core };

@@ -1,6 +1,6 @@
 import { ok } from '../core/result.js';
 import { createNotifier, type Notifier } from '../notify/index.js';
-import type { WireContext } from './context.js';
+import type { PartContext } from '../core/part.js';
 import type { AppPart } from './part.js';
 
 /**
@@ -9,7 +9,7 @@ import type { AppPart } from './part.js';
  * control plane. Stopped early in the stop order but after the pump, so what the pump's last
  * moments queued (an ERROR, a blocked trigger) still gets the grace period.
  */
-export function wireNotify(ctx: WireContext): { part: AppPart; notifier: Notifier } {
+export function wireNotify(ctx: PartContext): { part: AppPart; notifier: Notifier } {
   const notifier = createNotifier({
     config: ctx.config.notify,
     nodeId: ctx.nodeId,
@@ -28,6 +28,8 @@ export function wireNotify(ctx: WireContext): { part: AppPart; notifier: Notifie
       return ok(undefined);
     },
     stop: () => notifier.stop(),
+    // Nothing beyond its counters (metrics): what it sent is in the webhooks' own logs.
+    status: () => null,
     metrics: () => notifier.metrics(),
   };
   return { part, notifier };

@@ -1,12 +1,12 @@
 import { fail, ok, type Result } from '../core/result.js';
 import { createPumpController, createPumpExitSafety, pumpSafeStopMs, type GpioDriver, type PumpController, type PumpExitSafety } from '../pump/index.js';
-import type { WireContext } from './context.js';
+import type { PartContext } from '../core/part.js';
 import type { AppPart } from './part.js';
 import { guardedLink } from './guarded-link.js';
 
 /** Options for {@link wirePump}. */
 export interface WirePumpOptions {
-  ctx: WireContext;
+  ctx: PartContext;
   clockSynced: () => boolean;
   /** A ready GPIO driver (tests, demo's mock with a recorded timeline); default from `pump.driver`. */
   driver?: GpioDriver;
@@ -61,7 +61,7 @@ export async function wirePump(opts: WirePumpOptions): Promise<Result<{ part: Ap
     },
     // The process lifecycle calls this first on a signal or fatal error (the pump's exit safety).
     safeStop: async (why) => exitSafety?.safeStop(why),
-    snapshot: () => controller?.snapshot() ?? null,
+    status: () => controller?.snapshot() ?? null,
     metrics: () => ({ ...(controller?.metrics() ?? {}), link_errors: guarded?.errors() ?? 0 }),
   };
   return ok({ part, controller: () => controller });

@@ -1,11 +1,11 @@
 import { ok } from '../core/result.js';
 import { createSystemdNotifier, createTelemetry, type HealthSources, type SystemdNotifier, type Telemetry } from '../telemetry/index.js';
-import type { WireContext } from './context.js';
+import type { PartContext } from '../core/part.js';
 import type { AppPart } from './part.js';
 
 /** Options for {@link wireTelemetry}. */
 export interface WireTelemetryOptions {
-  ctx: WireContext;
+  ctx: PartContext;
   /** Snapshot providers of the parts this node runs (filled by the wiring as parts are built). */
   sources: HealthSources;
   /** Environment for the systemd notifier (NOTIFY_SOCKET, WATCHDOG_USEC); default process.env. */
@@ -46,7 +46,7 @@ export function wireTelemetry(opts: WireTelemetryOptions): { part: AppPart; tele
       systemd.stop();
       telemetry.stop();
     },
-    snapshot: () => telemetry.health(),
+    status: () => telemetry.health(),
     metrics: () => ({ ...telemetry.metrics(), ...prefix('systemd_', systemd.metrics()) }),
   };
   return { part, telemetry, systemd };

@@ -8,7 +8,7 @@ import { PUMP_METRICS } from '../pump/metric-specs.js';
 import { TELEMETRY_METRICS } from '../telemetry/metric-specs.js';
 import { ok, type Result } from '../core/result.js';
 import type { HealthSources } from '../telemetry/index.js';
-import type { WireContext } from './context.js';
+import type { PartContext } from '../core/part.js';
 import type { AppPart } from './part.js';
 import { buildStatus } from './status.js';
 import { wireConsensus } from './wire-consensus.js';
@@ -76,7 +76,7 @@ export interface BuiltParts {
  * (outputs off first, listening before anything can trigger) → consensus → camera → telemetry → http.
  * Building creates objects only; nothing binds or connects until the app starts the parts.
  */
-export async function buildParts(ctx: WireContext, overrides: PartOverrides): Promise<Result<BuiltParts>> {
+export async function buildParts(ctx: PartContext, overrides: PartOverrides): Promise<Result<BuiltParts>> {
   const { config } = ctx;
   const roles = new Set(config.roles);
   const parts: AppPart[] = [];
