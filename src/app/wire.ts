@@ -16,7 +16,7 @@ import { wireHttp } from './wire-http.js';
 import { wireMqtt } from './wire-mqtt.js';
 import { mqttHealthSource } from './mqtt-health-source.js';
 import { wirePump } from './wire-pump.js';
-import { wireNotify } from './wire-notify.js';
+import { createNotifyPart } from '../notify/index.js';
 import { wireCamera } from './wire-camera.js';
 import { wireHomeAssistant } from './homeassistant.js';
 import type { GpioDriver, PumpStatus } from '../pump/index.js';
@@ -90,7 +90,7 @@ export async function buildParts(ctx: PartContext, overrides: PartOverrides): Pr
 
   // Notifications start right after the link so they hear everything from the pump's boot on
   // (a pump ERROR at boot, the first trigger); built even without webhooks so counters exist.
-  parts.push(wireNotify(ctx).part);
+  parts.push(createNotifyPart(ctx));
 
   // Telemetry is built first (started late) because consensus and pump read its clock-sync flag.
   const tel = wireTelemetry({ ctx, sources, env: overrides.env });

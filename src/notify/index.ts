@@ -6,3 +6,4 @@ export { notifyConfigSchema, webhookConfigSchema, redactWebhookUrl, NOTIFY_EVENT
 export { createClassifier, type Classifier, type Notification } from './classify.js';
 export { retryDelayMs, fetchPost, type HttpPost, type PostResult } from './webhook.js';
 export { createNotifier, type NotificationPayload, type NotifierOptions, type Notifier } from './notifier.js';
+export { createNotifyPart } from './part.js';
