@@ -2,7 +2,7 @@ import { createCameraRole, type CameraRole } from '../detect/index.js';
 import type { PartContext } from '../core/part.js';
 import type { AppPart } from './part.js';
 import { resolveAsset } from './paths.js';
-import { guardedLink } from './guarded-link.js';
+import { guardedLink } from '../mqtt/index.js';
 
 /**
  * The camera role: one worker thread owns the cameras' sources, the frame slots and the ONNX

@@ -2,7 +2,7 @@ import { createConsensus, type ConsensusService } from '../consensus/index.js';
 import { ok } from '../core/result.js';
 import type { PartContext } from '../core/part.js';
 import type { AppPart } from './part.js';
-import { guardedLink } from './guarded-link.js';
+import { guardedLink } from '../mqtt/index.js';
 
 /** Options for {@link wireConsensus}. */
 export interface WireConsensusOptions {

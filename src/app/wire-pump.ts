@@ -2,7 +2,7 @@ import { fail, ok, type Result } from '../core/result.js';
 import { createPumpController, createPumpExitSafety, pumpSafeStopMs, type GpioDriver, type PumpController, type PumpExitSafety } from '../pump/index.js';
 import type { PartContext } from '../core/part.js';
 import type { AppPart } from './part.js';
-import { guardedLink } from './guarded-link.js';
+import { guardedLink } from '../mqtt/index.js';
 
 /** Options for {@link wirePump}. */
 export interface WirePumpOptions {

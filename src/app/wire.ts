@@ -13,7 +13,7 @@ import type { AppPart } from './part.js';
 import { buildStatus } from './status.js';
 import { wireConsensus } from './wire-consensus.js';
 import { wireHttp } from './wire-http.js';
-import { wireMqtt } from './wire-mqtt.js';
+import { createMqttPart } from '../mqtt/index.js';
 import { mqttHealthSource } from './mqtt-health-source.js';
 import { wirePump } from './wire-pump.js';
 import { createNotifyPart } from '../notify/index.js';
@@ -83,9 +83,9 @@ export async function buildParts(ctx: PartContext, overrides: PartOverrides): Pr
   const sources: HealthSources = {};
   const metrics: Record<string, () => MetricSnapshot> = {};
 
-  const mqtt = wireMqtt(ctx);
+  const mqtt = createMqttPart(ctx);
   ctx.link = mqtt.core;
-  parts.push(mqtt.part);
+  parts.push(mqtt);
   sources.mqtt = () => mqttHealthSource(mqtt.core.snapshot(), config.mqtt.outbox);
 
   // Notifications start right after the link so they hear everything from the pump's boot on

@@ -10,3 +10,5 @@ export { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions } 
 export { jsonParser, priorityOf, topicMatches } from './topic-rules.js';
 export { fullJitterBackoff, type Backoff, type BackoffOptions } from './backoff.js';
 export { MemoryOutboxStore, memoryBacking, type OutboxStore, type OutboxRecord } from './outbox-store.js';
+export { guardedLink } from './guarded-link.js';
+export { createMqttPart, type MqttPart } from './part.js';
