@@ -11,7 +11,6 @@ import type { HealthSources } from '../telemetry/index.js';
 import type { PartContext } from '../core/part.js';
 import type { AppPart } from './part.js';
 import { buildStatus } from './status.js';
-import { wireConsensus } from './wire-consensus.js';
 import { wireHttp } from './wire-http.js';
 import { createMqttPart } from '../mqtt/index.js';
 import { mqttHealthSource } from './mqtt-health-source.js';
@@ -20,7 +19,7 @@ import { createNotifyPart } from '../notify/index.js';
 import { wireCamera } from './wire-camera.js';
 import { wireHomeAssistant } from './homeassistant.js';
 import type { GpioDriver, PumpStatus } from '../pump/index.js';
-import type { ConsensusSnapshot } from '../consensus/index.js';
+import { createConsensusPart, type ConsensusSnapshot } from '../consensus/index.js';
 import type { ConsensusTimeline } from '../consensus/types.js';
 import { cameraRows, detectorStatus, type CameraStatusRow } from '../detect/index.js';
 import { wireTelemetry } from './wire-telemetry.js';
@@ -109,9 +108,9 @@ export async function buildParts(ctx: PartContext, overrides: PartOverrides): Pr
   let consensusSnap: (() => ConsensusSnapshot) | undefined;
   let consensusTimeline: (() => ConsensusTimeline) | undefined;
   if (roles.has('consensus')) {
-    const c = wireConsensus({ ctx, modelThreshold: config.detect.threshold, clockSynced });
-    parts.push(c.part);
-    consensusSnap = () => c.service.snapshot();
+    const c = createConsensusPart(ctx, clockSynced);
+    parts.push(c);
+    consensusSnap = () => c.status();
     consensusTimeline = () => c.service.timeline();
     sources.consensus = consensusSnap;
   }

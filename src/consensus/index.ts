@@ -7,3 +7,4 @@ export { createConsensus, triggerPayload, statePayload, type ConsensusOptions, t
 export { consensusConfigSchema, parseConsensusConfig, type ConsensusConfig, type ConsensusCameraConfig, type MaskConfig } from './config.js';
 export { ConsensusEngine, type EngineOptions, type EngineCounters } from './engine.js';
 export type { Observation, ObservationBatch, IngestOutcome, Decision, Evidence, EngineState, EngineSnapshot, CameraSnapshot, ConsensusStateName, InputSource } from './types.js';
+export { createConsensusPart, type ConsensusPart } from './part.js';

@@ -1,21 +1,15 @@
-import { createConsensus, type ConsensusService } from '../consensus/index.js';
 import { ok } from '../core/result.js';
-import type { PartContext } from '../core/part.js';
-import type { AppPart } from './part.js';
+import type { Part, PartContext } from '../core/part.js';
 import { guardedLink } from '../mqtt/index.js';
+import { createConsensus, type ConsensusService, type ConsensusSnapshot } from './service.js';
 
-/** Options for {@link wireConsensus}. */
-export interface WireConsensusOptions {
-  ctx: PartContext;
-  /** Operating threshold of the local model (sent in detections; used when a message lacks one). */
-  modelThreshold: number;
-  /** Telemetry's clock-sync flag (docs/topics.md "Time"). */
-  clockSynced: () => boolean;
+/** The consensus part, with its service (the status page reads its timeline). */
+export interface ConsensusPart extends Part<ConsensusSnapshot> {
+  readonly service: ConsensusService;
 }
 
 /** The consensus part: local detections via the bus, remote ones via MQTT; triggers to both. */
-export function wireConsensus(opts: WireConsensusOptions): { part: AppPart; service: ConsensusService } {
-  const { ctx } = opts;
+export function createConsensusPart(ctx: PartContext, clockSynced: () => boolean): ConsensusPart {
   const guarded = ctx.link ? guardedLink(ctx.link, ctx.logger.child('consensus.link')) : null; // local first
   const service = createConsensus({
     config: ctx.config.consensus,
@@ -25,11 +19,14 @@ export function wireConsensus(opts: WireConsensusOptions): { part: AppPart; serv
     bus: ctx.bus,
     ids: ctx.ids,
     link: guarded?.link,
-    modelThreshold: opts.modelThreshold,
-    clockSynced: opts.clockSynced,
+    // The local model's operating threshold (sent in detections; used when a message lacks one).
+    modelThreshold: ctx.config.detect.threshold,
+    // Telemetry's clock-sync flag (docs/topics.md "Time").
+    clockSynced,
   });
-  const part: AppPart = {
+  return {
     name: 'consensus',
+    service,
     // A node with the consensus role but no working consensus cannot decide anything: refuse.
     critical: true,
     async start() {
@@ -40,5 +37,4 @@ export function wireConsensus(opts: WireConsensusOptions): { part: AppPart; serv
     status: () => service.snapshot(),
     metrics: () => ({ ...service.metrics(), link_errors: guarded?.errors() ?? 0 }),
   };
-  return { part, service };
 }
