@@ -16,12 +16,12 @@ import { createMqttPart } from '../mqtt/index.js';
 import { mqttHealthSource } from './mqtt-health-source.js';
 import { wirePump } from './wire-pump.js';
 import { createNotifyPart } from '../notify/index.js';
-import { wireCamera } from './wire-camera.js';
+import { resolveAsset } from './paths.js';
 import { wireHomeAssistant } from './homeassistant.js';
 import type { GpioDriver, PumpStatus } from '../pump/index.js';
 import { createConsensusPart, type ConsensusSnapshot } from '../consensus/index.js';
 import type { ConsensusTimeline } from '../consensus/types.js';
-import { cameraRows, detectorStatus, type CameraStatusRow } from '../detect/index.js';
+import { cameraRows, createCameraPart, detectorStatus, type CameraStatusRow } from '../detect/index.js';
 import { wireTelemetry } from './wire-telemetry.js';
 import { discoveryWanted, wireDiscovery } from './wire-discovery.js';
 import { DISCOVERY_METRICS, type DiscoverySnapshot } from '../discovery/index.js';
@@ -118,12 +118,12 @@ export async function buildParts(ctx: PartContext, overrides: PartOverrides): Pr
   let cameraSnap: (() => CameraStatusRow[]) | undefined;
   let cameraRole: CameraRole | null = null;
   if (roles.has('camera')) {
-    const cam = wireCamera(ctx, clockSynced);
+    const cam = createCameraPart(ctx, { clockSynced, resolveAsset });
     cameraRole = cam.role;
-    parts.push(cam.part);
-    cameraSnap = () => cameraRows(cam.role.snapshot());
+    parts.push(cam);
+    cameraSnap = () => cameraRows(cam.status());
     sources.cameras = cameraSnap;
-    sources.detector = () => detectorStatus(cam.role.snapshot());
+    sources.detector = () => detectorStatus(cam.status());
   }
   let discoverySnap: (() => DiscoverySnapshot) | undefined;
   if (discoveryWanted(ctx)) {
