@@ -23,8 +23,7 @@ import { createConsensusPart, type ConsensusSnapshot } from '../consensus/index.
 import type { ConsensusTimeline } from '../consensus/types.js';
 import { cameraRows, createCameraPart, detectorStatus, type CameraStatusRow } from '../detect/index.js';
 import { wireTelemetry } from './wire-telemetry.js';
-import { discoveryWanted, wireDiscovery } from './wire-discovery.js';
-import { DISCOVERY_METRICS, type DiscoverySnapshot } from '../discovery/index.js';
+import { createDiscoveryPart, DISCOVERY_METRICS, discoveryWanted, type DiscoverySnapshot } from '../discovery/index.js';
 import type { CameraRole } from '../detect/index.js';
 
 /**
@@ -127,9 +126,9 @@ export async function buildParts(ctx: PartContext, overrides: PartOverrides): Pr
   }
   let discoverySnap: (() => DiscoverySnapshot) | undefined;
   if (discoveryWanted(ctx)) {
-    const d = wireDiscovery(ctx, cameraRole);
-    parts.push(d.part);
-    discoverySnap = () => d.service.snapshot();
+    const d = createDiscoveryPart(ctx, cameraRole);
+    parts.push(d);
+    discoverySnap = () => d.status();
     sources.discovery = discoverySnap;
   }
   parts.push(tel.part);

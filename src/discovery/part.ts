@@ -1,8 +1,7 @@
 import type { CameraRole } from '../detect/index.js';
-import { createDiscoveryService, type DiscoveryService } from '../discovery/index.js';
 import { ok } from '../core/result.js';
-import type { PartContext } from '../core/part.js';
-import type { AppPart } from './part.js';
+import type { Part, PartContext } from '../core/part.js';
+import { createDiscoveryService, type DiscoverySnapshot } from './service.js';
 
 /** Whether this node runs discovery: asked for, or needed by a camera named by its ONVIF identity. */
 export function discoveryWanted(ctx: PartContext): boolean {
@@ -14,7 +13,7 @@ export function discoveryWanted(ctx: PartContext): boolean {
  * The discovery part (issue 16). Only cameras of this node's camera role are followed; what else
  * it finds is reported (retained system/<node>/discovery, health, status page) and never started.
  */
-export function wireDiscovery(ctx: PartContext, role: CameraRole | null): { part: AppPart; service: DiscoveryService } {
+export function createDiscoveryPart(ctx: PartContext, role: CameraRole | null): Part<DiscoverySnapshot> {
   const service = createDiscoveryService({
     config: ctx.config.discovery,
     cameras: role ? ctx.config.cameras : [],
@@ -25,7 +24,7 @@ export function wireDiscovery(ctx: PartContext, role: CameraRole | null): { part
     applyUrl: role ? (camera, url) => role.setCameraUrl(camera, url) : undefined,
     setNote: role ? (camera, note) => role.setCameraNote(camera, note) : undefined,
   });
-  const part: AppPart = {
+  return {
     name: 'discovery',
     critical: false,
     start: async () => {
@@ -36,5 +35,4 @@ export function wireDiscovery(ctx: PartContext, role: CameraRole | null): { part
     status: () => service.snapshot(),
     metrics: () => service.metrics(),
   };
-  return { part, service };
 }
