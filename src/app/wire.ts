@@ -14,11 +14,10 @@ import { buildStatus } from './status.js';
 import { wireHttp } from './wire-http.js';
 import { createMqttPart } from '../mqtt/index.js';
 import { mqttHealthSource } from './mqtt-health-source.js';
-import { wirePump } from './wire-pump.js';
 import { createNotifyPart } from '../notify/index.js';
 import { resolveAsset } from './paths.js';
 import { wireHomeAssistant } from './homeassistant.js';
-import type { GpioDriver, PumpStatus } from '../pump/index.js';
+import { createPumpPart, type GpioDriver, type PumpStatus } from '../pump/index.js';
 import { createConsensusPart, type ConsensusSnapshot } from '../consensus/index.js';
 import type { ConsensusTimeline } from '../consensus/types.js';
 import { cameraRows, createCameraPart, detectorStatus, type CameraStatusRow } from '../detect/index.js';
@@ -97,10 +96,9 @@ export async function buildParts(ctx: PartContext, overrides: PartOverrides): Pr
   // Each part's status goes to health and the status page with its own type (issue 15 item 2).
   let pumpSnap: (() => PumpStatus | null) | undefined;
   if (roles.has('pump')) {
-    const p = await wirePump({ ctx, clockSynced, driver: overrides.pumpDriver });
-    if (!p.ok) return p;
-    parts.push(p.value.part);
-    pumpSnap = () => p.value.controller()?.status() ?? null;
+    const p = createPumpPart(ctx, { clockSynced, driver: overrides.pumpDriver });
+    parts.push(p);
+    pumpSnap = () => p.controller()?.status() ?? null;
     sources.pump = pumpSnap;
   }
 
