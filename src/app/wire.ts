@@ -7,7 +7,7 @@ import { NOTIFY_METRICS } from '../notify/metric-specs.js';
 import { PUMP_METRICS } from '../pump/metric-specs.js';
 import { TELEMETRY_METRICS } from '../telemetry/metric-specs.js';
 import { ok, type Result } from '../core/result.js';
-import type { HealthSources } from '../telemetry/index.js';
+import { createTelemetryPart, type HealthSources } from '../telemetry/index.js';
 import type { PartContext } from '../core/part.js';
 import type { AppPart } from './part.js';
 import { buildStatus } from './status.js';
@@ -21,7 +21,6 @@ import { createPumpPart, type GpioDriver, type PumpStatus } from '../pump/index.
 import { createConsensusPart, type ConsensusSnapshot } from '../consensus/index.js';
 import type { ConsensusTimeline } from '../consensus/types.js';
 import { cameraRows, createCameraPart, detectorStatus, type CameraStatusRow } from '../detect/index.js';
-import { wireTelemetry } from './wire-telemetry.js';
 import { createDiscoveryPart, DISCOVERY_METRICS, discoveryWanted, type DiscoverySnapshot } from '../discovery/index.js';
 import type { CameraRole } from '../detect/index.js';
 
@@ -90,7 +89,7 @@ export async function buildParts(ctx: PartContext, overrides: PartOverrides): Pr
   parts.push(createNotifyPart(ctx));
 
   // Telemetry is built first (started late) because consensus and pump read its clock-sync flag.
-  const tel = wireTelemetry({ ctx, sources, env: overrides.env });
+  const tel = createTelemetryPart(ctx, { sources, env: overrides.env });
   const clockSynced = (): boolean => tel.telemetry.clockSynced();
 
   // Each part's status goes to health and the status page with its own type (issue 15 item 2).
@@ -129,7 +128,7 @@ export async function buildParts(ctx: PartContext, overrides: PartOverrides): Pr
     discoverySnap = () => d.status();
     sources.discovery = discoverySnap;
   }
-  parts.push(tel.part);
+  parts.push(tel);
   if (config.homeassistant.discovery) parts.push(wireHomeAssistant(config, mqtt.core, ctx.version));
   let statusUrl: () => string | null = () => null;
   for (const p of parts) if (p.metrics) metrics[p.name] = p.metrics.bind(p);

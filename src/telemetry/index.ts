@@ -12,6 +12,7 @@ export type { HealthSources, MqttSourceSnapshot, CameraSourceSnapshot, DetectorS
 export { createSystemdNotifier, type SystemdNotifier, type SystemdNotifierOptions } from './systemd-notify.js';
 export type { CommandRunner } from './command.js';
 export { createTelemetry, type TelemetryOptions, type Telemetry } from './telemetry.js';
+export { createTelemetryPart, type TelemetryPart, type TelemetryPartOptions } from './part.js';
 
 /**
  * `system/<node>/health` (docs/topics.md): its schema and types live with the other topics
