@@ -11,7 +11,7 @@ import { createTelemetryPart, type HealthSources } from '../telemetry/index.js';
 import type { PartContext } from '../core/part.js';
 import type { AppPart } from './part.js';
 import { buildStatus } from './status.js';
-import { wireHttp } from './wire-http.js';
+import { createHttpPart } from '../http/index.js';
 import { createMqttPart } from '../mqtt/index.js';
 import { mqttHealthSource } from './mqtt-health-source.js';
 import { createNotifyPart } from '../notify/index.js';
@@ -133,17 +133,16 @@ export async function buildParts(ctx: PartContext, overrides: PartOverrides): Pr
   let statusUrl: () => string | null = () => null;
   for (const p of parts) if (p.metrics) metrics[p.name] = p.metrics.bind(p);
   if (config.http.enabled) {
-    const http = wireHttp({
-      ctx,
+    const http = createHttpPart(ctx, {
       telemetry: tel.telemetry,
       status: () => buildStatus({ nodeId: ctx.nodeId, version: ctx.version, roles: config.roles, telemetry: tel.telemetry, consensus: consensusSnap, consensusTimeline, pump: pumpSnap, cameras: cameraSnap, discovery: discoverySnap, mqtt: () => mqtt.core.snapshot() }),
       metrics,
       metricSpecs: METRIC_SPECS,
       portSearch: overrides.httpPortSearch,
     });
-    parts.push(http.part);
-    metrics.http = () => http.part.metrics?.() ?? {};
-    statusUrl = http.url;
+    parts.push(http);
+    metrics.http = () => http.metrics?.() ?? {};
+    statusUrl = () => http.url();
   }
   parts.push(...(overrides.extraParts ?? []));
   return ok({ parts, statusUrl });

@@ -6,3 +6,4 @@ export { httpConfigSchema, type HttpConfig } from './config.js';
 export { createMetricsExporter, metricName, type MetricsExporter } from './prometheus.js';
 export { escapeHtml, type PageEvent, type PageStatus, type StatusCamera, type StatusHealth, type StatusNode, type StatusSnapshot } from './status.js';
 export { createHttpServer, type HttpServerOptions, type HttpServer } from './server.js';
+export { createHttpPart, type HttpPart, type HttpPartOptions } from './part.js';
