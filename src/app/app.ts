@@ -11,7 +11,7 @@ import type { PartContext } from '../core/part.js';
 import { pumpSafeStopMs } from '../pump/index.js';
 import { withDeadline, type AppPart } from './part.js';
 import { readVersion } from './paths.js';
-import { buildParts, stopRank, type PartOverrides } from './wire.js';
+import { buildParts, stopRank, type PartOverrides } from './parts.js';
 
 /** Options for {@link createApp}: one object (docs/style.md rule 5). */
 export interface AppOptions {

@@ -16,7 +16,7 @@ import { createMqttPart } from '../mqtt/index.js';
 import { mqttHealthSource } from './mqtt-health-source.js';
 import { createNotifyPart } from '../notify/index.js';
 import { resolveAsset } from './paths.js';
-import { wireHomeAssistant } from './homeassistant.js';
+import { createHomeAssistantPart } from './homeassistant.js';
 import { createPumpPart, type GpioDriver, type PumpStatus } from '../pump/index.js';
 import { createConsensusPart, type ConsensusSnapshot } from '../consensus/index.js';
 import type { ConsensusTimeline } from '../consensus/types.js';
@@ -24,10 +24,6 @@ import { cameraRows, createCameraPart, detectorStatus, type CameraStatusRow } fr
 import { createDiscoveryPart, DISCOVERY_METRICS, discoveryWanted, type DiscoverySnapshot } from '../discovery/index.js';
 import type { CameraRole } from '../detect/index.js';
 
-/**
- * Stop order (issue 7): the pump is made safe first, then the producers (camera, consensus), then
- * the observers, then the MQTT link (publishes `offline`, flushes the outbox), the broker last.
- */
 /** Each part's metric declarations (in its own folder), by part name: how /metrics exports them. */
 export const METRIC_SPECS: Record<string, MetricSpecs> = {
   mqtt: MQTT_METRICS,
@@ -40,6 +36,10 @@ export const METRIC_SPECS: Record<string, MetricSpecs> = {
   discovery: DISCOVERY_METRICS,
 };
 
+/**
+ * Stop order (issue 7): the pump is made safe first, then the producers (camera, consensus), then
+ * the observers, then the MQTT link (publishes `offline`, flushes the outbox), the broker last.
+ */
 export const STOP_ORDER: readonly string[] = ['pump', 'discovery', 'camera', 'consensus', 'notify', 'telemetry', 'homeassistant', 'http', 'mqtt', 'broker'];
 
 /** Position of a part in the stop order; parts not listed (test probes) stop just before the link. */
@@ -129,7 +129,7 @@ export async function buildParts(ctx: PartContext, overrides: PartOverrides): Pr
     sources.discovery = discoverySnap;
   }
   parts.push(tel);
-  if (config.homeassistant.discovery) parts.push(wireHomeAssistant(config, mqtt.core, ctx.version));
+  if (config.homeassistant.discovery) parts.push(createHomeAssistantPart(config, mqtt.core, ctx.version));
   let statusUrl: () => string | null = () => null;
   for (const p of parts) if (p.metrics) metrics[p.name] = p.metrics.bind(p);
   if (config.http.enabled) {
