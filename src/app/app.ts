@@ -7,11 +7,11 @@ import type { Random } from '../core/random.js';
 import { fail, ok, type Result } from '../core/result.js';
 import type { AppConfig } from '../config/index.js';
 import type { Logger } from '../log/logger.js';
-import type { WireContext } from './context.js';
+import type { PartContext } from '../core/part.js';
 import { pumpSafeStopMs } from '../pump/index.js';
 import { withDeadline, type AppPart } from './part.js';
 import { readVersion } from './paths.js';
-import { buildParts, stopRank, type PartOverrides } from './wire.js';
+import { buildParts, stopRank, type PartOverrides } from './parts.js';
 
 /** Options for {@link createApp}: one object (docs/style.md rule 5). */
 export interface AppOptions {
@@ -28,7 +28,7 @@ export interface AppOptions {
 /** A running node: every configured part, started in order, stopped in the safety order. */
 export interface App {
   readonly bus: AppBus;
-  readonly context: WireContext;
+  readonly context: PartContext;
   /** Start every part; a critical part failing stops what already started and returns the reason. */
   start(): Promise<Result<void>>;
   /** Stop in STOP_ORDER (pump safe first, broker last); idempotent, never throws. */
@@ -38,7 +38,7 @@ export interface App {
    * part with a `safeStop` (the pump) makes its hardware safe, naming the exit. Never throws.
    */
   safeStop(why: string): Promise<void>;
-  /** Part snapshots by name (status page, tests). */
+  /** Part statuses by name (status page, tests). */
   snapshot(): Record<string, unknown>;
   /** Part metrics by name. */
   metrics(): Record<string, MetricSnapshot>;
@@ -66,7 +66,7 @@ export function createApp(opts: AppOptions): App {
   const { config, logger } = opts;
   const log = logger.child('app');
   const bus = createAppBus(logger.child('bus'));
-  const context: WireContext = {
+  const context: PartContext = {
     config,
     nodeId: config.node.id,
     stateDir: config.stateDir,
@@ -115,7 +115,7 @@ export function createApp(opts: AppOptions): App {
       const t0 = Date.now();
       const deadline = p.stopDeadlineMs ?? stopPartMs;
       await withDeadline(
-        p.stop().catch((e: unknown) => log.error('part stop failed', { part: p.name, error: String(e) })),
+        p.stop({ ms: deadline }).catch((e: unknown) => log.error('part stop failed', { part: p.name, error: String(e) })),
         deadline,
         () => log.error('part stop timed out; moving on', { part: p.name, deadline_ms: deadline }),
       );
@@ -194,7 +194,7 @@ export function createApp(opts: AppOptions): App {
     },
     snapshot() {
       const out: Record<string, unknown> = {};
-      for (const p of parts) if (p.snapshot) out[p.name] = p.snapshot();
+      for (const p of parts) out[p.name] = p.status();
       return out;
     },
     metrics() {

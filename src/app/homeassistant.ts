@@ -2,7 +2,7 @@ import type { AppConfig } from '../config/index.js';
 import { ok } from '../core/result.js';
 import type { MqttLink } from '../mqtt/link.js';
 import { topics } from '../topics/topics.js';
-import type { AppPart } from './part.js';
+import type { Part } from '../core/part.js';
 
 /** One Home Assistant discovery message: its config topic and retained payload. */
 export interface DiscoveryMessage {
@@ -107,7 +107,7 @@ export function discoveryMessages(config: AppConfig, version: string): Discovery
  * reconnects by the core) and again whenever Home Assistant announces `online` on its birth topic,
  * so a Home Assistant restarted with a broker that lost its retained messages finds the node again.
  */
-export function wireHomeAssistant(config: AppConfig, link: MqttLink, version: string): AppPart {
+export function createHomeAssistantPart(config: AppConfig, link: MqttLink, version: string): Part<null> {
   const OWNER = 'homeassistant';
   const publishAll = (): void => {
     for (const m of discoveryMessages(config, version)) link.setLastValue(m.topic, m.payload, { qos: 1 });
@@ -127,5 +127,7 @@ export function wireHomeAssistant(config: AppConfig, link: MqttLink, version: st
       link.unsubscribeOwner(OWNER);
       // Configs stay retained on purpose: the entities stay known and show unavailable via the will.
     },
+    // Nothing to show: the configs are retained on the broker, Home Assistant shows the entities.
+    status: () => null,
   };
 }

@@ -9,3 +9,4 @@ export { detectConfigSchema, snapshotConfigSchema, defaultThreshold, DEFAULT_MOD
 export type { Layout, LayoutOption } from './layout.js';
 export { resolveWorkerScript, type WorkerScript } from './worker-host.js';
 export { IouTracker } from './tracker.js';
+export { createCameraPart, type CameraPart, type CameraPartOptions } from './part.js';

@@ -10,3 +10,4 @@ export { configuredMatches, identityMatches, mergeFindings, streamUrlFor, type D
 export { IdentityTracker, type IdentityEvent, type IdentityState } from './identity.js';
 export { buildReport, camerasSnippet, discoveryTable, type DiscoveryReport } from './report.js';
 export { createDiscoveryService, type DiscoveryService, type DiscoveryServiceOptions, type DiscoverySnapshot } from './service.js';
+export { createDiscoveryPart, discoveryWanted } from './part.js';

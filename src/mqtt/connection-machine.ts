@@ -9,8 +9,12 @@ import type { Backoff } from './backoff.js';
  * This is the ONE owner of reconnection: mqtt.js runs with `reconnectPeriod: 0`.
  */
 
-/** Events the adapter (or the owner) feeds in. `attempt` ids let stale events from an old socket be ignored. */
-export type MachineEvent =
+/**
+ * Inputs the adapter (or the owner) feeds in: what happened to the connection. Named an input, not
+ * an event, because in src/pump a machine event is an output (`pump/<node>/event`).
+ * `attempt` ids let stale inputs from an old socket be ignored.
+ */
+export type ConnectionInput =
   /** Begin connecting (from DISCONNECTED, or from a stopped FAILED). */
   | { type: 'start' }
   /** CONNACK with success for attempt `attempt`. */
@@ -96,7 +100,7 @@ export class ConnectionMachine {
   }
 
   /** Feed one event; decides the next state. Events that do not apply to the state are ignored. */
-  handle(ev: MachineEvent): void {
+  handle(ev: ConnectionInput): void {
     const d = this.data;
     switch (ev.type) {
       case 'start':

@@ -7,14 +7,8 @@ export { createMqttCore } from './mqtt-core.js';
 export type { MqttCore, MqttCoreOptions, MqttCoreSnapshot } from './core-types.js';
 export { mqttConfigSchema, topicPrefixSchema, type MqttConfig, type OutboxConfig } from './config.js';
 export { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions } from './embedded-broker.js';
-export {
-  attachWorkerPublisher,
-  createWorkerPublisher,
-  workerToMainSchema,
-  type WorkerPublisher,
-  type WorkerToMain,
-  type MainToWorker,
-} from './worker-publisher.js';
 export { jsonParser, priorityOf, topicMatches } from './topic-rules.js';
 export { fullJitterBackoff, type Backoff, type BackoffOptions } from './backoff.js';
 export { MemoryOutboxStore, memoryBacking, type OutboxStore, type OutboxRecord } from './outbox-store.js';
+export { guardedLink } from './guarded-link.js';
+export { createMqttPart, type MqttPart } from './part.js';

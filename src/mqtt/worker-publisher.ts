@@ -8,6 +8,10 @@ import type { ConnectionState, MqttLink, PublishOptions } from './link.js';
  * two threads"): the worker posts `mqtt.*` messages, the main thread validates them and calls the
  * link in arrival order (postMessage preserves order per port, so per-publisher order is kept).
  * Other messages on the same port (detections...) are left to their own handlers.
+ *
+ * Not exported from src/mqtt/index.ts: no part uses it yet (the detector worker reports over its own
+ * protocol, src/detect/worker-protocol.ts, and the main thread publishes), so it is not public
+ * surface; its tests import this file directly.
  */
 
 const payloadSchema = z.union([z.string(), z.instanceof(Uint8Array), z.record(z.string(), z.unknown())]);

@@ -8,7 +8,7 @@ import { fail, ok, type Result } from '../core/result.js';
 import type { Logger } from '../log/logger.js';
 import { RefusalSummary } from '../log/refusal-summary.js';
 import type { MqttLink } from '../mqtt/link.js';
-import { PUMP_INPUTS, PUMP_STATES, type PumpEvent, type PumpStatePayload } from '../topics/payloads.js';
+import { PUMP_STATES, type PumpEvent, type PumpStatePayload } from '../topics/payloads.js';
 import { refusalCode, refusalInfo, type CommandRefusal, type TriggerRefusal } from '../topics/refusals.js';
 import type { PumpConfig } from './config.js';
 import type { GpioDriver } from './gpio-driver.js';
@@ -17,6 +17,7 @@ import { PumpMachine } from './machine.js';
 import { allOff, type CommandAction, type HandleResult, type MachineEvent, type Outputs } from './machine-types.js';
 import { PumpMqttAdapter } from './mqtt-adapter.js';
 import { PinIo } from './pin-io.js';
+import { buildStatePayload, type ExitView } from './state-payload.js';
 import { PumpStateStore } from './state-store.js';
 import { pumpStatus, type PumpStatus } from './status.js';
 
@@ -300,34 +301,14 @@ class Controller implements PumpController {
   }
 
   private statePayload(): PumpStatePayload {
-    // On the exit path the machine is halted and still names its old state: the exit view wins.
-    const exit = this.exitView;
-    const m = this.machine;
-    const s = m.state();
-    const inputs = m.currentInputs();
-    const info = m.runInfo();
-    const clock = this.opts.clock;
-    return {
-      ...this.adapter.envelope(),
-      state: exit?.state ?? s.name,
-      armed: m.isArmed(),
-      outputs: { ...this.out },
-      inputs: Object.fromEntries(PUMP_INPUTS.map((k) => [k, inputs[k]])) as PumpStatePayload['inputs'],
-      run: info && !exit
-        ? {
-            ignitionOnAt: info.ignitionOnAt === null ? null : (clock.wallNow() - (clock.now() - info.ignitionOnAt)) / 1000,
-            runtimeS: info.runtimeMs / 1000,
-            remainingS: info.remainingMs / 1000,
-            attempt: info.attempt,
-          }
-        : null,
-      lockoutRemainingS: m.lockoutRemainingS(),
-      holdRemainingS: m.holdRemainingS(),
-      lastTriggerId: m.lastTrigger(),
-      error: s.name === 'ERROR' ? s.reason : null,
-      stateLost: m.isStateLost(),
-      driver: this.driver.kind,
-    };
+    return buildStatePayload({
+      envelope: this.adapter.envelope(),
+      machine: this.machine,
+      outputs: this.out,
+      exitView: this.exitView,
+      clock: this.opts.clock,
+      driverKind: this.driver.kind,
+    });
   }
 
   /** The pump state file's last write error, null once a save succeeds (health: state_write_failed). */
@@ -447,9 +428,4 @@ class Controller implements PumpController {
 function splitKey(key: string): [string, string] {
   const i = key.indexOf(':');
   return i < 0 ? ['refusal', key] : [key.slice(0, i), key.slice(i + 1)];
-}
-
-/** The state the exit path publishes (the halted machine still names the state it was in). */
-interface ExitView {
-  state: 'STOPPING' | 'STOPPED_FOR_EXIT';
 }

@@ -10,3 +10,4 @@ export type { GpioDriver, GpioOpenSpec, Level } from './gpio-driver.js';
 export { MockGpioDriver, type PinChange, type MockGpioOptions } from './gpio-mock.js';
 export { pumpConfigSchema, parsePumpConfig, type PumpConfig, type PumpPins, type PumpTimings, type PinSpec, TIMING_TABLE, DEFAULT_PINS } from './config.js';
 export type { CommandAction, HandleResult, Outputs, Inputs, MachineEvent } from './machine-types.js';
+export { createPumpPart, type PumpPart, type PumpPartOptions } from './part.js';

@@ -73,7 +73,7 @@ export interface HandleResult {
   reason: string | null;
 }
 
-/** One emitted event (`pump/<node>/event`). */
+/** One event the machine emits: an output, published as `pump/<node>/event` (docs/pump.md). */
 export interface MachineEvent {
   event: string;
   from: StateName | null;

@@ -3,8 +3,8 @@ import type { PumpController } from './controller.js';
 
 /**
  * The pump's status (issue 15 item 2): what the status page shows and health reads, one type from
- * the pump's own folder. It is the retained state payload (`pump/<node>/state`, built by the
- * controller) plus what only the local node shows: pin levels, the last events and the state
+ * the pump's own folder. It is the retained state payload (`pump/<node>/state`, built in
+ * state-payload.ts) plus what only the local node shows: pin levels, the last events and the state
  * file's write error. Consumers (src/telemetry/sources.ts, src/app/status.ts) take this type, so
  * renaming a field here fails to compile there instead of becoming null in health.
  */

@@ -1,4 +1,4 @@
-import type { ConsensusSnapshot } from '../consensus/mqtt-adapter.js';
+import type { ConsensusSnapshot } from '../consensus/index.js';
 import type { CameraSnapshot } from '../consensus/types.js';
 import type { CameraStatusRow, DetectorStatus } from '../detect/status.js';
 import type { MqttCoreSnapshot } from '../mqtt/core-types.js';
@@ -17,7 +17,7 @@ type Named<T, K extends keyof T> = { [P in K]: string };
  * ConsensusSnapshot, MqttCoreSnapshot): the wiring (src/app) passes each part's status as it is,
  * and a field renamed in a part fails to compile here instead of silently becoming null in health.
  * Fields are the subset health reads; optional ones are absent from the bus fallbacks (the last
- * value seen on the bus when a part's status is not wired, src/telemetry/index.ts).
+ * value seen on the bus when a part's status is not wired, src/telemetry/telemetry.ts).
  */
 
 /**

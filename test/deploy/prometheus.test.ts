@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createApp, type App } from '../../src/app/index.js';
-import { METRIC_SPECS } from '../../src/app/wire.js';
+import { METRIC_SPECS } from '../../src/app/parts.js';
 import { exportedName } from '../../src/http/prometheus.js';
 import { parseConfigObject } from '../../src/config/index.js';
 import { systemClock } from '../../src/core/clock.js';

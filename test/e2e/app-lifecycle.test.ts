@@ -133,7 +133,7 @@ describe('process: wildfire-edge run under a signal', () => {
 
 describe('guarded link (local first even when the link misbehaves)', () => {
   it('a throwing publish/setLastValue never reaches the part; errors are counted and logged once per streak', async () => {
-    const { guardedLink } = await import('../../src/app/guarded-link.js');
+    const { guardedLink } = await import('../../src/mqtt/guarded-link.js');
     const { FakeLink } = await import('../helpers/fake-link.js');
     const inner = new FakeLink('n1');
     let broken = true;

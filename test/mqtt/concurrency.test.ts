@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, TestMosquitto } from '../helpers/mosquitto.js';
-import { attachWorkerPublisher } from '../../src/mqtt/index.js';
+import { attachWorkerPublisher } from '../../src/mqtt/worker-publisher.js';
 import { FreezableProxy, makeCore, Observer, tempDir, waitFor, type Got } from './helpers.js';
 
 // As in broker-restart.test.ts: no broker persistence; the core's link is cut before the broker is

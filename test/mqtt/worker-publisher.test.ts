@@ -1,7 +1,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { memoryLogger } from '../../src/log/logger.js';
-import { attachWorkerPublisher, createWorkerPublisher } from '../../src/mqtt/index.js';
+import { attachWorkerPublisher, createWorkerPublisher } from '../../src/mqtt/worker-publisher.js';
 import { FakeLink } from '../helpers/fake-link.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 20));

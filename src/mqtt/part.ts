@@ -1,7 +1,12 @@
 import { fail, ok } from '../core/result.js';
-import { createMqttCore, type MqttCore } from '../mqtt/index.js';
-import type { WireContext } from './context.js';
-import type { AppPart } from './part.js';
+import type { Part, PartContext } from '../core/part.js';
+import type { MqttCore, MqttCoreSnapshot } from './core-types.js';
+import { createMqttCore } from './mqtt-core.js';
+
+/** The MQTT part, with its core: every other part's link. */
+export interface MqttPart extends Part<MqttCoreSnapshot> {
+  readonly core: MqttCore;
+}
 
 /**
  * The resilient MQTT core (and, with no `mqtt.url`, the embedded broker it starts). Built before
@@ -9,7 +14,7 @@ import type { AppPart } from './part.js';
  * without waiting for the broker: a node whose broker is down still runs local-first, queueing
  * QoS 1 messages in the durable outbox.
  */
-export function wireMqtt(ctx: WireContext): { part: AppPart; core: MqttCore } {
+export function createMqttPart(ctx: PartContext): MqttPart {
   const core = createMqttCore({
     config: ctx.config.mqtt,
     nodeId: ctx.nodeId,
@@ -22,8 +27,9 @@ export function wireMqtt(ctx: WireContext): { part: AppPart; core: MqttCore } {
   });
   // Connection transitions go on the bus for telemetry, the status page and notifications.
   core.onConnectionState((from, to, reason) => ctx.bus.emit('mqtt.connection', { from, to, reason }));
-  const part: AppPart = {
+  return {
     name: 'mqtt',
+    core,
     // Critical: a core that cannot start (embedded port taken, TLS file unreadable) is a config
     // error; refusing to start with the reason beats a node that silently never reports.
     critical: true,
@@ -41,8 +47,7 @@ export function wireMqtt(ctx: WireContext): { part: AppPart; core: MqttCore } {
     },
     // close(): `offline`, outbox flush for mqtt.closeGraceMs, disconnect, then the embedded broker.
     stop: () => core.close(),
-    snapshot: () => core.snapshot(),
+    status: () => core.snapshot(),
     metrics: () => core.metrics(),
   };
-  return { part, core };
 }

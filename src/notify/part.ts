@@ -1,7 +1,6 @@
 import { ok } from '../core/result.js';
-import { createNotifier, type Notifier } from '../notify/index.js';
-import type { WireContext } from './context.js';
-import type { AppPart } from './part.js';
+import type { Part, PartContext } from '../core/part.js';
+import { createNotifier } from './notifier.js';
 
 /**
  * Webhook notifications (fire decided, pump started/stopped, trigger blocked, pump ERROR, camera
@@ -9,7 +8,7 @@ import type { AppPart } from './part.js';
  * control plane. Stopped early in the stop order but after the pump, so what the pump's last
  * moments queued (an ERROR, a blocked trigger) still gets the grace period.
  */
-export function wireNotify(ctx: WireContext): { part: AppPart; notifier: Notifier } {
+export function createNotifyPart(ctx: PartContext): Part<null> {
   const notifier = createNotifier({
     config: ctx.config.notify,
     nodeId: ctx.nodeId,
@@ -20,7 +19,7 @@ export function wireNotify(ctx: WireContext): { part: AppPart; notifier: Notifie
     random: ctx.random,
     userAgent: `wildfire-edge/${ctx.version}`,
   });
-  const part: AppPart = {
+  return {
     name: 'notify',
     critical: false,
     async start() {
@@ -28,7 +27,8 @@ export function wireNotify(ctx: WireContext): { part: AppPart; notifier: Notifie
       return ok(undefined);
     },
     stop: () => notifier.stop(),
+    // Nothing beyond its counters (metrics): what it sent is in the webhooks' own logs.
+    status: () => null,
     metrics: () => notifier.metrics(),
   };
-  return { part, notifier };
 }

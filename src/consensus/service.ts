@@ -1,3 +1,9 @@
+/**
+ * The consensus service (docs/consensus.md): feeds the pure engine from the bus and the MQTT link
+ * through one parser per input (src/consensus/inputs), and publishes its state and triggers. It is
+ * the whole service, so it is not called an adapter (in src/pump, `mqtt-adapter.ts` is the thin link
+ * adapter).
+ */
 import type { AppBus } from '../bus/index.js';
 import type { Clock } from '../core/clock.js';
 import { createIdSource, type IdSource } from '../core/ids.js';

@@ -1,12 +1,18 @@
 import { fail, ok, type Result } from '../core/result.js';
-import { createPumpController, createPumpExitSafety, pumpSafeStopMs, type GpioDriver, type PumpController, type PumpExitSafety } from '../pump/index.js';
-import type { WireContext } from './context.js';
-import type { AppPart } from './part.js';
-import { guardedLink } from './guarded-link.js';
+import type { Part, PartContext } from '../core/part.js';
+import { guardedLink } from '../mqtt/index.js';
+import { createPumpController, type PumpController, type PumpSnapshot } from './controller.js';
+import { createPumpExitSafety, pumpSafeStopMs, type PumpExitSafety } from './exit-safety.js';
+import type { GpioDriver } from './gpio-driver.js';
 
-/** Options for {@link wirePump}. */
-export interface WirePumpOptions {
-  ctx: WireContext;
+/** The pump part; its controller exists once prepared (GPIO open, outputs off). */
+export interface PumpPart extends Part<PumpSnapshot | null> {
+  controller(): PumpController | null;
+}
+
+/** What the pump part needs besides the context. */
+export interface PumpPartOptions {
+  /** Telemetry's clock-sync flag (docs/topics.md "Time"). */
   clockSynced: () => boolean;
   /** A ready GPIO driver (tests, demo's mock with a recorded timeline); default from `pump.driver`. */
   driver?: GpioDriver;
@@ -16,8 +22,7 @@ export interface WirePumpOptions {
  * The pump part. Building it drives every output off first (docs/pump.md Safety 1); a driver that cannot
  * open fails the node (a pump node that cannot control its pump must say so, never run without).
  */
-export async function wirePump(opts: WirePumpOptions): Promise<Result<{ part: AppPart; controller: () => PumpController | null }>> {
-  const { ctx } = opts;
+export function createPumpPart(ctx: PartContext, opts: PumpPartOptions): PumpPart {
   let controller: PumpController | null = null;
   const guarded = ctx.link ? guardedLink(ctx.link, ctx.logger.child('pump.link')) : null; // local first
   let exitSafety: PumpExitSafety | null = null;
@@ -43,7 +48,7 @@ export async function wirePump(opts: WirePumpOptions): Promise<Result<{ part: Ap
     exitSafety = createPumpExitSafety({ controller, logger: ctx.logger });
     return ok(undefined);
   };
-  const part: AppPart = {
+  return {
     name: 'pump',
     critical: true,
     // The safe stop includes the ignition-off pulse: it must run to its end (docs/pump.md Safety 7).
@@ -61,8 +66,8 @@ export async function wirePump(opts: WirePumpOptions): Promise<Result<{ part: Ap
     },
     // The process lifecycle calls this first on a signal or fatal error (the pump's exit safety).
     safeStop: async (why) => exitSafety?.safeStop(why),
-    snapshot: () => controller?.snapshot() ?? null,
+    status: () => controller?.snapshot() ?? null,
     metrics: () => ({ ...(controller?.metrics() ?? {}), link_errors: guarded?.errors() ?? 0 }),
+    controller: () => controller,
   };
-  return ok({ part, controller: () => controller });
 }

@@ -1,11 +1,10 @@
 import type { CameraRole } from '../detect/index.js';
-import { createDiscoveryService, type DiscoveryService } from '../discovery/index.js';
 import { ok } from '../core/result.js';
-import type { WireContext } from './context.js';
-import type { AppPart } from './part.js';
+import type { Part, PartContext } from '../core/part.js';
+import { createDiscoveryService, type DiscoverySnapshot } from './service.js';
 
 /** Whether this node runs discovery: asked for, or needed by a camera named by its ONVIF identity. */
-export function discoveryWanted(ctx: WireContext): boolean {
+export function discoveryWanted(ctx: PartContext): boolean {
   const c = ctx.config;
   return c.discovery.enabled || (c.roles.includes('camera') && c.cameras.some((cam) => cam.enabled && cam.onvif !== undefined));
 }
@@ -14,7 +13,7 @@ export function discoveryWanted(ctx: WireContext): boolean {
  * The discovery part (issue 16). Only cameras of this node's camera role are followed; what else
  * it finds is reported (retained system/<node>/discovery, health, status page) and never started.
  */
-export function wireDiscovery(ctx: WireContext, role: CameraRole | null): { part: AppPart; service: DiscoveryService } {
+export function createDiscoveryPart(ctx: PartContext, role: CameraRole | null): Part<DiscoverySnapshot> {
   const service = createDiscoveryService({
     config: ctx.config.discovery,
     cameras: role ? ctx.config.cameras : [],
@@ -25,7 +24,7 @@ export function wireDiscovery(ctx: WireContext, role: CameraRole | null): { part
     applyUrl: role ? (camera, url) => role.setCameraUrl(camera, url) : undefined,
     setNote: role ? (camera, note) => role.setCameraNote(camera, note) : undefined,
   });
-  const part: AppPart = {
+  return {
     name: 'discovery',
     critical: false,
     start: async () => {
@@ -33,8 +32,7 @@ export function wireDiscovery(ctx: WireContext, role: CameraRole | null): { part
       return ok(undefined);
     },
     stop: () => service.stop(),
-    snapshot: () => service.snapshot(),
+    status: () => service.snapshot(),
     metrics: () => service.metrics(),
   };
-  return { part, service };
 }

@@ -1,14 +1,20 @@
 import type { MetricSnapshot, MetricSpecs } from '../core/metrics.js';
 import { fail, ok } from '../core/result.js';
-import { createHttpServer, type HttpServer, type StatusSnapshot } from '../http/index.js';
+import type { Part, PartContext } from '../core/part.js';
 import type { Telemetry } from '../telemetry/index.js';
-import type { WireContext } from './context.js';
-import type { AppPart } from './part.js';
+import { createHttpServer, type HttpServer } from './server.js';
+import type { StatusSnapshot } from './status.js';
 
-/** Options for {@link wireHttp}. */
-export interface WireHttpOptions {
-  ctx: WireContext;
-  telemetry: Telemetry;
+/** The status page part; its status is the URL once bound. */
+export interface HttpPart extends Part<{ url: string | null }> {
+  /** The status page URL once bound, else null. */
+  url(): string | null;
+}
+
+/** What the status page part needs besides the context. */
+export interface HttpPartOptions {
+  /** Where the bind outcome is reported (health's listeners). */
+  telemetry: Pick<Telemetry, 'reportListener'>;
   /** Builds the page's snapshot from the parts (src/app/status.ts). */
   status: () => StatusSnapshot;
   /** Part name → metrics provider. */
@@ -23,13 +29,13 @@ export interface WireHttpOptions {
 }
 
 /** The status page; a bind failure is reported in health and never stops the node (docs/design.md). */
-export function wireHttp(opts: WireHttpOptions): { part: AppPart; url: () => string | null } {
-  const { ctx, telemetry } = opts;
+export function createHttpPart(ctx: PartContext, opts: HttpPartOptions): HttpPart {
+  const { telemetry } = opts;
   const cfg = ctx.config.http;
   let server: HttpServer | null = null;
   let url: string | null = null;
   const log = ctx.logger.child('http');
-  const part: AppPart = {
+  return {
     name: 'http',
     critical: false,
     async start() {
@@ -53,7 +59,8 @@ export function wireHttp(opts: WireHttpOptions): { part: AppPart; url: () => str
     async stop() {
       await server?.stop();
     },
+    status: () => ({ url }),
     metrics: () => server?.metrics() ?? {},
+    url: () => url,
   };
-  return { part, url: () => url };
 }

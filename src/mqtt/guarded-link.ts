@@ -1,5 +1,5 @@
 import type { Logger } from '../log/logger.js';
-import type { MqttLink } from '../mqtt/link.js';
+import type { MqttLink } from './link.js';
 
 /**
  * Each part's view of the MQTT link. `MqttLink.publish` promises never to throw; this wrapper keeps

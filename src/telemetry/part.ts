@@ -1,11 +1,17 @@
 import { ok } from '../core/result.js';
-import { createSystemdNotifier, createTelemetry, type HealthSources, type SystemdNotifier, type Telemetry } from '../telemetry/index.js';
-import type { WireContext } from './context.js';
-import type { AppPart } from './part.js';
+import type { Part, PartContext } from '../core/part.js';
+import type { HealthBody } from '../topics/payloads.js';
+import type { HealthSources } from './sources.js';
+import { createSystemdNotifier } from './systemd-notify.js';
+import { createTelemetry, type Telemetry } from './telemetry.js';
 
-/** Options for {@link wireTelemetry}. */
-export interface WireTelemetryOptions {
-  ctx: WireContext;
+/** The telemetry part, with its service (clock-sync flag for the pump and consensus, listener reports). */
+export interface TelemetryPart extends Part<HealthBody> {
+  readonly telemetry: Telemetry;
+}
+
+/** What the telemetry part needs besides the context. */
+export interface TelemetryPartOptions {
   /** Snapshot providers of the parts this node runs (filled by the wiring as parts are built). */
   sources: HealthSources;
   /** Environment for the systemd notifier (NOTIFY_SOCKET, WATCHDOG_USEC); default process.env. */
@@ -16,8 +22,7 @@ export interface WireTelemetryOptions {
  * Telemetry (health + system stats) and the systemd notifier. The watchdog keep-alive runs on this
  * (main) thread, so a hung event loop stops the pings and systemd restarts the service.
  */
-export function wireTelemetry(opts: WireTelemetryOptions): { part: AppPart; telemetry: Telemetry; systemd: SystemdNotifier } {
-  const { ctx } = opts;
+export function createTelemetryPart(ctx: PartContext, opts: TelemetryPartOptions): TelemetryPart {
   const telemetry = createTelemetry({
     config: ctx.config.telemetry,
     nodeId: ctx.nodeId,
@@ -31,8 +36,9 @@ export function wireTelemetry(opts: WireTelemetryOptions): { part: AppPart; tele
     stateDir: ctx.stateDir,
   });
   const systemd = createSystemdNotifier({ logger: ctx.logger.child('systemd'), clock: ctx.clock, env: opts.env });
-  const part: AppPart = {
+  return {
     name: 'telemetry',
+    telemetry,
     critical: false,
     async start() {
       await telemetry.start();
@@ -46,10 +52,9 @@ export function wireTelemetry(opts: WireTelemetryOptions): { part: AppPart; tele
       systemd.stop();
       telemetry.stop();
     },
-    snapshot: () => telemetry.health(),
+    status: () => telemetry.health(),
     metrics: () => ({ ...telemetry.metrics(), ...prefix('systemd_', systemd.metrics()) }),
   };
-  return { part, telemetry, systemd };
 }
 
 function prefix<T extends Record<string, unknown>>(p: string, m: T): Record<string, T[keyof T]> {

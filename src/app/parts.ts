@@ -7,31 +7,23 @@ import { NOTIFY_METRICS } from '../notify/metric-specs.js';
 import { PUMP_METRICS } from '../pump/metric-specs.js';
 import { TELEMETRY_METRICS } from '../telemetry/metric-specs.js';
 import { ok, type Result } from '../core/result.js';
-import type { HealthSources } from '../telemetry/index.js';
-import type { WireContext } from './context.js';
+import { createTelemetryPart, type HealthSources } from '../telemetry/index.js';
+import type { PartContext } from '../core/part.js';
 import type { AppPart } from './part.js';
 import { buildStatus } from './status.js';
-import { wireConsensus } from './wire-consensus.js';
-import { wireHttp } from './wire-http.js';
-import { wireMqtt } from './wire-mqtt.js';
+import { createHttpPart } from '../http/index.js';
+import { createMqttPart } from '../mqtt/index.js';
 import { mqttHealthSource } from './mqtt-health-source.js';
-import { wirePump } from './wire-pump.js';
-import { wireNotify } from './wire-notify.js';
-import { wireCamera } from './wire-camera.js';
-import { wireHomeAssistant } from './homeassistant.js';
-import type { GpioDriver, PumpStatus } from '../pump/index.js';
-import type { ConsensusSnapshot } from '../consensus/index.js';
+import { createNotifyPart } from '../notify/index.js';
+import { resolveAsset } from './paths.js';
+import { createHomeAssistantPart } from './homeassistant.js';
+import { createPumpPart, type GpioDriver, type PumpStatus } from '../pump/index.js';
+import { createConsensusPart, type ConsensusSnapshot } from '../consensus/index.js';
 import type { ConsensusTimeline } from '../consensus/types.js';
-import { cameraRows, detectorStatus, type CameraStatusRow } from '../detect/index.js';
-import { wireTelemetry } from './wire-telemetry.js';
-import { discoveryWanted, wireDiscovery } from './wire-discovery.js';
-import { DISCOVERY_METRICS, type DiscoverySnapshot } from '../discovery/index.js';
+import { cameraRows, createCameraPart, detectorStatus, type CameraStatusRow } from '../detect/index.js';
+import { createDiscoveryPart, DISCOVERY_METRICS, discoveryWanted, type DiscoverySnapshot } from '../discovery/index.js';
 import type { CameraRole } from '../detect/index.js';
 
-/**
- * Stop order (issue 7): the pump is made safe first, then the producers (camera, consensus), then
- * the observers, then the MQTT link (publishes `offline`, flushes the outbox), the broker last.
- */
 /** Each part's metric declarations (in its own folder), by part name: how /metrics exports them. */
 export const METRIC_SPECS: Record<string, MetricSpecs> = {
   mqtt: MQTT_METRICS,
@@ -44,6 +36,10 @@ export const METRIC_SPECS: Record<string, MetricSpecs> = {
   discovery: DISCOVERY_METRICS,
 };
 
+/**
+ * Stop order (issue 7): the pump is made safe first, then the producers (camera, consensus), then
+ * the observers, then the MQTT link (publishes `offline`, flushes the outbox), the broker last.
+ */
 export const STOP_ORDER: readonly string[] = ['pump', 'discovery', 'camera', 'consensus', 'notify', 'telemetry', 'homeassistant', 'http', 'mqtt', 'broker'];
 
 /** Position of a part in the stop order; parts not listed (test probes) stop just before the link. */
@@ -76,42 +72,41 @@ export interface BuiltParts {
  * (outputs off first, listening before anything can trigger) → consensus → camera → telemetry → http.
  * Building creates objects only; nothing binds or connects until the app starts the parts.
  */
-export async function buildParts(ctx: WireContext, overrides: PartOverrides): Promise<Result<BuiltParts>> {
+export async function buildParts(ctx: PartContext, overrides: PartOverrides): Promise<Result<BuiltParts>> {
   const { config } = ctx;
   const roles = new Set(config.roles);
   const parts: AppPart[] = [];
   const sources: HealthSources = {};
   const metrics: Record<string, () => MetricSnapshot> = {};
 
-  const mqtt = wireMqtt(ctx);
+  const mqtt = createMqttPart(ctx);
   ctx.link = mqtt.core;
-  parts.push(mqtt.part);
+  parts.push(mqtt);
   sources.mqtt = () => mqttHealthSource(mqtt.core.snapshot(), config.mqtt.outbox);
 
   // Notifications start right after the link so they hear everything from the pump's boot on
   // (a pump ERROR at boot, the first trigger); built even without webhooks so counters exist.
-  parts.push(wireNotify(ctx).part);
+  parts.push(createNotifyPart(ctx));
 
   // Telemetry is built first (started late) because consensus and pump read its clock-sync flag.
-  const tel = wireTelemetry({ ctx, sources, env: overrides.env });
+  const tel = createTelemetryPart(ctx, { sources, env: overrides.env });
   const clockSynced = (): boolean => tel.telemetry.clockSynced();
 
   // Each part's status goes to health and the status page with its own type (issue 15 item 2).
   let pumpSnap: (() => PumpStatus | null) | undefined;
   if (roles.has('pump')) {
-    const p = await wirePump({ ctx, clockSynced, driver: overrides.pumpDriver });
-    if (!p.ok) return p;
-    parts.push(p.value.part);
-    pumpSnap = () => p.value.controller()?.status() ?? null;
+    const p = createPumpPart(ctx, { clockSynced, driver: overrides.pumpDriver });
+    parts.push(p);
+    pumpSnap = () => p.controller()?.status() ?? null;
     sources.pump = pumpSnap;
   }
 
   let consensusSnap: (() => ConsensusSnapshot) | undefined;
   let consensusTimeline: (() => ConsensusTimeline) | undefined;
   if (roles.has('consensus')) {
-    const c = wireConsensus({ ctx, modelThreshold: config.detect.threshold, clockSynced });
-    parts.push(c.part);
-    consensusSnap = () => c.service.snapshot();
+    const c = createConsensusPart(ctx, clockSynced);
+    parts.push(c);
+    consensusSnap = () => c.status();
     consensusTimeline = () => c.service.timeline();
     sources.consensus = consensusSnap;
   }
@@ -119,36 +114,35 @@ export async function buildParts(ctx: WireContext, overrides: PartOverrides): Pr
   let cameraSnap: (() => CameraStatusRow[]) | undefined;
   let cameraRole: CameraRole | null = null;
   if (roles.has('camera')) {
-    const cam = wireCamera(ctx, clockSynced);
+    const cam = createCameraPart(ctx, { clockSynced, resolveAsset });
     cameraRole = cam.role;
-    parts.push(cam.part);
-    cameraSnap = () => cameraRows(cam.role.snapshot());
+    parts.push(cam);
+    cameraSnap = () => cameraRows(cam.status());
     sources.cameras = cameraSnap;
-    sources.detector = () => detectorStatus(cam.role.snapshot());
+    sources.detector = () => detectorStatus(cam.status());
   }
   let discoverySnap: (() => DiscoverySnapshot) | undefined;
   if (discoveryWanted(ctx)) {
-    const d = wireDiscovery(ctx, cameraRole);
-    parts.push(d.part);
-    discoverySnap = () => d.service.snapshot();
+    const d = createDiscoveryPart(ctx, cameraRole);
+    parts.push(d);
+    discoverySnap = () => d.status();
     sources.discovery = discoverySnap;
   }
-  parts.push(tel.part);
-  if (config.homeassistant.discovery) parts.push(wireHomeAssistant(config, mqtt.core, ctx.version));
+  parts.push(tel);
+  if (config.homeassistant.discovery) parts.push(createHomeAssistantPart(config, mqtt.core, ctx.version));
   let statusUrl: () => string | null = () => null;
   for (const p of parts) if (p.metrics) metrics[p.name] = p.metrics.bind(p);
   if (config.http.enabled) {
-    const http = wireHttp({
-      ctx,
+    const http = createHttpPart(ctx, {
       telemetry: tel.telemetry,
       status: () => buildStatus({ nodeId: ctx.nodeId, version: ctx.version, roles: config.roles, telemetry: tel.telemetry, consensus: consensusSnap, consensusTimeline, pump: pumpSnap, cameras: cameraSnap, discovery: discoverySnap, mqtt: () => mqtt.core.snapshot() }),
       metrics,
       metricSpecs: METRIC_SPECS,
       portSearch: overrides.httpPortSearch,
     });
-    parts.push(http.part);
-    metrics.http = () => http.part.metrics?.() ?? {};
-    statusUrl = http.url;
+    parts.push(http);
+    metrics.http = () => http.metrics?.() ?? {};
+    statusUrl = () => http.url();
   }
   parts.push(...(overrides.extraParts ?? []));
   return ok({ parts, statusUrl });
