@@ -147,8 +147,12 @@ class TfjsGraph(nn.Module):
     the native input). `input_shape` is the native input shape in the graph's layout.
     """
 
-    def __init__(self, model_json, outputs, input_name=None, resize='relative', native_shape=None):
+    def __init__(self, model_json, outputs, input_name=None, resize='relative', native_shape=None,
+                 feeds=None, calib_feeds=None):
         super().__init__()
+        # feeds: node names whose values forward() is given (a subgraph above cached features);
+        # calib_feeds: example tensors for them at the native input size (for relative resizes)
+        self.feeds = list(feeds or [])
         spec = json.load(open(model_json))
         self.nodes = {n['name']: n for n in spec['modelTopology']['node']}
         weights = load_weights(model_json)
@@ -175,6 +179,8 @@ class TfjsGraph(nn.Module):
                     continue
                 seen.add(nm)
                 stack.append((nm, True))
+                if nm in self.feeds:
+                    continue
                 for inp in self.nodes[nm].get('input', []):
                     if inp.startswith('^'):
                         continue
@@ -220,7 +226,10 @@ class TfjsGraph(nn.Module):
         if resize == 'relative' and any(self.nodes[nm]['op'].startswith('Resize') for nm in order):
             with torch.no_grad():
                 self._calibrating = True
-                self.forward(torch.zeros(*[d if d > 0 else 1 for d in self.native_shape]))
+                if self.feeds:
+                    self.forward(*calib_feeds)
+                else:
+                    self.forward(torch.zeros(*[d if d > 0 else 1 for d in self.native_shape]))
                 self._calibrating = False
 
     @staticmethod
@@ -299,14 +308,17 @@ class TfjsGraph(nn.Module):
             return torch.where(y >= 0, y, y * extra)
         raise NotImplementedError('fused activation ' + name)
 
-    def forward(self, x):
-        env = {self.input_name: [x]}
+    def forward(self, *xs):
+        if self.feeds:
+            env = {f: [t] for f, t in zip(self.feeds, xs)}
+        else:
+            env = {self.input_name: [xs[0]]}
         calibrating = getattr(self, '_calibrating', False)
         for nm in self.order:
             n = self.nodes[nm]
             op = n['op']
             a = n.get('attr', {})
-            if op == 'Placeholder':
+            if op == 'Placeholder' or nm in self.feeds:
                 continue
             if op == 'Const':
                 env[nm] = [self._const(nm)]
@@ -416,10 +428,10 @@ class TfjsGraph(nn.Module):
             oh, ow = [int(v) for v in np.asarray(ins[1]).tolist()]
             if self.resize_mode == 'relative':
                 if calibrating:
-                    self.scale[nm] = (oh / x.shape[1], ow / x.shape[2])
+                    self.scale[nm] = (oh / int(x.shape[1]), ow / int(x.shape[2]))
                 else:
                     fy, fx = self.scale[nm]
-                    oh, ow = int(round(x.shape[1] * fy)), int(round(x.shape[2] * fx))
+                    oh, ow = int(round(int(x.shape[1]) * fy)), int(round(int(x.shape[2]) * fx))
             align, half = _s(a, 'align_corners', False), _s(a, 'half_pixel_centers', False)
             if op == 'ResizeBilinear':
                 return [resize_bilinear_nhwc(x, oh, ow, align, half)]
