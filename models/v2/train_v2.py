@@ -307,7 +307,10 @@ def main():
                                                       f'v2-{BACKBONES[args.backbone]["file"].split(".")[0]}-{args.size}.npz')
     data = T.Data(os.path.join(os.path.dirname(HERE), '.cache', 'data.npz'))
     if args.cache:
-        build_cache(args, data)
+        if os.path.exists(args.cache_file) and not os.environ.get('WFE_REBUILD_CACHE'):
+            print(f'feature cache {args.cache_file} exists (WFE_REBUILD_CACHE=1 rebuilds it)', flush=True)
+        else:
+            build_cache(args, data)
         return
     os.makedirs(args.run, exist_ok=True)
     if args.export_only:
