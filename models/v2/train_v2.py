@@ -235,6 +235,26 @@ def build_cache(args, data):
           f'({sum(s.nbytes for s in store) / 1e9:.2f} GB)', flush=True)
 
 
+@torch.no_grad()
+def flat_features(args, n=64):
+    """Trunk features of structureless frames (uniform grey or dull tint, a gentle vertical
+    gradient, sensor noise: fog, overcast sky, covered lens), the same generator as train.py's
+    add_flat_negatives; without them the candidate called bright grey frames smoke (0.55-0.6)."""
+    rng = np.random.default_rng(1234)
+    s = args.size
+    frames = []
+    for _ in range(n):
+        grey = rng.uniform(0.05, 1.0)
+        tint = rng.uniform(-0.06, 0.06, 3)
+        ramp = torch.linspace(grey + rng.uniform(-0.15, 0.15), grey, s).view(1, s, 1)
+        img = ramp + torch.from_numpy(tint).float().view(3, 1, 1)
+        img = img + torch.randn(3, s, s) * float(rng.uniform(0, 0.03))
+        frames.append(img.clamp(0, 1).expand(3, s, s))
+    x = torch.stack(frames)
+    trunk = trunk_graph(args.backbone, args.pkg).eval()
+    return [t.float() for t in trunk(Prep(args.backbone)(x))]
+
+
 # ---------------------------------------------------------------- training
 def boxes_for(data, i, flip, size):
     b = data.by_img[i].copy()
@@ -298,6 +318,8 @@ def main():
     ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--out', default=None)
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--flat-neg', type=float, default=0.0,
+                    help='share of each batch replaced by flat frames labelled neither (fog, overcast, covered lens)')
     ap.add_argument('--export-only', action='store_true', help='export <run>/last.pt with <run>/tuning.json')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -328,6 +350,7 @@ def main():
     n_head = sum(p.numel() for p in upper.head.parameters())
     n_neck = sum(p.numel() for p in upper.neck.parameters())
     print(f'backbone {args.backbone} size {args.size}: head {n_head} params, imported neck {n_neck} params', flush=True)
+    flat = flat_features(args) if args.flat_neg > 0 else None
     train_idx = np.nonzero(data.part == 0)[0]
     w = np.ones(len(data.img))
     w[data.kind == 1] = args.photo_weight
@@ -352,8 +375,15 @@ def main():
         # feature noise: a cheap stand-in for photometric augmentation on frozen features
         x = [t * (1 + 0.1 * torch.randn(t.shape[0], *([1] * (t.dim() - 1)))) for t in x]
         boxes = [boxes_for(data, i, v == 1, args.size) for i, v in zip(idx, view)]
+        mil = torch.from_numpy(data.mil[idx].copy())
+        if flat is not None:
+            for b in np.nonzero(rng.random(args.bs) < args.flat_neg)[0]:
+                k = int(rng.integers(0, len(flat[0])))
+                for t, fl in zip(x, flat):
+                    t[b] = fl[k]
+                boxes[b] = np.zeros((0, 5), np.float32)
+                mil[b] = False
         gt, gc, gv = T.pad_targets(boxes)
-        mil = torch.from_numpy(data.mil[idx])
         upper.train()
         raw = upper(*x)
         loss, parts = T.compute_loss(raw, gt, gc, gv, mil, size=args.size)
@@ -368,6 +398,13 @@ def main():
             print('tune', json.dumps(rep), flush=True)
     torch.save({'upper': upper.state_dict(), 'args': vars(args)}, os.path.join(args.run, 'last.pt'))
     rep = tuning_report(upper, feats, data, args.fa_target)
+    # flat frames of another seed than the training ones, calibrated like the export
+    with torch.no_grad():
+        upper.eval()
+        fl = flat if flat is not None else flat_features(args, n=16)
+        raw = upper(*fl)
+        rep['flat_frame_max'] = round(float(torch.sigmoid(raw[:, 4:] + torch.tensor(rep['bias']).view(1, -1, 1)).max()), 3)
+    print('tune', json.dumps(rep), flush=True)
     json.dump(rep, open(os.path.join(args.run, 'tuning.json'), 'w'), indent=1)
     if args.out:
         export(args, upper, rep)
