@@ -16,8 +16,25 @@ def frac(x):
     return f"{x['rate']:.3f} [{ci['low']:.3f}, {ci['high']:.3f}] ({x['k']}/{x['n']})"
 
 
+def at_false_alarm(d):
+    a = d.get('atFalseAlarm')
+    if not a or a.get('threshold') is None:
+        return
+    print(f"\nAt false alarms <= {a['target']} of the images with neither class (both sets pooled): threshold "
+          f"{a['threshold']:.4f}, false alarms {frac(a['all']['falseAlarm'])}, hard negatives {frac(a['all']['hardFalseAlarm'])}.\n")
+    print('| set | fire recall [95 % CI] | smoke recall [95 % CI] | any-class recall |')
+    print('|---|---|---|---|')
+    for s in a['datasets'] + [{'name': 'all', 'level': a['all']}]:
+        lv = s['level']
+        name = '**both together**' if s['name'] == 'all' else f"`{s['name']}/` val"
+        print(f"| {name} | {frac(lv['recall'][0])} | {frac(lv['recall'][1])} | {frac(lv['anyRecall'])} |")
+
+
 def main():
     d = json.load(open(sys.argv[1]))
+    if len(sys.argv) > 2 and sys.argv[2] == '--at-false-alarm-only':
+        at_false_alarm(d)
+        return
     print(f"Operating threshold **{d['threshold']}** ({d['thresholdSource']}); {d['msPerImage']:.1f} ms/image incl. JPEG decode.\n")
     print('| set | images | fire recall [95 % CI] | smoke recall [95 % CI] | any-class recall on fire/smoke images '
           '| false alarms on images with neither (any box) | fire AP50 | smoke AP50 |')

@@ -44,15 +44,20 @@ export interface EvalOptions {
   limit?: number;
   /** Lowest score collected for the sweep and AP [0.05]. */
   scoreFloor?: number;
+  /**
+   * Also report recall at the threshold where at most this share of the images with neither class
+   * (all datasets pooled) show a box (issue 13, e.g. 0.02).
+   */
+  atFalseAlarm?: number;
 }
 
 /** Usage text printed on errors and `--help`. */
 export const EVAL_USAGE = `usage: wildfire-edge eval --model FILE [--threshold T] [--iou T] [--threads N] [--layout auto|yolov8|yolov5|end2end]
-         [--model-labels FILE] [--classes fire,smoke] [--plot FILE.png] [--limit N] [--score-floor T]
+         [--model-labels FILE] [--classes fire,smoke] [--plot FILE.png] [--limit N] [--score-floor T] [--at-false-alarm R]
          --images DIR (--labels labels.tsv | --yolo-labels DIR [--split-file split.tsv]) [--split val] [--name NAME]
          [--images DIR ... (more datasets, scored separately and together)]`;
 
-const FLAGS = new Set(['--model', '--model-labels', '--layout', '--threshold', '--iou', '--threads', '--images', '--labels', '--yolo-labels', '--split-file', '--split', '--name', '--classes', '--plot', '--limit', '--score-floor']);
+const FLAGS = new Set(['--model', '--model-labels', '--layout', '--threshold', '--iou', '--threads', '--images', '--labels', '--yolo-labels', '--split-file', '--split', '--name', '--classes', '--plot', '--limit', '--score-floor', '--at-false-alarm']);
 
 /** Parses argv (without the `eval` word). */
 export function parseEvalArgs(argv: readonly string[]): Result<EvalOptions> {
@@ -96,6 +101,7 @@ export function parseEvalArgs(argv: readonly string[]): Result<EvalOptions> {
       case '--threads': opts.threads = num(flag, v, 1, 256, true); break;
       case '--limit': opts.limit = num(flag, v, 1, 1e9, true); break;
       case '--score-floor': opts.scoreFloor = num(flag, v, 0, 1); break;
+      case '--at-false-alarm': opts.atFalseAlarm = num(flag, v, 0, 1); break;
       case '--plot': opts.plot = v; break;
       case '--classes': opts.classes = v.split(',').map((s) => s.trim()).filter(Boolean); break;
       case '--images': opts.datasets.push({ images: v }); break;

@@ -2,7 +2,7 @@
  * Turns per-image outcomes into the eval report and its human-readable table (issue 6). Pure.
  */
 import type { ApResult, GtBox, ImageLevel, ImageOutcome, PredBox, Proportion } from './stats.js';
-import { averagePrecision, imageLevel, sweep } from './stats.js';
+import { averagePrecision, imageLevel, sweep, thresholdAtFalseAlarm } from './stats.js';
 
 /** Everything the runner learnt about one image. */
 export interface ImageRecord extends ImageOutcome {
@@ -43,6 +43,21 @@ export interface EvalReport {
   failures: { falseAlarms: string[]; missed: Record<string, string[]> };
   /** Mean wall time per image of decode + detect, in ms. */
   msPerImage: number;
+  /**
+   * With `--at-false-alarm R`: the threshold at which at most R of the images with neither class
+   * (all datasets pooled) show any box, and the image-level figures there, per dataset and all
+   * together. Omitted without the option.
+   */
+  atFalseAlarm?: AtFalseAlarm;
+}
+
+/** Image-level figures at the threshold that holds false alarms to a target rate. */
+export interface AtFalseAlarm {
+  target: number;
+  /** Null when the datasets hold no image with neither class. */
+  threshold: number | null;
+  datasets: Array<{ name: string; level: ImageLevel | null }>;
+  all: ImageLevel | null;
 }
 
 /** Builds a dataset report from its records. */
@@ -67,6 +82,8 @@ export function buildReport(args: {
   scoreFloor: number;
   datasets: Array<{ name: string; records: ImageRecord[] }>;
   msPerImage: number;
+  /** Report recall at this false-alarm rate too (pooled negatives of all datasets). */
+  atFalseAlarm?: number;
 }): EvalReport {
   const n = args.classes.length;
   const all = args.datasets.flatMap((d) => d.records);
@@ -89,6 +106,17 @@ export function buildReport(args: {
     curves: args.classes.map((_, c) => averagePrecision(boxed, c, 0.5)),
     failures: { falseAlarms, missed },
     msPerImage: args.msPerImage,
+    ...(args.atFalseAlarm === undefined ? {} : { atFalseAlarm: atFalseAlarm(args.datasets, all, n, args.atFalseAlarm, args.scoreFloor) }),
+  };
+}
+
+function atFalseAlarm(datasets: ReadonlyArray<{ name: string; records: ImageRecord[] }>, all: readonly ImageRecord[], n: number, target: number, floor: number): AtFalseAlarm {
+  const t = thresholdAtFalseAlarm(all, target, floor);
+  return {
+    target,
+    threshold: t,
+    datasets: datasets.map((d) => ({ name: d.name, level: t === null ? null : imageLevel(d.records, n, t) })),
+    all: t === null ? null : imageLevel(all, n, t),
   };
 }
 
@@ -115,6 +143,19 @@ export function formatReport(r: EvalReport): string {
     const v = (p: Proportion) => (p.rate === null ? 'n/a' : p.rate.toFixed(3));
     const mark = s.threshold === r.threshold ? ' <- operating' : '';
     lines.push(`${pad(s.threshold.toFixed(3), 7)}${r.classes.map((_, c) => pad(v(s.recall[c]), 14) + pad(v(s.precision[c]), 12)).join('')}${pad(v(s.anyRecall), 12)}${pad(v(s.falseAlarm), 13)}${v(s.hardFalseAlarm)}${mark}`);
+  }
+  if (r.atFalseAlarm) {
+    const a = r.atFalseAlarm;
+    lines.push('');
+    if (a.threshold === null || !a.all) lines.push(`at ${a.target} false alarms: no image with neither class, no threshold`);
+    else {
+      lines.push(`at false alarms <= ${a.target} (pooled negatives of all datasets): threshold ${a.threshold.toFixed(4)}, false alarms ${pct(a.all.falseAlarm)}, hard negatives ${pct(a.all.hardFalseAlarm)}`);
+      for (const d of [...a.datasets.map((x) => ({ name: x.name, level: x.level })), ...(a.datasets.length > 1 ? [{ name: 'all', level: a.all }] : [])]) {
+        if (!d.level) continue;
+        const lv = d.level;
+        lines.push(`${pad(d.name, 16)}${r.classes.map((c, k) => `${c} recall ${pct(lv.recall[k])}`).join('  ')}  any ${pct(lv.anyRecall)}`);
+      }
+    }
   }
   lines.push('');
   lines.push(`false alarms (${r.failures.falseAlarms.length}): ${r.failures.falseAlarms.join(' ') || '-'}`);

@@ -109,7 +109,7 @@ export async function evaluate(opts: EvalOptions, progress: (line: string) => vo
     await detector.close();
   }
   const ms = Number(process.hrtime.bigint() - t0) / 1e6 / Math.max(1, count);
-  const report = buildReport({ model: opts.model, classes: opts.classes, threshold: op.value, thresholdSource: op.source, scoreFloor: floor, datasets, msPerImage: ms });
+  const report = buildReport({ model: opts.model, classes: opts.classes, threshold: op.value, thresholdSource: op.source, scoreFloor: floor, datasets, msPerImage: ms, atFalseAlarm: opts.atFalseAlarm });
   if (opts.plot) {
     const written = await writePlot(report, opts.plot);
     if (!written.ok) return written;

@@ -214,3 +214,22 @@ export function sweepThresholds(operating: number, step = 0.05): number[] {
 export function sweep(images: readonly ImageOutcome[], classCount: number, operating: number): ImageLevel[] {
   return sweepThresholds(operating).map((t) => imageLevel(images, classCount, t));
 }
+
+/**
+ * The lowest threshold at which at most `rate` of the images with none of the classes show a
+ * detection of any class (issue 13: recall "at 2 % false alarms" on the pooled negatives of all
+ * the given datasets). At most floor(rate × n) negatives may reach it: it sits just above the
+ * best score of the next negative, and never below `floor` (scores under the floor were not
+ * collected). Null when there are no negatives.
+ */
+export function thresholdAtFalseAlarm(images: readonly ImageOutcome[], rate: number, floor: number): number | null {
+  const neg = images.filter((im) => !im.present.some(Boolean)).map((im) => Math.max(0, ...im.maxScore));
+  if (neg.length === 0) return null;
+  neg.sort((a, b) => b - a);
+  const allowed = Math.floor(rate * neg.length + 1e-9);
+  if (allowed >= neg.length) return floor;
+  // The (allowed+1)-th highest negative must stay below the threshold (a score equal to it counts).
+  const next = neg[allowed];
+  const above = next + Math.max(1e-6, Math.abs(next) * 1e-9);
+  return Math.min(1, Math.max(floor, above));
+}

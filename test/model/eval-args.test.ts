@@ -18,6 +18,13 @@ describe('parseEvalArgs', () => {
       { images: 'p', labels: 'l.tsv', split: 'train' },
     ]);
   });
+  it('reads --at-false-alarm as a rate in [0, 1]', () => {
+    const r = parseEvalArgs(['--model', 'm.onnx', '--at-false-alarm', '0.02', '--images', 'p', '--labels', 'l.tsv']);
+    expect(r.ok && r.value.atFalseAlarm).toBe(0.02);
+    const bad = parseEvalArgs(['--model', 'm.onnx', '--at-false-alarm', '2', '--images', 'p', '--labels', 'l.tsv']);
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.reason).toContain('--at-false-alarm 2');
+  });
   it('reports every error together', () => {
     const r = parseEvalArgs(['--labels', 'x.tsv', '--threshold', '2', '--bogus', '--images', 'a']);
     expect(r.ok).toBe(false);

@@ -47,4 +47,18 @@ describe('eval report', () => {
     expect(json.threshold).toBe(0.5);
     expect(Object.keys(json)).toContain('sweep');
   });
+
+  it('with --at-false-alarm, reports recall per dataset at the threshold set on the pooled negatives', () => {
+    // negatives (pooled): n1 0.7, p1 0.6, p2 0 -> at 1/3 one of three may alarm: just above 0.6
+    const a = buildReport({ model: 'm.onnx', classes: ['fire', 'smoke'], threshold: 0.5, thresholdSource: 'option', scoreFloor: 0.05, datasets: [{ name: 'boxes', records: boxes }, { name: 'photos', records: photos }], msPerImage: 3, atFalseAlarm: 0.34 });
+    const at = a.atFalseAlarm!;
+    expect(at.threshold).toBeGreaterThan(0.6);
+    expect(at.threshold).toBeLessThan(0.7);
+    expect(at.all?.falseAlarm).toMatchObject({ k: 1, n: 3 });
+    expect(at.datasets.map((d) => d.level?.recall[0].k)).toEqual([1, 0]);
+    expect(at.datasets[0].level?.recall[0].n).toBe(2);
+    expect(formatReport(a)).toMatch(/at false alarms <= 0\.34 .*threshold 0\.6\d+/);
+    expect((JSON.parse(reportJson(a)) as { atFalseAlarm: { target: number } }).atFalseAlarm.target).toBe(0.34);
+    expect(r.atFalseAlarm).toBeUndefined();
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageOutcome } from '../../src/eval/stats.js';
-import { averagePrecision, imageLevel, iou, sweepThresholds, wilson } from '../../src/eval/stats.js';
+import { averagePrecision, imageLevel, iou, sweepThresholds, thresholdAtFalseAlarm, wilson } from '../../src/eval/stats.js';
 
 describe('wilson', () => {
   it('matches the textbook 95 % interval of 5/10', () => {
@@ -105,5 +105,28 @@ describe('imageLevel', () => {
     expect(t.length).toBe(20);
     expect([...t].sort((a, b) => a - b)).toEqual(t);
     expect(sweepThresholds(0.5).length).toBe(19);
+  });
+});
+
+describe('thresholdAtFalseAlarm', () => {
+  const out = (id: string, present: boolean[], maxScore: number[]): ImageOutcome => ({ id, dataset: 'd', present, hard: false, maxScore });
+  // 10 negatives whose best score (over both classes) is 0.9, 0.8, …, 0.0; one positive scoring 1.
+  const negs = Array.from({ length: 10 }, (_, i) => out(`n${i}`, [false, false], i % 2 ? [0, 0.9 - i / 10] : [0.9 - i / 10, 0.1]));
+  const images = [...negs, out('p', [true, false], [1, 0])];
+  it('lets exactly floor(rate x n) negatives reach it, by their best class', () => {
+    // 20 % of 10 = 2 negatives may alarm (0.9 and 0.8): the threshold sits just above 0.7.
+    const t = thresholdAtFalseAlarm(images, 0.2, 0.05)!;
+    expect(t).toBeGreaterThan(0.7);
+    expect(t).toBeLessThan(0.7001);
+    expect(imageLevel(images, 2, t).falseAlarm).toMatchObject({ k: 2, n: 10 });
+    // 2 % of 10 rounds down to none: above the best negative.
+    const strict = thresholdAtFalseAlarm(images, 0.02, 0.05)!;
+    expect(imageLevel(images, 2, strict).falseAlarm.k).toBe(0);
+    expect(strict).toBeGreaterThan(0.9);
+  });
+  it('never goes below the score floor and is null without negatives', () => {
+    expect(thresholdAtFalseAlarm(images, 0.95, 0.05)).toBe(0.05); // the 10th negative scores 0.0
+    expect(thresholdAtFalseAlarm(images, 1, 0.3)).toBe(0.3);
+    expect(thresholdAtFalseAlarm([out('p', [true, false], [1, 0])], 0.02, 0.05)).toBeNull();
   });
 });
