@@ -183,6 +183,8 @@ describe.skipIf(!permitted.ok)('a camera configured by serial is found, streams,
     yard.unplug();
     const re = new RegExp(`^onvif serial SN-YARD-0001 not found by discovery since it was last seen at ${lab.subnet.replaceAll('.', '\\.')}\\.51`);
     expect(await waitFor(() => statuses.get('yard')?.status === 'offline' && re.test(statuses.get('yard')?.error ?? ''), 30_000)).toBe(true);
+    // The camera status and the retained report are separate messages: the report may come a moment later.
+    expect(await waitFor(() => reports.at(-1)!.identities.find((i) => i.camera === 'yard')?.status === 'missing', 15_000)).toBe(true);
     expect(reports.at(-1)!.identities.find((i) => i.camera === 'yard')).toMatchObject({ status: 'missing', moves: 1 });
     // Back on the network at the same address: found again, online, the reason gone.
     yard.plug();
