@@ -480,6 +480,31 @@ def tuning_report(model, data, fa_target=0.03):
 
 
 # ---------------------------------------------------------------- export
+def set_metadata(mp, meta):
+    """Replace the ONNX model's metadata_props with `meta` (str -> str)."""
+    del mp.metadata_props[:]
+    for k, v in meta.items():
+        p = mp.metadata_props.add()
+        p.key, p.value = k, v
+
+
+def save_with_sidecars(mp, out_path, size, threshold):
+    """Check and save the model, then write the runtime's sidecars next to it: <name>.labels.txt
+    and <name>.json (input size, YOLOv8 layout, classes, operating threshold). Shared by the lite
+    model's export here and models/v2/train_v2.py."""
+    import onnx
+    onnx.checker.check_model(mp)
+    onnx.save(mp, out_path)
+    base = os.path.splitext(out_path)[0]
+    name = os.path.basename(base)
+    with open(base + '.labels.txt', 'w') as f:
+        f.write('\n'.join(NAMES) + '\n')
+    with open(base + '.json', 'w') as f:
+        json.dump({'name': name, 'file': name + '.onnx', 'inputSize': size, 'layout': 'yolov8',
+                   'classes': NAMES, 'threshold': threshold, 'iouThreshold': 0.45}, f, indent=2)
+        f.write('\n')
+
+
 def export(model, out_path, rep):
     import copy
 
@@ -508,20 +533,8 @@ def export(model, out_path, rep):
         'wfe_class_thresholds': json.dumps(rep['class_thresholds']),
         'wfe_operating_threshold': str(rep['threshold']),
     }
-    del mp.metadata_props[:]
-    for k, v in meta.items():
-        p = mp.metadata_props.add()
-        p.key, p.value = k, v
-    onnx.checker.check_model(mp)
-    onnx.save(mp, out_path)
-    base = os.path.splitext(out_path)[0]
-    name = os.path.basename(base)
-    with open(base + '.labels.txt', 'w') as f:
-        f.write('\n'.join(NAMES) + '\n')
-    with open(base + '.json', 'w') as f:
-        json.dump({'name': name, 'file': name + '.onnx', 'inputSize': SIZE, 'layout': 'yolov8',
-                   'classes': NAMES, 'threshold': rep['threshold'], 'iouThreshold': 0.45}, f, indent=2)
-        f.write('\n')
+    set_metadata(mp, meta)
+    save_with_sidecars(mp, out_path, SIZE, rep['threshold'])
     # check the fused export against the training graph
     with torch.no_grad():
         x = torch.rand(1, 3, SIZE, SIZE)

@@ -428,10 +428,7 @@ def export(args, upper, rep):
         'wfe_class_thresholds': json.dumps(rep['class_thresholds']),
         'wfe_operating_threshold': str(rep['threshold']), 'wfe_macs': str(macs),
     }
-    del mp.metadata_props[:]
-    for k, v in meta.items():
-        pp = mp.metadata_props.add()
-        pp.key, pp.value = k, v
+    T.set_metadata(mp, meta)
     # Weights are stored as float16 with a Cast to float32 in front (ONNX Runtime folds the Casts
     # when the session loads, so inference stays float32): half the file size. The pretrained
     # weights came as float16 shards anyway; the fine-tuned ones lose < 1e-3 relative.
@@ -448,16 +445,7 @@ def export(args, upper, rep):
                                           name=init.name + '__cast'))
     for c in reversed(casts):
         g.node.insert(0, c)
-    onnx.checker.check_model(mp)
-    onnx.save(mp, out)
-    base = os.path.splitext(out)[0]
-    name = os.path.basename(base)
-    with open(base + '.labels.txt', 'w') as f:
-        f.write('\n'.join(NAMES) + '\n')
-    with open(base + '.json', 'w') as f:
-        json.dump({'name': name, 'file': name + '.onnx', 'inputSize': args.size, 'layout': 'yolov8',
-                   'classes': NAMES, 'threshold': rep['threshold'], 'iouThreshold': 0.45}, f, indent=2)
-        f.write('\n')
+    T.save_with_sidecars(mp, out, args.size, rep['threshold'])
     print(f'exported {out} ({os.path.getsize(out)} bytes), {macs / 1e6:.1f} M MACs', flush=True)
 
 
