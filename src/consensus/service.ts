@@ -7,6 +7,7 @@
 import type { AppBus } from '../bus/index.js';
 import type { Clock } from '../core/clock.js';
 import { createIdSource, type IdSource } from '../core/ids.js';
+import { formatIssues } from '../core/json.js';
 import type { MetricSnapshot } from '../core/metrics.js';
 import { fail, ok, type Result } from '../core/result.js';
 import type { Logger } from '../log/logger.js';
@@ -114,7 +115,7 @@ function parseTriggerAck(payload: Buffer): Result<TriggerAckPayload> {
   const obj = parseJsonObject(payload);
   if (!obj.ok) return obj;
   const r = triggerAckSchema.safeParse(obj.value);
-  return r.success ? ok(r.data) : fail(`schema: trigger ack ${r.error.issues.map((i) => `${i.path.join('.') || 'payload'} ${i.message}`).join('; ')}`);
+  return r.success ? ok(r.data) : fail(`schema: trigger ack ${formatIssues(r.error.issues)}`);
 }
 
 /** Engine state → `consensus/<node>/state` payload. */

@@ -92,24 +92,24 @@ export class TriggerAckTracker {
    * when it settled a pending trigger.
    */
   ack(a: TriggerAck): boolean {
+    const report = { triggerId: a.triggerId, pump: a.pump, accepted: a.accepted, reason: a.reason };
     const p = this.pending.get(a.triggerId);
-    if (!p || !pumpServesZones(a.zones, p.payload.zones)) {
-      if (!p) this.lastAckIfKnown(a);
-      else this.counts.acks_ignored++;
+    if (!p) {
+      // A repeat report of a trigger already settled (a re-ack of a re-publish) only refreshes lastAck.
+      if (this.lastAck?.triggerId === a.triggerId) this.lastAck = report;
+      return false;
+    }
+    if (!pumpServesZones(a.zones, p.payload.zones)) {
+      this.counts.acks_ignored++;
       return false;
     }
     this.pending.delete(a.triggerId);
     this.counts.acknowledged++;
-    this.lastAck = { triggerId: a.triggerId, pump: a.pump, accepted: a.accepted, reason: a.reason };
+    this.lastAck = report;
     this.unacked = null;
     this.o.acknowledged?.(a, this.o.clock.now() - p.sentAt, p.resends);
     this.arm();
     return true;
-  }
-
-  /** A repeat report of a trigger already settled (a re-ack of a re-publish) only refreshes lastAck. */
-  private lastAckIfKnown(a: TriggerAck): void {
-    if (this.lastAck?.triggerId === a.triggerId) this.lastAck = { triggerId: a.triggerId, pump: a.pump, accepted: a.accepted, reason: a.reason };
   }
 
   snapshot(): TriggerAckSnapshot {
