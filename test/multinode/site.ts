@@ -95,7 +95,6 @@ export class Site {
   readonly nodes = new Map<string, SiteNode>();
   private readonly tag = (process.pid % 100000).toString(36);
   private readonly work = mkdtempSync(join(tmpdir(), 'wfe-site-'));
-  private nets = 0;
   private observer: MqttClient | undefined;
   private bundle = '';
 
@@ -132,7 +131,6 @@ export class Site {
   /** Start one node in a namespace of its own. */
   async addNode(spec: NodeSpec): Promise<SiteNode> {
     const n = ++netSeq;
-    this.nets++;
     const ns = `wfe${this.tag}n${n}`;
     const host = `wh${this.tag}${n}`;
     const peer = `wp${this.tag}${n}`;
